@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "luagw",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "luagw", targets: ["luagw"]),
+        .library(name: "LuaGateway", targets: ["LuaGateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Lua 5.4 as the system has it (Debian: liblua5.4-dev), found through pkg-config.
+        .systemLibrary(
+            name: "Lua54",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // The C side of the bridge: everything that may raise or yield on Lua's behalf.
+        .target(name: "CLua", dependencies: ["Lua54"]),
+        .target(
+            name: "LuaGateway",
+            dependencies: [
+                "CLua",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "luagw",
+            dependencies: [
+                "LuaGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "LuaGatewayTests",
+            dependencies: [
+                "LuaGateway",
+                "CLua",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

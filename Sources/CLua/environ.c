@@ -1,0 +1,75 @@
+// Builds a request's environ table from bytes that Swift lends (SPEC section 2).
+#include "CLua.h"
+#include <string.h>
+
+typedef struct environ_spec {
+    const luagw_pair *fixed;
+    int nfixed;
+    const luagw_pair *headers;
+    int nheaders;
+} environ_spec;
+
+static int ascii_equal_nocase(luagw_bytes b, const char *lower) {
+    size_t n = strlen(lower);
+    if (b.length != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = b.data[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != lower[i]) return 0;
+    }
+    return 1;
+}
+
+/// Pushes "HTTP_" .. upper(name) with '-' turned to '_'; returns 0 (pushes nothing)
+/// for a name that must not reach the application. [-0, +(0|1), m]
+static int push_header_key(lua_State *L, luagw_bytes name) {
+    if (memchr(name.data, '_', name.length) != NULL) return 0;     /* could spoof another */
+    if (ascii_equal_nocase(name, "content-type") || ascii_equal_nocase(name, "content-length"))
+        return 0;                                                   /* CONTENT_* are fixed keys */
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, name.length + 5);           /* ... buffer? */
+    memcpy(p, "HTTP_", 5);
+    for (size_t i = 0; i < name.length; i++) {
+        char c = name.data[i];
+        if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+        else if (c == '-') c = '_';
+        p[5 + i] = c;
+    }
+    luaL_pushresultsize(&b, name.length + 5);                      /* ... key */
+    return 1;
+}
+
+/// [-1 (spec), +1 (environ), m]
+static int build_environ(lua_State *L) {
+    const environ_spec *spec = (const environ_spec *)lua_touserdata(L, 1);
+    lua_createtable(L, 0, spec->nfixed + spec->nheaders + 12);     /* spec env */
+    for (int i = 0; i < spec->nfixed; i++) {
+        const luagw_pair *kv = &spec->fixed[i];
+        lua_pushlstring(L, kv->key.data, kv->key.length);          /* spec env k */
+        lua_pushlstring(L, kv->value.data, kv->value.length);      /* spec env k v */
+        lua_rawset(L, 2);                                          /* spec env */
+    }
+    for (int i = 0; i < spec->nheaders; i++) {
+        const luagw_pair *kv = &spec->headers[i];
+        if (!push_header_key(L, kv->key)) continue;                /* spec env k */
+        lua_pushvalue(L, -1);                                      /* spec env k k */
+        if (lua_rawget(L, 2) == LUA_TSTRING) {                     /* spec env k old */
+            lua_pushstring(L, ascii_equal_nocase(kv->key, "cookie") ? "; " : ", ");
+            lua_pushlstring(L, kv->value.data, kv->value.length);  /* spec env k old sep v */
+            lua_concat(L, 3);                                      /* spec env k joined */
+        } else {
+            lua_pop(L, 1);                                         /* spec env k */
+            lua_pushlstring(L, kv->value.data, kv->value.length);  /* spec env k v */
+        }
+        lua_rawset(L, 2);                                          /* spec env */
+    }
+    return 1;
+}
+
+int luagw_build_environ(lua_State *L, const luagw_pair *fixed, int nfixed,
+                        const luagw_pair *headers, int nheaders) {
+    environ_spec spec = { fixed, nfixed, headers, nheaders };
+    lua_pushcfunction(L, build_environ);   /* build */
+    lua_pushlightuserdata(L, &spec);       /* build spec */
+    return lua_pcall(L, 1, 1, 0);          /* env | error */
+}

@@ -1,0 +1,53 @@
+// Setting up a state: the standard libraries, then the prelude with the C functions it needs.
+#include "CLua.h"
+
+static luagw_log_function log_function = NULL;
+
+void luagw_set_log_function(luagw_log_function fn) { log_function = fn; }
+
+/// log(request_id, message): hands one wsgi.errors line to the server's log. [-2, +0, v]
+static int log_line(lua_State *L) {
+    luagw_bytes id, message;
+    id.data = luaL_checklstring(L, 1, &id.length);
+    message.data = luaL_checklstring(L, 2, &message.length);
+    if (log_function != NULL) log_function(id, message);
+    return 0;
+}
+
+typedef struct prelude_spec {
+    luagw_bytes source;
+    const char *name;
+    int *refs;
+    int nrefs;
+    lua_State **thread;
+    int *thread_ref;
+} prelude_spec;
+
+/// [-1 (spec), +0, e]
+static int prepare(lua_State *L) {
+    const prelude_spec *spec = (const prelude_spec *)lua_touserdata(L, 1);
+    luaL_openlibs(L);
+    if (luaL_loadbufferx(L, spec->source.data, spec->source.length, spec->name, "t") != LUA_OK)
+        return lua_error(L);                           /* spec chunk */
+    lua_createtable(L, 0, 3);                          /* spec chunk t */
+    lua_pushcfunction(L, luagw_traceback);             /* spec chunk t f */
+    lua_setfield(L, -2, "traceback");                  /* spec chunk t */
+    lua_pushcfunction(L, log_line);                    /* spec chunk t f */
+    lua_setfield(L, -2, "log");                        /* spec chunk t */
+    lua_pushlightuserdata(L, luagw_sentinel());        /* spec chunk t s */
+    lua_setfield(L, -2, "sentinel");                   /* spec chunk t */
+    lua_call(L, 1, spec->nrefs);                       /* spec r1 .. rn */
+    for (int i = spec->nrefs - 1; i >= 0; i--)
+        spec->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec r1 .. ri-1 */
+    *spec->thread = lua_newthread(L);                  /* spec thread */
+    *spec->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec */
+    return 0;
+}
+
+int luagw_prepare(lua_State *L, luagw_bytes prelude, const char *name,
+                  int *refs, int nrefs, lua_State **thread, int *thread_ref) {
+    prelude_spec spec = { prelude, name, refs, nrefs, thread, thread_ref };
+    lua_pushcfunction(L, prepare);                     /* prepare */
+    lua_pushlightuserdata(L, &spec);                   /* prepare spec */
+    return luagw_pcall(L, 1, 0);                       /* (nothing) | error */
+}

@@ -1,0 +1,29 @@
+internal import CLua
+import NIOCore
+
+/// Lending Swift bytes to the C bridge for the duration of one call.
+extension luagw_bytes {
+    static func lend<R>(_ bytes: UnsafeRawBufferPointer, _ body: (luagw_bytes) -> R) -> R {
+        body(luagw_bytes(data: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), length: bytes.count))
+    }
+}
+
+extension Array where Element == UInt8 {
+    func withLuaBytes<R>(_ body: (luagw_bytes) -> R) -> R {
+        withUnsafeBytes { luagw_bytes.lend($0, body) }
+    }
+}
+
+extension ByteBuffer {
+    func withLuaBytes<R>(_ body: (luagw_bytes) -> R) -> R {
+        withUnsafeReadableBytes { luagw_bytes.lend($0, body) }
+    }
+
+    /// Appends the Lua string at `index` of `L`, as bytes. [-0, +0, -]
+    @discardableResult
+    mutating func writeLuaString(at index: Int32, of L: OpaquePointer) -> Int {
+        var length = 0
+        guard luagw_isstring(L, index) != 0, let pointer = lua_tolstring(L, index, &length) else { return 0 }
+        return writeBytes(UnsafeRawBufferPointer(start: pointer, count: length))
+    }
+}

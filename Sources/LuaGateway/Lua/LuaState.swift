@@ -1,0 +1,91 @@
+internal import CLua
+
+/// One Lua state: the prelude, every script of a script set loaded, and the coroutine
+/// that runs this state's requests one at a time. Its one owner is the pool of one
+/// event loop; it is used on that loop's thread only, and closed when released.
+final class LuaState {
+    /// The main thread of the state.
+    let main: OpaquePointer
+    /// The request coroutine, reset after each request.
+    let thread: OpaquePointer
+    /// The scripts this state has loaded; its mounts are indexed like the apps.
+    let scripts: ScriptSet
+    /// Where `serve` (the prelude's request driver) is anchored in the registry.
+    let serveRef: Int32
+    /// Set when the state can no longer be trusted and must not serve again.
+    var isPoisoned = false
+
+    private static let preludeBytes = Array(Prelude.source.utf8)
+
+    /// Makes a state and loads every script of `scripts` into it. A script that fails
+    /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
+    init(scripts: ScriptSet, onLoadError: (Mount, String) -> Void) throws(LuaError) {
+        guard let L = luagw_newstate() else { throw .outOfMemory }
+        var refs: [Int32] = [0, 0, 0]
+        var thread: OpaquePointer?
+        var threadRef: Int32 = 0
+        let status = Self.preludeBytes.withLuaBytes { source in
+            luagw_prepare(L, source, Prelude.chunkName, &refs, 3, &thread, &threadRef)
+        }
+        guard status == LUA_OK, let thread else {
+            let message = LuaState.string(at: -1, of: L) ?? "unknown error"
+            lua_close(L)
+            throw .setup(message)
+        }
+        self.main = L
+        self.thread = thread
+        self.scripts = scripts
+        self.serveRef = refs[0]
+        try call(ref: refs[2], arguments: [.bytes(Array(scripts.root.utf8))])
+        for (index, mount) in scripts.mounts.enumerated() {
+            do {
+                try call(ref: refs[1], arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8))],
+                         failureIsSecondResult: true)
+            } catch {
+                onLoadError(mount, error.message)
+            }
+        }
+    }
+
+    deinit {
+        lua_close(main)
+    }
+
+    enum Argument {
+        case integer(Int)
+        case bytes([UInt8])
+    }
+
+    /// Calls the function anchored at `ref` in protected mode. With `failureIsSecondResult`,
+    /// a `false, message` result counts as a failure too. [-0, +0, -]
+    private func call(ref: Int32, arguments: [Argument], failureIsSecondResult: Bool = false) throws(LuaError) {
+        let L = main
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, luagw_registryindex(), lua_Integer(ref))
+        for argument in arguments {
+            switch argument {
+            case .integer(let n):
+                lua_pushinteger(L, lua_Integer(n))
+            case .bytes(let bytes):
+                let status = bytes.withLuaBytes { luagw_pushbytes(L, L, $0) }
+                guard status == LUA_OK else { throw .runtime(LuaState.string(at: -1, of: L) ?? "out of memory") }
+            }
+        }
+        guard luagw_pcall(L, Int32(arguments.count), 2) == LUA_OK else {
+            throw .runtime(LuaState.string(at: -1, of: L) ?? "unknown error")
+        }
+        if failureIsSecondResult, lua_toboolean(L, -2) == 0 {
+            throw .runtime(LuaState.string(at: -1, of: L) ?? "unknown error")
+        }
+    }
+
+    /// The string at `index`, or nil when it is not a string (no conversion: a number
+    /// stays a number, so nothing here allocates). [-0, +0, -]
+    static func string(at index: Int32, of L: OpaquePointer) -> String? {
+        guard luagw_isstring(L, index) != 0 else { return nil }
+        var length = 0
+        guard let pointer = lua_tolstring(L, index, &length) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+}

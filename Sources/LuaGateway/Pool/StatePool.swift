@@ -1,0 +1,101 @@
+import Logging
+import NIOCore
+
+/// The warm Lua states of one event loop (SPEC 4): created at start-up with every
+/// script loaded, lent to one request at a time, grown up to a limit, then a bounded
+/// queue of requests waiting for a state, then `503`.
+final class StatePool {
+    /// What `borrow` did.
+    enum Outcome {
+        /// A state, to use now.
+        case ready(LuaState)
+        /// Every state is busy: the waiter gets one later, on this loop.
+        case queued
+        /// Every state is busy and the queue is full: answer 503.
+        case full
+    }
+
+    /// Called with a state when one is free, or with nil when none can be made.
+    typealias Waiter = (LuaState?) -> Void
+
+    private(set) var scripts: ScriptSet
+    private let limits: PoolLimits
+    private let eventLoop: EventLoop
+    private let logger: Logger
+    private var idle: [LuaState] = []
+    private var live = 0
+    private var waiters = CircularBuffer<Waiter>()
+    /// Whether the next state made reports scripts that fail to load (once per script set).
+    private var reportsLoadErrors: Bool
+
+    init(scripts: ScriptSet, limits: PoolLimits, eventLoop: EventLoop, logger: Logger, reportsLoadErrors: Bool) {
+        self.scripts = scripts
+        self.reportsLoadErrors = reportsLoadErrors
+        self.limits = limits
+        self.eventLoop = eventLoop
+        self.logger = logger
+        for _ in 0..<limits.initial {
+            guard let state = makeState() else { break }
+            idle.append(state)
+        }
+    }
+
+    /// The number of states that exist (idle and lent).
+    var count: Int { live }
+
+    /// Lends a state, or queues `waiter` until one is free.
+    func borrow(orWait waiter: @escaping Waiter) -> Outcome {
+        if let state = idle.popLast() { return .ready(state) }
+        if live < limits.maximum, let state = makeState() { return .ready(state) }
+        guard waiters.count < limits.queue else { return .full }
+        waiters.append(waiter)
+        return .queued
+    }
+
+    /// Takes a state back after its request ended. A state that can no longer be
+    /// trusted is closed (and replaced when a request waits for one).
+    func giveBack(_ state: LuaState) {
+        var next: LuaState? = state
+        if state.isPoisoned {
+            live -= 1
+            next = waiters.isEmpty ? nil : makeState()
+        }
+        guard let next else { return }
+        if let waiter = waiters.popFirst() {
+            eventLoop.execute { waiter(next) }
+        } else {
+            idle.append(next)
+        }
+    }
+
+    private func makeState() -> LuaState? {
+        do {
+            let reports = reportsLoadErrors
+            let state = try LuaState(scripts: scripts) { mount, message in
+                if reports { self.logger.error("script failed to load: \(message)", metadata: ["script": "\(mount.file)"]) }
+            }
+            reportsLoadErrors = false
+            live += 1
+            return state
+        } catch {
+            logger.error("cannot make a Lua state: \(error.message)")
+            return nil
+        }
+    }
+}
+
+/// The sizes of each event loop's pool of Lua states.
+public struct PoolLimits: Sendable {
+    /// States made at start-up.
+    public var initial: Int
+    /// States at most.
+    public var maximum: Int
+    /// Requests that may wait for a state before the next gets 503.
+    public var queue: Int
+
+    public init(initial: Int = 2, maximum: Int = 64, queue: Int = 1024) {
+        self.initial = initial
+        self.maximum = maximum
+        self.queue = queue
+    }
+}

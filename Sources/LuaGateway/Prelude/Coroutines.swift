@@ -1,0 +1,31 @@
+extension Prelude {
+    /// Transparent coroutines (SPEC 2.1): a coroutine that the application made
+    /// passes the server's own yields (those that start with the sentinel) up to the
+    /// server untouched, and resumes its inner coroutine with the server's answer.
+    /// `coroutine.resume` and `coroutine.wrap` are replaced; everything else is Lua's.
+    static let coroutines = #"""
+    local function relay(co, ok, first, ...)
+      if ok and first == SENTINEL and co_status(co) == "suspended" then
+        return relay(co, co_resume(co, co_yield(SENTINEL, ...)))
+      end
+      return ok, first, ...
+    end
+
+    local function unwrap(co, ok, ...)
+      if ok then return ... end
+      if co_status(co) == "dead" then co_close(co) end
+      error((...), 0)
+    end
+
+    coroutine.resume = function(co, ...)
+      return relay(co, co_resume(co, ...))
+    end
+
+    coroutine.wrap = function(f)
+      local co = co_create(f)
+      return function(...)
+        return unwrap(co, relay(co, co_resume(co, ...)))
+      end
+    end
+    """#
+}

@@ -1,0 +1,135 @@
+extension Prelude {
+    /// The request driver: `gw.serve(index, environ, request_id)` runs as the body of a
+    /// request's coroutine. It completes environ, calls the application, turns whatever
+    /// it returned into the server's yields (SPEC 1.1), and calls the body's `close`
+    /// exactly once, whatever happens. `gw.load_app` loads one script in its own
+    /// global environment (SPEC 3).
+    static let driver = #"""
+    -- Hands a chunk to the server; false when the server wants no more (HEAD, length reached).
+    send = function(r, chunk)
+      local verdict
+      if r.sent then
+        verdict = co_yield(SENTINEL, SEND, chunk)
+      else
+        if not r.code then error("the application sent body data before calling start_response", 0) end
+        r.sent = true
+        verdict = co_yield(SENTINEL, SEND, chunk, r.code, r.line, r.block, r.length, r.flags)
+      end
+      if verdict == GONE then error("the client went away", 0) end
+      if verdict ~= GO_ON then r.stopped = true end
+      return not r.stopped
+    end
+
+    local function stream(r, iterator)
+      while true do
+        local chunk = iterator()
+        if chunk == nil then return end
+        if type(chunk) ~= "string" then
+          error(format("the body iterator returned a %s; expected a string, or nil at the end", type(chunk)), 0)
+        end
+        if #chunk > 0 and not send(r, chunk) then return end
+      end
+    end
+
+    local function is_callable(v)
+      if type(v) == "function" then return true end
+      local mt = getmetatable(v)
+      return type(mt) == "table" and mt.__call ~= nil
+    end
+
+    local function body_string(body)
+      for i = 1, #body do
+        if type(body[i]) ~= "string" then
+          error(format("body element %d is a %s; expected a string", i, type(body[i])), 0)
+        end
+      end
+      return concat(body)
+    end
+
+    -- Runs the application; returns the whole body as a string, or nil once it has been streamed.
+    local function respond(r, app, environ)
+      local body = app(environ, r.start_response)
+      r.body = body
+      local t = type(body)
+      if t == "string" or t == "nil" then
+        if r.sent and body and #body > 0 then send(r, body); return nil end
+        return body
+      elseif getmetatable(body) == FileBody and not r.sent then
+        if not r.code then error("the application returned a file before calling start_response", 0) end
+        r.sent = true
+        local verdict = co_yield(SENTINEL, FILE, body.path, body.size, r.code, r.line, r.block, r.length, r.flags)
+        if verdict == GONE then error("the client went away", 0) end
+        return nil
+      elseif t == "table" and not is_callable(body) then
+        local s = body_string(body)
+        if r.sent then
+          if #s > 0 then send(r, s) end
+          return nil
+        end
+        return s
+      elseif is_callable(body) then
+        stream(r, body)
+        return nil
+      end
+      error(format("the application returned a %s; expected a string, a table, a function or nil", t), 0)
+    end
+
+    -- Calls the body's close exactly once; an error there is logged, the response stands.
+    local function close_body(body, request_id)
+      if type(body) ~= "table" then return end
+      local close = body.close
+      local mt = getmetatable(body)
+      if type(close) ~= "function" and type(mt) == "table" then close = mt.__close end
+      if type(close) ~= "function" and getmetatable(close) == nil then return end
+      local ok, err = xpcall(close, traceback, body)
+      if not ok then log(request_id, "error in the body's close: " .. tostring(err)) end
+    end
+
+    function gw.serve(index, environ, request_id, run_once)
+      local app = gw.apps[index]
+      if not app then return FAILED, gw.load_errors[index] or "no application is loaded for this script" end
+      local r = { sent = false, stopped = false }
+      r.start_response = new_start_response(r)
+      local errors = new_errors(request_id)
+      environ["wsgi.input"] = new_input()
+      environ["wsgi.errors"] = errors
+      environ["wsgi.version"] = { 1, 0 }
+      environ["wsgi.input_terminated"] = true
+      environ["wsgi.multithread"] = false
+      environ["wsgi.multiprocess"] = not run_once
+      environ["wsgi.run_once"] = run_once
+      environ["wsgi.file_wrapper"] = file_wrapper
+      local ok, result = xpcall(respond, traceback, r, app, environ)
+      close_body(r.body, request_id)
+      errors:flush()
+      if not ok then return FAILED, result end
+      if r.sent then return DONE end
+      if not r.code then return FAILED, "the application returned without calling start_response" end
+      return DONE, result, r.code, r.line, r.block, r.length, r.flags
+    end
+
+    gw.load_errors = {}
+
+    -- `require` looks in the script directory first (SPEC 3).
+    function gw.set_root(dir)
+      package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
+    end
+
+    function gw.load_app(index, source, name)
+      local env = setmetatable({}, { __index = _G })
+      local chunk, err = load(source, name, "t", env)
+      if not chunk then gw.load_errors[index] = err; return false, err end
+      local ok, app = xpcall(chunk, traceback)
+      if not ok then gw.load_errors[index] = app; return false, app end
+      if not is_callable(app) then
+        err = format("%s: the script returned a %s; expected the application (a function)", ssub(name, 2), type(app))
+        gw.load_errors[index] = err
+        return false, err
+      end
+      gw.apps[index] = app
+      return true
+    end
+
+    return gw.serve, gw.load_app, gw.set_root
+    """#
+}

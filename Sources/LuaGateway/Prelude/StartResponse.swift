@@ -1,0 +1,127 @@
+extension Prelude {
+    /// `start_response(status, headers [, exc_info]) -> write` (SPEC 1.2).
+    ///
+    /// It validates what the application gives and keeps the response head in the
+    /// request record `r`: `code`, `line` ("200 OK"), `block` (the application's header
+    /// lines, each ending in CRLF), `length` (its Content-Length, if any) and `flags`
+    /// (1: it set Date, 2: it set Server). The server writes the head when the first
+    /// non-empty chunk, or the end of the body, reaches it.
+    static let startResponse = #"""
+    local REASONS = {
+      [100] = "Continue", [101] = "Switching Protocols", [200] = "OK", [201] = "Created",
+      [202] = "Accepted", [203] = "Non-Authoritative Information", [204] = "No Content",
+      [205] = "Reset Content", [206] = "Partial Content", [300] = "Multiple Choices",
+      [301] = "Moved Permanently", [302] = "Found", [303] = "See Other", [304] = "Not Modified",
+      [307] = "Temporary Redirect", [308] = "Permanent Redirect", [400] = "Bad Request",
+      [401] = "Unauthorized", [402] = "Payment Required", [403] = "Forbidden", [404] = "Not Found",
+      [405] = "Method Not Allowed", [406] = "Not Acceptable", [408] = "Request Timeout",
+      [409] = "Conflict", [410] = "Gone", [411] = "Length Required", [412] = "Precondition Failed",
+      [413] = "Content Too Large", [414] = "URI Too Long", [415] = "Unsupported Media Type",
+      [416] = "Range Not Satisfiable", [417] = "Expectation Failed", [418] = "I'm a teapot",
+      [421] = "Misdirected Request", [422] = "Unprocessable Content", [425] = "Too Early",
+      [426] = "Upgrade Required", [428] = "Precondition Required", [429] = "Too Many Requests",
+      [431] = "Request Header Fields Too Large", [451] = "Unavailable For Legal Reasons",
+      [500] = "Internal Server Error", [501] = "Not Implemented", [502] = "Bad Gateway",
+      [503] = "Service Unavailable", [504] = "Gateway Timeout", [505] = "HTTP Version Not Supported",
+    }
+
+    local HOP_BY_HOP = {
+      ["connection"] = true, ["keep-alive"] = true, ["transfer-encoding"] = true, ["upgrade"] = true,
+      ["proxy-connection"] = true, ["te"] = true, ["trailer"] = true,
+    }
+
+    local function parse_status(status)
+      if mtype(status) == "integer" then
+        if status < 100 or status > 999 then
+          error(format("start_response: status %d is not a 3-digit code", status), 3)
+        end
+        return status, status .. " " .. (REASONS[status] or "Unknown")
+      elseif type(status) == "string" then
+        if not sfind(status, "^[1-9]%d%d ") or sfind(status, "[\r\n%z]") then
+          error(format("start_response: status %q is not \"NNN Reason\"", status), 3)
+        end
+        return tointeger(tonumber(ssub(status, 1, 3))), status
+      end
+      error(format("start_response: status must be a string or an integer, got %s", type(status)), 3)
+    end
+
+    -- Appends one validated header line to parts; returns the new count.
+    local function add_header(r, parts, k, name, value)
+      if type(name) ~= "string" or not sfind(name, "^[%w!#$%%&'*+%-.^_`|~]+$") then
+        error(format("start_response: invalid header name %q", tostring(name)), 4)
+      end
+      local tv = type(value)
+      if tv == "number" then
+        value = tostring(tointeger(value) or value)
+      elseif tv ~= "string" then
+        error(format("start_response: header %s has a %s value, expected a string", name, tv), 4)
+      end
+      if sfind(value, "[\r\n%z]") then
+        error(format("start_response: header %s: value contains CR, LF or NUL", name), 4)
+      end
+      local key = lower(name)
+      if HOP_BY_HOP[key] then
+        error(format("start_response: %s is a hop-by-hop header; framing is the server's job", name), 4)
+      elseif key == "content-length" then
+        local n = sfind(value, "^%d+$") and tointeger(tonumber(value))
+        if not n then error(format("start_response: Content-Length %q is not a byte count", value), 4) end
+        if r.length and r.length ~= n then error("start_response: conflicting Content-Length headers", 4) end
+        r.length = n
+      elseif key == "date" then
+        r.flags = r.flags | 1
+      elseif key == "server" then
+        r.flags = r.flags | 2
+      end
+      parts[k + 1], parts[k + 2], parts[k + 3], parts[k + 4] = name, ": ", value, "\r\n"
+      return k + 4
+    end
+
+    -- Returns the header block, and the record of what it says about the response.
+    local function header_block(headers)
+      local r = { length = nil, flags = 0 }
+      if type(headers) ~= "table" then
+        error(format("start_response: headers must be a table, got %s", type(headers)), 3)
+      end
+      local parts, k = {}, 0
+      if headers[1] ~= nil or next(headers) == nil then
+        for i = 1, #headers do
+          local h = headers[i]
+          if type(h) ~= "table" then
+            error(format("start_response: header %d is a %s, expected a {name, value} pair", i, type(h)), 3)
+          end
+          k = add_header(r, parts, k, h[1], h[2])
+        end
+      else
+        local names = {}
+        for name in pairs(headers) do names[#names + 1] = tostring(name) end
+        sort(names)
+        for i = 1, #names do k = add_header(r, parts, k, names[i], headers[names[i]]) end
+      end
+      return concat(parts, "", 1, k), r
+    end
+
+    local send  -- defined by the driver
+
+    local function new_start_response(r)
+      local function write(data)
+        if type(data) ~= "string" then
+          error(format("write: expected a string, got %s", type(data)), 2)
+        end
+        if #data > 0 and not r.stopped then send(r, data) end
+      end
+      return function(status, headers, exc_info)
+        if r.code then
+          if exc_info == nil then
+            error("start_response: called a second time without exc_info", 2)
+          elseif r.sent then
+            error(exc_info, 0)
+          end
+        end
+        local code, line = parse_status(status)
+        local block, facts = header_block(headers)
+        r.code, r.line, r.block, r.length, r.flags = code, line, block, facts.length, facts.flags
+        return write
+      end
+    end
+    """#
+}

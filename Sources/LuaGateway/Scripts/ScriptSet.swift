@@ -1,0 +1,110 @@
+import Foundation
+
+/// The scripts a server serves, read from a directory or a single file, and the
+/// routing of a request path to one of them (SPEC 3). Immutable: a reload makes a new one.
+struct ScriptSet: Sendable {
+    /// The directory `require` searches first.
+    let root: String
+    /// The mounts, in the order their apps are indexed in each state (1-based there).
+    let mounts: [Mount]
+    /// Mount indexes by decreasing path length, for the longest match.
+    private let byLength: [(index: Int, path: [UInt8])]
+
+    init(root: String, mounts: [Mount]) {
+        self.root = root
+        self.mounts = mounts
+        self.byLength = mounts.enumerated()
+            .map { (index: $0.offset, path: $0.element.pathBytes) }
+            .sorted { $0.path.count > $1.path.count }
+    }
+
+    /// The mount that serves `path` (percent-decoded): the longest mount point that
+    /// matches whole segments. Returns its index and the length of its mount point.
+    func route(_ path: [UInt8]) -> (index: Int, scriptNameLength: Int)? {
+        for candidate in byLength {
+            let mount = candidate.path
+            guard path.count >= mount.count, path.starts(with: mount) else { continue }
+            if path.count == mount.count || path[mount.count] == UInt8(ascii: "/") {
+                return (candidate.index, mount.count)
+            }
+        }
+        return nil
+    }
+}
+
+extension ScriptSet {
+    /// Reads `target`: a directory (every `*.lua` below it, `_`- and `.`-prefixed names
+    /// left out) or one `.lua` file mounted at `/`.
+    static func load(from target: String) throws -> ScriptSet {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
+            throw ScriptSetError.notFound(target)
+        }
+        let url = URL(fileURLWithPath: target).standardizedFileURL
+        if !isDirectory.boolValue {
+            let mount = Mount(path: "", file: url.path, source: try readSource(url))
+            return ScriptSet(root: url.deletingLastPathComponent().path, mounts: [mount])
+        }
+        var byPath: [String: Mount] = [:]
+        for relative in try scriptFiles(under: url) {
+            let file = url.appendingPathComponent(relative)
+            let path = mountPath(forRelativeFile: relative)
+            if let existing = byPath[path] {
+                // `api.lua` and `api/index.lua` both claim /api: the plain file wins.
+                if !existing.file.hasSuffix("/index.lua") { continue }
+            }
+            byPath[path] = Mount(path: path, file: file.path, source: try readSource(file))
+        }
+        let mounts = byPath.values.sorted { $0.path < $1.path }
+        return ScriptSet(root: url.path, mounts: mounts)
+    }
+
+    /// `a/b.lua` → `/a/b`; `index.lua` → ``; `a/index.lua` → `/a`.
+    static func mountPath(forRelativeFile relative: String) -> String {
+        var components = relative.split(separator: "/").map(String.init)
+        let last = components.removeLast()
+        let stem = String(last.dropLast(4))
+        if stem != "index" { components.append(stem) }
+        return components.map { "/" + $0 }.joined()
+    }
+
+    private static func scriptFiles(under root: URL) throws -> [String] {
+        var found: [String] = []
+        func walk(_ relative: String) throws {
+            let directory = relative.isEmpty ? root : root.appendingPathComponent(relative)
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() {
+                guard !name.hasPrefix("_"), !name.hasPrefix(".") else { continue }
+                let child = relative.isEmpty ? name : relative + "/" + name
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(child).path, isDirectory: &isDirectory)
+                if isDirectory.boolValue {
+                    try walk(child)
+                } else if name.hasSuffix(".lua") {
+                    found.append(child)
+                }
+            }
+        }
+        try walk("")
+        return found
+    }
+
+    private static func readSource(_ url: URL) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ScriptSetError.unreadable(url.path)
+        }
+        return Array(data)
+    }
+}
+
+/// Why a script target could not be read.
+public enum ScriptSetError: Error, CustomStringConvertible {
+    case notFound(String)
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): "no such file or directory: \(path)"
+        case .unreadable(let path): "cannot read \(path)"
+        }
+    }
+}

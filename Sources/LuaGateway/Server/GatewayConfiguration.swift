@@ -1,0 +1,34 @@
+import NIOCore
+
+/// Everything `luagw serve` can be told; each field is a flag of the CLI.
+public struct GatewayConfiguration: Sendable {
+    /// A directory of scripts, or one `.lua` file served at `/`.
+    public var target: String
+    /// Where to listen.
+    public var bind: BindAddress
+    /// Event-loop threads; each has its own pool of Lua states.
+    public var workers: Int
+    /// The sizes of each worker's pool.
+    public var pool: PoolLimits
+    /// Development mode: a failing request's traceback is its response body.
+    public var development: Bool
+    /// Bytes of request body buffered for an application that is not reading, before
+    /// the server stops reading the socket.
+    public var bodyBufferLimit: Int
+
+    public init(target: String, bind: BindAddress = BindAddress(host: "127.0.0.1", port: 8080),
+                workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
+                development: Bool = false, bodyBufferLimit: Int = 256 * 1024) {
+        self.target = target
+        self.bind = bind
+        self.workers = workers
+        self.pool = pool
+        self.development = development
+        self.bodyBufferLimit = bodyBufferLimit
+    }
+}
+
+extension GatewayConfiguration {
+    /// One worker per core.
+    public static var defaultWorkers: Int { System.coreCount }
+}

@@ -1,0 +1,86 @@
+import Logging
+internal import CLua
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A luagw server: the scripts of a target served over HTTP/1.1 on SwiftNIO, with a
+/// pool of warm Lua states on each event loop.
+public final class GatewayServer {
+    public let configuration: GatewayConfiguration
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private var channel: Channel?
+
+    /// Reads the scripts and makes every worker's states; nothing listens yet.
+    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        GatewayServer.routeWSGIErrors(to: logger)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.workers))
+        self.scripts = try ScriptSet.load(from: configuration.target)
+    }
+
+    private let scripts: ScriptSet
+
+    /// The mount points served, for the start-up log.
+    public var mountPoints: [String] { scripts.mounts.map { $0.path.isEmpty ? "/" : $0.path } }
+
+    /// Starts listening; returns the address bound (the port is real when 0 was asked).
+    @discardableResult
+    public func start() throws -> SocketAddress {
+        var workers: [ObjectIdentifier: Worker] = [:]
+        for (index, loop) in group.makeIterator().enumerated() {
+            let scripts = self.scripts, configuration = self.configuration, logger = self.logger
+            let worker = try loop.submit {
+                Worker(index: index, scripts: scripts, configuration: configuration, eventLoop: loop, logger: logger)
+            }.wait()
+            workers[ObjectIdentifier(loop)] = worker
+        }
+        let table = WorkerTable(workers)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let worker = table.worker(for: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(worker: worker))
+                }
+            }
+        let channel = try bootstrap.bind(host: configuration.bind.host, port: configuration.bind.port).wait()
+        self.channel = channel
+        return channel.localAddress!
+    }
+
+    /// Blocks until the server's listening channel closes.
+    public func wait() throws {
+        try channel?.closeFuture.wait()
+    }
+
+    /// Stops listening and stops the event loops.
+    public func shutdown() throws {
+        try channel?.close().wait()
+        try group.syncShutdownGracefully()
+    }
+
+    private static let errorsLogger = LoggerBox()
+
+    private static func routeWSGIErrors(to logger: Logger) {
+        errorsLogger.logger = logger
+        luagw_set_log_function { id, message in
+            let request = String(decoding: UnsafeRawBufferPointer(start: id.data, count: id.length), as: UTF8.self)
+            let text = String(decoding: UnsafeRawBufferPointer(start: message.data, count: message.length), as: UTF8.self)
+            GatewayServer.errorsLogger.logger?.warning("\(text)", metadata: ["request_id": "\(request)", "source": "wsgi.errors"])
+        }
+    }
+}
+
+/// The logger that wsgi.errors lines go to; set once at start-up, before any request.
+private final class LoggerBox: @unchecked Sendable {
+    var logger: Logger?
+}

@@ -1,0 +1,349 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A request's way through its application: routing, a state from the pool, the
+/// coroutine's steps, and the end of the exchange.
+extension HTTPConnectionHandler {
+    func begin(_ head: HTTPRequestHead) {
+        exchange.reset(head: head)
+        if head.headers.contains(name: "x-request-id"), let id = head.headers.first(name: "x-request-id"), isValidRequestID(id) {
+            exchange.requestID.writeString(id)
+        } else {
+            worker.writeRequestID(into: &exchange.requestID)
+        }
+        guard head.version.major == 1 else {
+            exchange.keepAlive = false
+            return respondSimply("505 HTTP Version Not Supported")
+        }
+        exchange.expectsContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
+        let target = RequestTarget(head.uri)
+        percentDecode(target.path, into: &worker.path)
+        guard let route = worker.pool.scripts.route(worker.path) else {
+            return respondSimply("404 Not Found")
+        }
+        exchange.mountIndex = route.index
+        exchange.scriptNameLength = route.scriptNameLength
+        let outcome = worker.pool.borrow { [weak self] state in
+            guard let self, let state else { return }
+            guard self.exchange.waiting == .state, !self.isClosed else {
+                return self.worker.pool.giveBack(state)
+            }
+            let target = RequestTarget(self.exchange.head.uri)
+            percentDecode(target.path, into: &self.worker.path)
+            self.run(on: state, target: target)
+        }
+        switch outcome {
+        case .ready(let state):
+            run(on: state, target: target)
+        case .queued:
+            exchange.waiting = .state
+        case .full:
+            respondSimply("503 Service Unavailable")
+        }
+    }
+
+    /// Runs the application on `state`; `worker.path` holds the decoded path of `target`.
+    private func run(on state: LuaState, target: RequestTarget) {
+        worker.environ.fill(exchange: exchange, target: target, decodedPath: worker.path, remote: remote, local: local)
+        exchange.waiting = .nothing
+        var call = ApplicationCall(state: state)
+        let step = call.start(index: exchange.mountIndex, environ: worker.environ,
+                              requestID: exchange.requestID, runOnce: false)
+        exchange.call = call
+        advance(step)
+    }
+
+    /// Carries the application forward until it waits for something or is done.
+    func advance(_ first: ApplicationCall.Step) {
+        var step = first
+        while true {
+            switch step {
+            case .needInput:
+                if let bytes = exchange.body.popFirst() {
+                    exchange.bufferedBytes -= bytes.readableBytes
+                    releaseReadIfPossible()
+                    step = exchange.call!.resume(input: bytes)
+                } else if exchange.bodyEnded {
+                    step = exchange.call!.resumeAtEndOfInput()
+                } else if isClosed || inputClosed {
+                    step = exchange.call!.resumeWithTruncatedInput()
+                } else {
+                    sendContinueIfExpected()
+                    exchange.waiting = .input
+                    releaseReadIfPossible()
+                    return
+                }
+            case .send(let hasHead):
+                let verdict = sendChunk(hasHead: hasHead)
+                if verdict == .goOn && !isClosed && !context.channel.isWritable {
+                    exchange.waiting = .writable
+                    return
+                }
+                step = exchange.call!.resume(isClosed ? .clientGone : verdict)
+            case .sendFile(let path, let size):
+                if sendFile(path: path, size: size) { return }
+                step = exchange.call!.resume(isClosed ? .clientGone : .goOn)
+            case .finished(let hasHead, let hasBody):
+                finishResponse(hasHead: hasHead, hasBody: hasBody)
+                return complete()
+            case .failed(let message):
+                fail(message)
+                return complete()
+            }
+        }
+    }
+
+    // MARK: events that resume the application
+
+    func receiveBody(_ bytes: ByteBuffer) {
+        guard exchange.isActive, !exchange.isDraining else { return }
+        exchange.body.append(bytes)
+        exchange.bufferedBytes += bytes.readableBytes
+        if exchange.waiting == .input {
+            exchange.waiting = .nothing
+            advance(.needInput)
+        }
+    }
+
+    func receiveEnd() {
+        guard exchange.isActive else { return }
+        exchange.bodyEnded = true
+        if exchange.isDraining {
+            endExchange()
+        } else if exchange.waiting == .input {
+            exchange.waiting = .nothing
+            advance(.needInput)
+        }
+    }
+
+    func writableAgain() {
+        guard exchange.waiting == .writable else { return }
+        exchange.waiting = .nothing
+        advance(exchange.call!.resume(.goOn))
+    }
+
+    /// The client half-closed: an application waiting for body bytes that will not come fails its read.
+    func clientStoppedSending() {
+        if exchange.isActive, !exchange.bodyEnded, exchange.waiting == .input {
+            exchange.waiting = .nothing
+            advance(.needInput)
+        }
+    }
+
+    /// The connection is gone: the application unwinds (its body's close runs) and its state goes back.
+    func clientWentAway() {
+        guard exchange.isActive else { return }
+        switch exchange.waiting {
+        case .input:
+            exchange.waiting = .nothing
+            advance(.needInput)
+        case .writable, .fileWritten:
+            exchange.waiting = .nothing
+            advance(exchange.call!.resume(.clientGone))
+        case .state, .nothing:
+            exchange.waiting = .nothing
+            if exchange.call == nil { exchange.isActive = false }
+        }
+    }
+
+    // MARK: the response
+
+    private func sendContinueIfExpected() {
+        guard exchange.expectsContinue, !exchange.continueSent, exchange.bufferedBytes == 0 else { return }
+        exchange.continueSent = true
+        var buffer = context.channel.allocator.buffer(capacity: 32)
+        buffer.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+        write(buffer)
+    }
+
+    /// Writes a streamed chunk (with the head the first time); returns what the
+    /// application is told next.
+    private func sendChunk(hasHead: Bool) -> ApplicationCall.Verdict {
+        let call = exchange.call!
+        var buffer = context.channel.allocator.buffer(capacity: call.chunkLength + (hasHead ? 512 : 16))
+        if hasHead {
+            startStream(call: call, into: &buffer)
+        }
+        let sent = ResponseEncoder.writeChunk(of: call, exchange: exchange, into: &buffer)
+        write(buffer)
+        switch exchange.framing {
+        case .none:
+            return .stop
+        case .length(let remaining):
+            if sent < call.chunkLength { logCut() }
+            return remaining == 0 ? .stop : .goOn
+        case .chunked, .untilClose:
+            return .goOn
+        }
+    }
+
+    private func startStream(call: ApplicationCall, into buffer: inout ByteBuffer) {
+        exchange.headersSent = true
+        exchange.framing = BodyFraming.forStream(code: call.statusCode, declared: call.contentLength,
+                                                 isHead: exchange.isHead, isHTTP11: exchange.isHTTP11)
+        if exchange.framing == .untilClose { exchange.keepAlive = false }
+        ResponseEncoder.writeHead(of: call, exchange: exchange, contentLength: nil, dates: &worker.dates, into: &buffer)
+    }
+
+    /// Sends the file as the body with sendfile; returns true when the application
+    /// waits for the file to be written.
+    private func sendFile(path: String, size: Int64) -> Bool {
+        let call = exchange.call!
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        exchange.headersSent = true
+        let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
+        let declared = call.contentLength
+        let length = Int(size)
+        exchange.framing = allowsBody ? .length(remaining: 0) : .none
+        if let declared, declared != length { exchange.mustClose = true }
+        ResponseEncoder.writeHead(of: call, exchange: exchange, contentLength: declared == nil ? length : nil,
+                                  dates: &worker.dates, into: &buffer)
+        guard allowsBody, length > 0 else {
+            write(buffer)
+            return false
+        }
+        do {
+            let file = try NIOFileHandle(_deprecatedPath: path)
+            let region = FileRegion(fileHandle: file, readerIndex: 0, endIndex: min(length, declared ?? length))
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            exchange.waiting = .fileWritten
+            context.writeAndFlush(NIOAny(IOData.fileRegion(region))).whenComplete { [weak self] result in
+                try? file.close()
+                guard let self, self.exchange.waiting == .fileWritten else { return }
+                self.exchange.waiting = .nothing
+                if case .failure = result { self.exchange.mustClose = true }
+                self.advance(self.exchange.call!.resume(self.isClosed ? .clientGone : .goOn))
+            }
+            return true
+        } catch {
+            worker.logger.error("cannot open \(path) for wsgi.file_wrapper: \(error)", metadata: ["request_id": "\(exchange.requestIDString)"])
+            exchange.mustClose = true
+            write(buffer)
+            return false
+        }
+    }
+
+    /// The application returned: a whole body to send with its head, or the end of a stream.
+    private func finishResponse(hasHead: Bool, hasBody: Bool) {
+        let call = exchange.call!
+        guard hasHead else { return endStream() }
+        exchange.headersSent = true
+        let length = hasBody ? call.chunkLength : 0
+        let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
+        let declared = call.contentLength
+        var buffer = context.channel.allocator.buffer(capacity: length + 512)
+        let noLengthHeader = (100..<200).contains(call.statusCode) || call.statusCode == 204
+        ResponseEncoder.writeHead(of: call, exchange: exchange,
+                                  contentLength: declared != nil || noLengthHeader ? nil : length,
+                                  dates: &worker.dates, into: &buffer)
+        if allowsBody {
+            let limit = declared ?? length
+            if length > limit { logCut() }
+            if length < limit { exchange.mustClose = true }
+            call.writeChunk(into: &buffer, limit: limit)
+        }
+        write(buffer)
+    }
+
+    private func endStream() {
+        switch exchange.framing {
+        case .chunked:
+            var buffer = context.channel.allocator.buffer(capacity: 8)
+            buffer.writeStaticString("0\r\n\r\n")
+            write(buffer)
+        case .length(let remaining) where remaining > 0:
+            worker.logger.warning("response shorter than its Content-Length: closing the connection",
+                                  metadata: ["request_id": "\(exchange.requestIDString)"])
+            exchange.mustClose = true
+        case .untilClose:
+            exchange.mustClose = true
+        default:
+            break
+        }
+    }
+
+    private func fail(_ message: String) {
+        guard !isClosed else {
+            worker.logger.debug("request ended by the client: \(message)", metadata: ["request_id": "\(exchange.requestIDString)"])
+            return
+        }
+        worker.logger.error("request failed: \(message)", metadata: ["request_id": "\(exchange.requestIDString)"])
+        if exchange.headersSent {
+            exchange.mustClose = true  // no terminating chunk, or short of Content-Length: the client can tell
+        } else {
+            let body = worker.configuration.development ? message + "\n" : "Internal Server Error\n"
+            respondBody("500 Internal Server Error", body)
+        }
+    }
+
+    private func logCut() {
+        worker.logger.warning("response longer than its Content-Length: cut",
+                              metadata: ["request_id": "\(exchange.requestIDString)"])
+    }
+
+    private func respondBody(_ status: String, _ body: String) {
+        exchange.headersSent = true
+        var buffer = context.channel.allocator.buffer(capacity: 256 + body.utf8.count)
+        ResponseEncoder.writeSimpleResponse(status: status, body: body, exchange: exchange,
+                                            dates: &worker.dates, into: &buffer)
+        write(buffer)
+    }
+
+    /// Answers without an application (404, 503, 505).
+    func respondSimply(_ status: String) {
+        respondBody(status, String(status.dropFirst(4)) + "\n")
+        complete()
+    }
+
+    // MARK: the end of an exchange
+
+    /// The response is written: the state goes back, then the connection closes,
+    /// drains the rest of the body, or goes on with the next request.
+    func complete() {
+        if var call = exchange.call {
+            call.finish()
+            exchange.call = nil
+            worker.pool.giveBack(call.state)
+        }
+        if exchange.mustClose || !exchange.keepAlive || isClosed {
+            exchange.isActive = false
+            return closeAfterWrites()
+        }
+        if !exchange.bodyEnded {
+            if exchange.expectsContinue && !exchange.continueSent {
+                exchange.isActive = false
+                return closeAfterWrites()  // the client may never send the body it announced
+            }
+            exchange.isDraining = true
+            exchange.body.removeAll()
+            exchange.bufferedBytes = 0
+            releaseReadIfPossible()
+            return
+        }
+        endExchange()
+    }
+
+    func endExchange() {
+        exchange.isActive = false
+        if inputClosed { return closeAfterWrites() }
+        handleArrivals()
+    }
+
+    func closeAfterWrites() {
+        writeAndClose(context.channel.allocator.buffer(capacity: 0))
+    }
+
+    private func isValidRequestID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                 UInt8(ascii: "."), UInt8(ascii: ":"):
+                true
+            default:
+                false
+            }
+        }
+    }
+}

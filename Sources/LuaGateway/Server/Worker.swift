@@ -1,0 +1,48 @@
+import Logging
+import NIOCore
+
+/// What the connections of one event loop share: its pool of Lua states and the
+/// buffers every request of the loop reuses. Used on that loop's thread only.
+final class Worker {
+    let pool: StatePool
+    let configuration: GatewayConfiguration
+    let logger: Logger
+    let environ = EnvironBuilder()
+    var dates = DateCache()
+    /// Scratch for a request's percent-decoded path.
+    var path: [UInt8] = []
+    private let idPrefix: String
+    private var nextID: UInt64 = 0
+
+    init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.pool = StatePool(scripts: scripts, limits: configuration.pool, eventLoop: eventLoop,
+                              logger: logger, reportsLoadErrors: index == 0)
+        let random = UInt32.random(in: 0...UInt32.max)
+        self.idPrefix = String(random, radix: 16) + "-" + String(index, radix: 16) + "-"
+        path.reserveCapacity(256)
+    }
+
+    /// Writes a new request id (unique in this process) into `buffer`.
+    func writeRequestID(into buffer: inout ByteBuffer) {
+        nextID &+= 1
+        buffer.writeString(idPrefix)
+        buffer.writeString(String(nextID, radix: 16))
+    }
+}
+
+/// The workers of a server, found by event loop. Each worker is used only on its own
+/// loop's thread, which is what makes sharing this table across threads safe.
+final class WorkerTable: @unchecked Sendable {
+    private let workers: [ObjectIdentifier: Worker]
+
+    init(_ workers: [ObjectIdentifier: Worker]) {
+        self.workers = workers
+    }
+
+    func worker(for eventLoop: EventLoop) -> Worker {
+        eventLoop.preconditionInEventLoop()
+        return workers[ObjectIdentifier(eventLoop)]!
+    }
+}

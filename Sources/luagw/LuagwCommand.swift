@@ -1,0 +1,69 @@
+import ArgumentParser
+import LuaGateway
+import Logging
+
+@main
+struct Luagw: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "luagw",
+        abstract: "A web gateway for Lua 5.4 applications: WSGI's model, on SwiftNIO.",
+        version: GatewayVersion.string,
+        subcommands: [Serve.self]
+    )
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a directory of Lua scripts (or one script at /) over HTTP."
+    )
+
+    @Argument(help: "A directory of *.lua scripts (each mounted at its path), or one .lua file (mounted at /).")
+    var target: String
+
+    @Option(help: "Where to listen: HOST:PORT, [IPV6]:PORT or :PORT.")
+    var bind: String = "127.0.0.1:8080"
+
+    @Option(help: "Event-loop threads, each with its own pool of Lua states (default: the core count).")
+    var workers: Int = GatewayConfiguration.defaultWorkers
+
+    @Option(help: "Lua states made per worker at start-up, every script loaded.")
+    var states: Int = 2
+
+    @Option(name: .customLong("max-states"), help: "Lua states per worker at most; the pool grows up to this when all are busy.")
+    var maxStates: Int = 64
+
+    @Option(help: "Requests per worker that may wait for a busy pool before the next gets 503.")
+    var queue: Int = 1024
+
+    @Option(name: .customLong("body-buffer"), help: "Bytes of request body held for an application that is not reading, before the server stops reading the socket.")
+    var bodyBuffer: Int = 256 * 1024
+
+    @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
+    var dev = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard BindAddress(parsing: bind) != nil else { throw ValidationError("--bind: expected HOST:PORT, got \(bind)") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard states >= 0, maxStates >= 1, maxStates >= states else {
+            throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
+        }
+        guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+    }
+
+    func run() throws {
+        var logger = Logger(label: "luagw")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let configuration = GatewayConfiguration(
+            target: target, bind: BindAddress(parsing: bind)!, workers: workers,
+            pool: PoolLimits(initial: states, maximum: maxStates, queue: queue),
+            development: dev, bodyBufferLimit: bodyBuffer)
+        let server = try GatewayServer(configuration: configuration, logger: logger)
+        let address = try server.start()
+        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers; mounts: \(server.mountPoints.joined(separator: " "))")
+        try server.wait()
+    }
+}
