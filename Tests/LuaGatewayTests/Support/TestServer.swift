@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+@testable import LuaGateway
+
+/// A luagw server in this process on an ephemeral loopback port, serving scripts
+/// written to a fresh temporary directory.
+final class TestServer {
+    let directory: URL
+    let server: GatewayServer
+    let port: Int
+
+    /// `scripts` maps relative paths (`api/users.lua`) to their source.
+    init(_ scripts: [String: String], workers: Int = 1, pool: PoolLimits = PoolLimits(initial: 1, maximum: 4, queue: 16),
+         development: Bool = false, bodyBufferLimit: Int = 256 * 1024, file: String? = nil) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-test-\(UUID().uuidString)")
+        self.directory = directory
+        for (path, source) in scripts {
+            let url = directory.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try source.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let target = file.map { directory.appendingPathComponent($0).path } ?? directory.path
+        var logger = Logger(label: "luagw-test")
+        logger.logLevel = .critical
+        let configuration = GatewayConfiguration(target: target, bind: BindAddress(host: "127.0.0.1", port: 0), workers: workers,
+                                                 pool: pool, development: development, bodyBufferLimit: bodyBufferLimit)
+        server = try GatewayServer(configuration: configuration, logger: logger)
+        port = try server.start().port!
+    }
+
+    deinit {
+        try? server.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func client() throws -> RawClient { try RawClient(port: port) }
+
+    /// GET `path` on a new connection.
+    func get(_ path: String, headers: String = "") throws -> Response {
+        try client().request("GET \(path) HTTP/1.1\r\nHost: test\r\n\(headers)\r\n")
+    }
+}
