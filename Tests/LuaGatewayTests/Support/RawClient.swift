@@ -49,6 +49,16 @@ final class RawClient {
         return true
     }
 
+    /// Reads until `marker` has arrived; returns and forgets everything read.
+    func read(through marker: String) throws -> String {
+        let bytes = Array(marker.utf8)
+        while !buffer.indices.contains(where: { buffer[$0...].starts(with: bytes) }) {
+            guard try fill() else { throw ClientError.closedEarly }
+        }
+        defer { buffer.removeAll() }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
     /// Everything until the server closes the connection.
     func readToEnd() throws -> [UInt8] {
         while try fill() {}

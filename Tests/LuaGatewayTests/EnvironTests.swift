@@ -1,0 +1,117 @@
+import XCTest
+
+/// SPEC 2: the environ keys.
+final class EnvironTests: XCTestCase {
+    /// Answers `key=value` lines for the keys named in the query (`,`-separated).
+    static let dump = #"""
+        return function(e, sr)
+          sr("200 OK", {})
+          local out = {}
+          for key in e.QUERY_STRING:gmatch("[^,]+") do
+            local v = e[key]
+            if type(v) == "table" then v = table.concat(v, ".") end
+            out[#out + 1] = key .. "=" .. tostring(v)
+          end
+          return table.concat(out, "\n")
+        end
+        """#
+
+    func values(_ response: Response) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in response.text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return result
+    }
+
+    func testCGIKeys() throws {
+        let server = try TestServer(["api/dump.lua": Self.dump])
+        let keys = "REQUEST_METHOD,SCRIPT_NAME,PATH_INFO,QUERY_STRING,REQUEST_URI,SERVER_NAME,SERVER_PORT,SERVER_PROTOCOL,SERVER_SOFTWARE,GATEWAY_INTERFACE,REMOTE_ADDR,REMOTE_PORT,CONTENT_TYPE,CONTENT_LENGTH"
+        let response = try server.client().request(
+            "POST /api/dump/a%20b/c%2Fd?\(keys) HTTP/1.1\r\nHost: example.org:8443\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n")
+        let env = values(response)
+        XCTAssertEqual(env["REQUEST_METHOD"], "POST")
+        XCTAssertEqual(env["SCRIPT_NAME"], "/api/dump")
+        XCTAssertEqual(env["PATH_INFO"], "/a b/c/d")
+        XCTAssertEqual(env["QUERY_STRING"], keys)
+        XCTAssertEqual(env["REQUEST_URI"], "/api/dump/a%20b/c%2Fd?\(keys)")
+        XCTAssertEqual(env["SERVER_NAME"], "example.org")
+        XCTAssertEqual(env["SERVER_PORT"], "8443")
+        XCTAssertEqual(env["SERVER_PROTOCOL"], "HTTP/1.1")
+        XCTAssertEqual(env["SERVER_SOFTWARE"], "luagw/0.1.0")
+        XCTAssertEqual(env["GATEWAY_INTERFACE"], "CGI/1.1")
+        XCTAssertEqual(env["REMOTE_ADDR"], "127.0.0.1")
+        XCTAssertNotEqual(env["REMOTE_PORT"], "nil")
+        XCTAssertEqual(env["CONTENT_TYPE"], "text/plain")
+        XCTAssertEqual(env["CONTENT_LENGTH"], "0")
+    }
+
+    func testAbsentKeysAndDefaults() throws {
+        let server = try TestServer(["dump.lua": Self.dump])
+        let response = try server.client().request("GET /dump?CONTENT_TYPE,CONTENT_LENGTH,SERVER_NAME,SERVER_PORT,PATH_INFO HTTP/1.0\r\n\r\n")
+        let env = values(response)
+        XCTAssertEqual(env["CONTENT_TYPE"], "nil")
+        XCTAssertEqual(env["CONTENT_LENGTH"], "nil")
+        XCTAssertEqual(env["SERVER_NAME"], "127.0.0.1", "no Host: the listening address")
+        XCTAssertEqual(env["SERVER_PORT"], String(server.port))
+        XCTAssertEqual(env["PATH_INFO"], "")
+        let host = values(try server.get("/dump?SERVER_NAME,SERVER_PORT", headers: ""))
+        XCTAssertEqual(host["SERVER_NAME"], "test")
+        XCTAssertEqual(host["SERVER_PORT"], "80")
+    }
+
+    func testHeadersBecomeHTTPKeys() throws {
+        let server = try TestServer(["dump.lua": Self.dump])
+        let response = try server.client().request(
+            "GET /dump?HTTP_X_MULTI,HTTP_COOKIE,HTTP_X_SPOOF,HTTP_USER_AGENT,HTTP_CONTENT_TYPE HTTP/1.1\r\nHost: t\r\n" +
+            "X-Multi: a\r\nX-Multi: b\r\nCookie: a=1\r\nCookie: b=2\r\nX_Spoof: evil\r\nUser-Agent: tester/1\r\n\r\n")
+        let env = values(response)
+        XCTAssertEqual(env["HTTP_X_MULTI"], "a, b")
+        XCTAssertEqual(env["HTTP_COOKIE"], "a=1; b=2")
+        XCTAssertEqual(env["HTTP_X_SPOOF"], "nil", "a name with _ is dropped")
+        XCTAssertEqual(env["HTTP_USER_AGENT"], "tester/1")
+        XCTAssertEqual(env["HTTP_CONTENT_TYPE"], "nil")
+    }
+
+    func testWSGIKeys() throws {
+        let server = try TestServer(["dump.lua": Self.dump])
+        let keys = "wsgi.version,wsgi.url_scheme,wsgi.input_terminated,wsgi.multithread,wsgi.multiprocess,wsgi.run_once,luagw.version"
+        let env = values(try server.get("/dump?\(keys)"))
+        XCTAssertEqual(env["wsgi.version"], "1.0")
+        XCTAssertEqual(env["wsgi.url_scheme"], "http")
+        XCTAssertEqual(env["wsgi.input_terminated"], "true")
+        XCTAssertEqual(env["wsgi.multithread"], "false")
+        XCTAssertEqual(env["wsgi.multiprocess"], "true")
+        XCTAssertEqual(env["wsgi.run_once"], "false")
+        XCTAssertEqual(env["luagw.version"], "0.1.0")
+    }
+
+    func testRequestIDIsUniqueOrHonoured() throws {
+        let server = try TestServer(["dump.lua": Self.dump])
+        let first = values(try server.get("/dump?luagw.request_id"))["luagw.request_id"]
+        let second = values(try server.get("/dump?luagw.request_id"))["luagw.request_id"]
+        XCTAssertNotNil(first)
+        XCTAssertNotEqual(first, second)
+        let given = values(try server.get("/dump?luagw.request_id", headers: "X-Request-Id: abc-123\r\n"))
+        XCTAssertEqual(given["luagw.request_id"], "abc-123")
+        let invalid = values(try server.get("/dump?luagw.request_id", headers: "X-Request-Id: a b<script>\r\n"))
+        XCTAssertNotEqual(invalid["luagw.request_id"], "a b<script>")
+    }
+
+    func testEnvironIsFreshPerRequestAndErrorsWork() throws {
+        let server = try TestServer(["mut.lua": #"""
+            return function(e, sr)
+              local before = tostring(e.MARK)
+              e.MARK = "set"
+              e["wsgi.errors"]:write("line one\npartial")
+              e["wsgi.errors"]:writelines({" more", "\n"})
+              e["wsgi.errors"]:flush()
+              sr("200 OK", {})
+              return before
+            end
+            """#], pool: .init(initial: 1, maximum: 1, queue: 4))
+        XCTAssertEqual(try server.get("/mut").text, "nil")
+        XCTAssertEqual(try server.get("/mut").text, "nil")
+    }
+}
