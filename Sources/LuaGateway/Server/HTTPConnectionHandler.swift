@@ -69,8 +69,22 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// Set when the client half-closed: no request starts after the current one.
+    /// Set when the client half-closed or its bytes stopped parsing: no request
+    /// starts after the current one.
     var inputClosed = false
+
+    /// The current request's body stopped parsing (a malformed chunk): its reads fail,
+    /// and the connection closes after its response.
+    private func bodyBroken() {
+        inputClosed = true
+        if !exchange.headersSent { exchange.keepAlive = false }
+        if exchange.isDraining {
+            exchange.isActive = false
+            closeAfterWrites()
+        } else {
+            clientStoppedSending()
+        }
+    }
 
     func channelInactive(context: ChannelHandlerContext) {
         isClosed = true
@@ -129,9 +143,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 arrivals.removeFirst()
                 receiveEnd()
             case .malformed:
-                guard !exchange.isActive else { return }
                 arrivals.removeFirst()
-                respondToMalformedRequest()
+                if exchange.isActive {
+                    bodyBroken()
+                } else {
+                    respondToMalformedRequest()
+                }
             }
         }
         releaseReadIfPossible()

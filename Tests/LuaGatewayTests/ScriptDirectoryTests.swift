@@ -1,0 +1,78 @@
+import XCTest
+@testable import LuaGateway
+
+/// SPEC 3: mounting a directory of scripts.
+final class ScriptDirectoryTests: XCTestCase {
+    static func named(_ name: String) -> String {
+        #"return function(e, sr) sr("200 OK", {}); return "\#(name) " .. e.SCRIPT_NAME .. "|" .. e.PATH_INFO end"#
+    }
+
+    static let scripts = [
+        "index.lua": named("root"),
+        "hello.lua": named("hello"),
+        "api/index.lua": named("api-index"),
+        "api/users.lua": named("users"),
+        "api/users/admin.lua": named("admin"),
+        "_helpers.lua": named("helper"),
+        "_private/secret.lua": named("secret"),
+        ".hidden.lua": named("hidden"),
+        "uses.lua": #"local m = require("mymod"); local n = require("pkg"); return function(e, sr) sr(200, {}); return m.greet() .. n.name end"#,
+        "mymod.lua": #"return { greet = function() return "hi from mymod;" end }"#,
+        "pkg/init.lua": #"return { name = "pkg-init" }"#,
+        "globals_a.lua": #"shared = "from a"; return function(e, sr) sr(200, {}); return tostring(shared) end"#,
+        "globals_b.lua": #"return function(e, sr) sr(200, {}); return tostring(shared) .. "," .. tostring(string.upper ~= nil) end"#,
+        "broken.lua": "return function(e, sr) this is not lua end",
+        "notapp.lua": "return 42",
+    ]
+
+    func testMounting() throws {
+        let server = try TestServer(Self.scripts)
+        XCTAssertEqual(try server.get("/").text, "root |/")
+        XCTAssertEqual(try server.get("/zzz/y").text, "root |/zzz/y", "index.lua at / serves everything unmatched")
+        XCTAssertEqual(try server.get("/hello").text, "hello /hello|")
+        XCTAssertEqual(try server.get("/hello/a/b").text, "hello /hello|/a/b")
+        XCTAssertEqual(try server.get("/helloworld").text, "root |/helloworld", "whole segments only")
+        XCTAssertEqual(try server.get("/api").text, "api-index /api|")
+        XCTAssertEqual(try server.get("/api/other").text, "api-index /api|/other")
+        XCTAssertEqual(try server.get("/api/users/7").text, "users /api/users|/7")
+        XCTAssertEqual(try server.get("/api/users/admin/x").text, "admin /api/users/admin|/x", "the longest mount wins")
+    }
+
+    func testHelpersAndHiddenFilesAreNotMounted() throws {
+        let server = try TestServer(Self.scripts.filter { $0.key != "index.lua" })
+        XCTAssertEqual(try server.get("/_helpers").code, 404)
+        XCTAssertEqual(try server.get("/_private/secret").code, 404)
+        XCTAssertEqual(try server.get("/.hidden").code, 404)
+        XCTAssertEqual(try server.get("/nothing").code, 404)
+    }
+
+    func testRequireFindsModulesInTheDirectory() throws {
+        let server = try TestServer(Self.scripts)
+        XCTAssertEqual(try server.get("/uses").text, "hi from mymod;pkg-init")
+    }
+
+    func testEachScriptHasItsOwnGlobals() throws {
+        let server = try TestServer(Self.scripts, pool: .init(initial: 1, maximum: 1, queue: 4))
+        XCTAssertEqual(try server.get("/globals_a").text, "from a")
+        XCTAssertEqual(try server.get("/globals_b").text, "nil,true")
+    }
+
+    func testScriptsThatFailToLoadAnswer500() throws {
+        let server = try TestServer(Self.scripts)
+        XCTAssertEqual(try server.get("/broken").code, 500)
+        XCTAssertEqual(try server.get("/notapp").code, 500)
+        XCTAssertEqual(try server.get("/hello").code, 200)
+    }
+
+    func testServingOneFileMountsItAtRoot() throws {
+        let server = try TestServer(["app.lua": Self.named("single")], file: "app.lua")
+        XCTAssertEqual(try server.get("/").text, "single |/")
+        XCTAssertEqual(try server.get("/x/y").text, "single |/x/y")
+    }
+
+    func testMountPaths() {
+        XCTAssertEqual(ScriptSet.mountPath(forRelativeFile: "index.lua"), "")
+        XCTAssertEqual(ScriptSet.mountPath(forRelativeFile: "a/index.lua"), "/a")
+        XCTAssertEqual(ScriptSet.mountPath(forRelativeFile: "a/b.lua"), "/a/b")
+    }
+}
