@@ -49,14 +49,23 @@ final class RawClient {
         return true
     }
 
-    /// Reads until `marker` has arrived; returns and forgets everything read.
+    /// Reads until `marker` has arrived; returns what came up to its end and keeps the rest.
     func read(through marker: String) throws -> String {
         let bytes = Array(marker.utf8)
-        while !buffer.indices.contains(where: { buffer[$0...].starts(with: bytes) }) {
+        while true {
+            if let start = buffer.indices.first(where: { buffer[$0...].starts(with: bytes) }) {
+                let end = start + bytes.count
+                defer { buffer.removeFirst(end) }
+                return String(decoding: buffer[..<end], as: UTF8.self)
+            }
             guard try fill() else { throw ClientError.closedEarly }
         }
+    }
+
+    /// Takes the bytes read but not consumed yet.
+    func takeBuffered() -> [UInt8] {
         defer { buffer.removeAll() }
-        return String(decoding: buffer, as: UTF8.self)
+        return buffer
     }
 
     /// Everything until the server closes the connection.
