@@ -15,8 +15,6 @@ final class StatePool {
         case full
     }
 
-    /// Called with a state when one is free, or with nil when none can be made.
-    typealias Waiter = (LuaState?) -> Void
 
     private(set) var scripts: ScriptSet
     private let limits: PoolLimits
@@ -24,7 +22,7 @@ final class StatePool {
     private let logger: Logger
     private var idle: [LuaState] = []
     private var live = 0
-    private var waiters = CircularBuffer<Waiter>()
+    private var waiters = CircularBuffer<StateWaiter>()
     /// Whether the next state made reports scripts that fail to load (once per script set).
     private var reportsLoadErrors: Bool
 
@@ -44,7 +42,7 @@ final class StatePool {
     var count: Int { live }
 
     /// Lends a state, or queues `waiter` until one is free.
-    func borrow(orWait waiter: @escaping Waiter) -> Outcome {
+    func borrow(orWait waiter: StateWaiter) -> Outcome {
         if let state = idle.popLast() { return .ready(state) }
         if live < limits.maximum, let state = makeState() { return .ready(state) }
         guard waiters.count < limits.queue else { return .full }
@@ -62,7 +60,7 @@ final class StatePool {
         }
         guard let next else { return }
         if let waiter = waiters.popFirst() {
-            eventLoop.execute { waiter(next) }
+            eventLoop.execute { waiter.stateIsFree(next) }
         } else {
             idle.append(next)
         }
@@ -98,4 +96,9 @@ public struct PoolLimits: Sendable {
         self.maximum = maximum
         self.queue = queue
     }
+}
+
+/// Who waits for a state of a busy pool: told on the pool's loop when one is free.
+protocol StateWaiter: AnyObject {
+    func stateIsFree(_ state: LuaState)
 }

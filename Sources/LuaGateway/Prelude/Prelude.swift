@@ -34,5 +34,7 @@ enum Prelude {
     local DONE, FAILED = 1, 2
     local GONE, GO_ON = 0, 1
     local gw = { apps = {} }
+    -- Requests make short-lived garbage: the generational collector suits it best.
+    collectgarbage("generational")
     """#
 }

@@ -23,14 +23,14 @@ extension EnvironBuilder {
         set("luagw.request_id", exchange.requestID.readableBytesView)
         var sawHost = false
         for (name, value) in head.headers {
-            if name.utf8.count == 4, name.lowercased() == "host", !sawHost {
+            if !sawHost, name.isASCIICaseInsensitiveEqual(to: "host") {
                 sawHost = true
                 let (host, port) = splitHost(Substring(value), defaultPort: "80")
                 set("SERVER_NAME", host.utf8)
                 set("SERVER_PORT", port.utf8)
-            } else if name.utf8.count == 12, name.lowercased() == "content-type" {
+            } else if name.isASCIICaseInsensitiveEqual(to: "content-type") {
                 set("CONTENT_TYPE", value)
-            } else if name.utf8.count == 14, name.lowercased() == "content-length" {
+            } else if name.isASCIICaseInsensitiveEqual(to: "content-length") {
                 set("CONTENT_LENGTH", value)
             }
             addHeader(name: name, value: value)

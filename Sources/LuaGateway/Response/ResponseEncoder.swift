@@ -39,7 +39,7 @@ enum ResponseEncoder {
     private static func writeFraming(exchange: Exchange, contentLength: Int?, into buffer: inout ByteBuffer) {
         if let contentLength {
             buffer.writeStaticString("Content-Length: ")
-            buffer.writeString(String(contentLength))
+            buffer.writeDigits(UInt64(contentLength))
             buffer.writeStaticString("\r\n")
         }
         if exchange.framing == .chunked { buffer.writeStaticString("Transfer-Encoding: chunked\r\n") }
@@ -64,7 +64,7 @@ enum ResponseEncoder {
             exchange.framing = .length(remaining: remaining - n)
             return n
         case .chunked:
-            buffer.writeString(String(length, radix: 16))
+            buffer.writeDigits(UInt64(length), radix: 16)
             buffer.writeStaticString("\r\n")
             call.writeChunk(into: &buffer)
             buffer.writeStaticString("\r\n")

@@ -4,10 +4,10 @@ import NIOHTTP1
 
 /// A request's way through its application: routing, a state from the pool, the
 /// coroutine's steps, and the end of the exchange.
-extension HTTPConnectionHandler {
+extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: HTTPRequestHead) {
         exchange.reset(head: head)
-        if head.headers.contains(name: "x-request-id"), let id = head.headers.first(name: "x-request-id"), isValidRequestID(id) {
+        if let id = head.headers.first(name: "x-request-id"), isValidRequestID(id) {
             exchange.requestID.writeString(id)
         } else {
             worker.writeRequestID(into: &exchange.requestID)
@@ -24,16 +24,7 @@ extension HTTPConnectionHandler {
         }
         exchange.mountIndex = route.index
         exchange.scriptNameLength = route.scriptNameLength
-        let outcome = worker.pool.borrow { [weak self] state in
-            guard let self, let state else { return }
-            guard self.exchange.waiting == .state, !self.isClosed else {
-                return self.worker.pool.giveBack(state)
-            }
-            let target = RequestTarget(self.exchange.head.uri)
-            percentDecode(target.path, into: &self.worker.path)
-            self.run(on: state, target: target)
-        }
-        switch outcome {
+        switch worker.pool.borrow(orWait: self) {
         case .ready(let state):
             run(on: state, target: target)
         case .queued:
@@ -41,6 +32,14 @@ extension HTTPConnectionHandler {
         case .full:
             respondSimply("503 Service Unavailable")
         }
+    }
+
+    /// A state for the request that waited for one.
+    func stateIsFree(_ state: LuaState) {
+        guard exchange.waiting == .state, !isClosed else { return worker.pool.giveBack(state) }
+        let target = RequestTarget(exchange.head.uri)
+        percentDecode(target.path, into: &worker.path)
+        run(on: state, target: target)
     }
 
     /// Runs the application on `state`; `worker.path` holds the decoded path of `target`.

@@ -28,7 +28,7 @@ final class Worker {
     func writeRequestID(into buffer: inout ByteBuffer) {
         nextID &+= 1
         buffer.writeString(idPrefix)
-        buffer.writeString(String(nextID, radix: 16))
+        buffer.writeDigits(nextID, radix: 16)
     }
 }
 

@@ -1,0 +1,37 @@
+import NIOCore
+
+extension String {
+    /// Whether this equals `lowercase` (ASCII, lower case) ignoring ASCII case; allocates nothing.
+    func isASCIICaseInsensitiveEqual(to lowercase: StaticString) -> Bool {
+        let utf8 = self.utf8
+        guard utf8.count == lowercase.utf8CodeUnitCount else { return false }
+        var other = lowercase.utf8Start
+        for byte in utf8 {
+            let folded = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+            if folded != other.pointee { return false }
+            other += 1
+        }
+        return true
+    }
+}
+
+extension ByteBuffer {
+    /// Writes `value` in `radix` (10 or 16) as ASCII digits; allocates nothing.
+    mutating func writeDigits(_ value: UInt64, radix: UInt64 = 10) {
+        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                     UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                     UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var n = value
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
+            repeat {
+                let d = UInt8(n % radix)
+                out[out.count - 1 - count] = d < 10 ? 0x30 + d : 0x57 + d
+                n /= radix
+                count += 1
+            } while n > 0
+            writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(out)[(out.count - count)...]))
+        }
+    }
+}
