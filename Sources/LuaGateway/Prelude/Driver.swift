@@ -85,6 +85,9 @@ extension Prelude {
       if not ok then log(request_id, "error in the body's close: " .. tostring(err)) end
     end
 
+    local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() return 2 end,
+      __newindex = function() error("wsgi.version is read-only", 2) end })
+
     function gw.serve(index, environ, request_id, run_once)
       local app = gw.apps[index]
       if not app then return FAILED, gw.load_errors[index] or "no application is loaded for this script" end
@@ -93,7 +96,7 @@ extension Prelude {
       local errors = new_errors(request_id)
       environ["wsgi.input"] = new_input()
       environ["wsgi.errors"] = errors
-      environ["wsgi.version"] = { 1, 0 }
+      environ["wsgi.version"] = WSGI_VERSION
       environ["wsgi.input_terminated"] = true
       environ["wsgi.multithread"] = false
       environ["wsgi.multiprocess"] = not run_once

@@ -30,7 +30,14 @@ extension Prelude {
       ["proxy-connection"] = true, ["te"] = true, ["trailer"] = true,
     }
 
+    -- What was validated once need not be again: status strings and header names
+    -- seen before (a few hundred at most, then no more are remembered).
+    local known_status, known_status_count = {}, 0
+    local known_names, known_names_count = {}, 0
+
     local function parse_status(status)
+      local code = known_status[status]
+      if code then return code, status end
       if mtype(status) == "integer" then
         if status < 100 or status > 999 then
           error(format("start_response: status %d is not a 3-digit code", status), 3)
@@ -40,16 +47,32 @@ extension Prelude {
         if not sfind(status, "^[1-9]%d%d ") or sfind(status, "[\r\n%z]") then
           error(format("start_response: status %q is not \"NNN Reason\"", status), 3)
         end
-        return tointeger(tonumber(ssub(status, 1, 3))), status
+        code = tointeger(tonumber(ssub(status, 1, 3)))
+        if known_status_count < 256 then
+          known_status[status], known_status_count = code, known_status_count + 1
+        end
+        return code, status
       end
       error(format("start_response: status must be a string or an integer, got %s", type(status)), 3)
     end
 
+    -- The lower-case form of a valid header name; an error for an invalid one.
+    local function header_key(name)
+      local key = known_names[name]
+      if key then return key end
+      if type(name) ~= "string" or not sfind(name, "^[%w!#$%%&'*+%-.^_`|~]+$") then
+        error(format("start_response: invalid header name %q", tostring(name)), 5)
+      end
+      key = lower(name)
+      if known_names_count < 1024 then
+        known_names[name], known_names_count = key, known_names_count + 1
+      end
+      return key
+    end
+
     -- Appends one validated header line to parts; returns the new count.
     local function add_header(r, parts, k, name, value)
-      if type(name) ~= "string" or not sfind(name, "^[%w!#$%%&'*+%-.^_`|~]+$") then
-        error(format("start_response: invalid header name %q", tostring(name)), 4)
-      end
+      local key = header_key(name)
       local tv = type(value)
       if tv == "number" then
         value = tostring(tointeger(value) or value)
@@ -59,7 +82,6 @@ extension Prelude {
       if sfind(value, "[\r\n%z]") then
         error(format("start_response: header %s: value contains CR, LF or NUL", name), 4)
       end
-      local key = lower(name)
       if HOP_BY_HOP[key] then
         error(format("start_response: %s is a hop-by-hop header; framing is the server's job", name), 4)
       elseif key == "content-length" then
@@ -76,13 +98,16 @@ extension Prelude {
       return k + 4
     end
 
-    -- Returns the header block, and the record of what it says about the response.
+    -- Returns the header block, and the record of what it says about the response
+    -- (a table reused by every call: read it before the next).
+    local facts, parts = { length = nil, flags = 0 }, {}
     local function header_block(headers)
-      local r = { length = nil, flags = 0 }
+      local r = facts
+      r.length, r.flags = nil, 0
       if type(headers) ~= "table" then
         error(format("start_response: headers must be a table, got %s", type(headers)), 3)
       end
-      local parts, k = {}, 0
+      local k = 0
       if headers[1] ~= nil or next(headers) == nil then
         for i = 1, #headers do
           local h = headers[i]
