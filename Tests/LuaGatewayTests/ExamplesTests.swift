@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import XCTest
+@testable import LuaGateway
+
+/// The examples a new user reads first actually work.
+final class ExamplesTests: XCTestCase {
+    var server: GatewayServer!
+    var port = 0
+
+    override func setUpWithError() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples").path
+        var logger = Logger(label: "examples")
+        logger.logLevel = .critical
+        server = try GatewayServer(configuration: GatewayConfiguration(target: examples, bind: BindAddress(host: "127.0.0.1", port: 0), workers: 1),
+                                   logger: logger)
+        port = try server.start().port!
+    }
+
+    override func tearDownWithError() throws {
+        try server.shutdown()
+    }
+
+    func request(_ raw: String) throws -> Response {
+        try RawClient(port: port).request(raw)
+    }
+
+    func testExamples() throws {
+        XCTAssertEqual(try request("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n").text, "Hello, world!\n")
+        XCTAssertTrue(try request("GET / HTTP/1.1\r\nHost: t\r\n\r\n").text.contains("/stream"))
+        let form = try request("POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 27\r\n\r\nname=Ada+L&color=%3Cb%3Eblue")
+        XCTAssertTrue(form.text.contains("<li>name = Ada L</li>"), form.text)
+        XCTAssertTrue(form.text.contains("<li>color = &lt;b&gt;blue</li>"), form.text)
+        XCTAssertEqual(try request("GET /stream?n=3 HTTP/1.1\r\nHost: t\r\n\r\n").text, "line 1 of 3\nline 2 of 3\nline 3 of 3\n")
+        XCTAssertEqual(try request("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").text, "received 5 bytes\n")
+        XCTAssertTrue(try request("GET /environ/a/b?x=1 HTTP/1.1\r\nHost: t\r\n\r\n").text.contains("PATH_INFO = /a/b\n"))
+    }
+}
