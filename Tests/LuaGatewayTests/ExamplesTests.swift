@@ -29,7 +29,8 @@ final class ExamplesTests: XCTestCase {
     func testExamples() throws {
         XCTAssertEqual(try request("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n").text, "Hello, world!\n")
         XCTAssertTrue(try request("GET / HTTP/1.1\r\nHost: t\r\n\r\n").text.contains("/stream"))
-        let form = try request("POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 27\r\n\r\nname=Ada+L&color=%3Cb%3Eblue")
+        let fields = "name=Ada+L&color=%3Cb%3Eblue"
+        let form = try request("POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(fields.utf8.count)\r\n\r\n\(fields)")
         XCTAssertTrue(form.text.contains("<li>name = Ada L</li>"), form.text)
         XCTAssertTrue(form.text.contains("<li>color = &lt;b&gt;blue</li>"), form.text)
         XCTAssertEqual(try request("GET /stream?n=3 HTTP/1.1\r\nHost: t\r\n\r\n").text, "line 1 of 3\nline 2 of 3\nline 3 of 3\n")
