@@ -28,18 +28,7 @@ final class MemoryTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-mem-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try #"""
-            return function(e, sr)
-              local input, total = e["wsgi.input"], 0
-              while true do
-                local chunk = input:read(65536)
-                if not chunk then break end
-                total = total + #chunk
-              end
-              sr("200 OK", {})
-              return tostring(total)
-            end
-            """#.write(to: directory.appendingPathComponent("upload.lua"), atomically: true, encoding: .utf8)
+        try Fixtures.countingUpload.write(to: directory.appendingPathComponent("upload.lua"), atomically: true, encoding: .utf8)
         try #"""
             local block = string.rep("x", 65536)
             return function(e, sr)

@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+
+/// The command-line tool: --version, --help documents each flag, bad flags get a clear error.
+final class CommandLineTests: XCTestCase {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let candidates = [ProcessInfo.processInfo.environment["LUAGW_BINARY"], ".build/release/luagw", ".build/debug/luagw"]
+        guard let binary = candidates.compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no luagw binary: run scripts/test")
+        }
+        let process = Process()
+        let pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testVersion() throws {
+        let result = try run(["--version"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.output.trimmingCharacters(in: .whitespacesAndNewlines), "0.1.0")
+    }
+
+    func testHelpDocumentsEveryFlag() throws {
+        let result = try run(["serve", "--help"])
+        XCTAssertEqual(result.status, 0)
+        for flag in ["--bind", "--workers", "--states", "--max-states", "--queue", "--body-buffer", "--dev", "--log-level"] {
+            XCTAssertTrue(result.output.contains(flag), flag)
+        }
+    }
+
+    func testBadInputGetsAClearError() throws {
+        let bind = try run(["serve", "examples", "--bind", "nowhere"])
+        XCTAssertNotEqual(bind.status, 0)
+        XCTAssertTrue(bind.output.contains("--bind: expected HOST:PORT"), bind.output)
+        let missing = try run(["serve", "/no/such/dir", "--bind", "127.0.0.1:0"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.output.contains("no such file or directory: /no/such/dir"), missing.output)
+    }
+}
