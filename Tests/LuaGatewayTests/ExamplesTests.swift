@@ -15,7 +15,7 @@ final class ExamplesTests: XCTestCase {
         logger.logLevel = .critical
         server = try GatewayServer(configuration: GatewayConfiguration(target: examples, bind: BindAddress(host: "127.0.0.1", port: 0), workers: 1),
                                    logger: logger)
-        port = try server.start().port!
+        port = try server.start().port
     }
 
     override func tearDownWithError() throws {

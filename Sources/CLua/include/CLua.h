@@ -63,9 +63,7 @@ void luagw_set_log_function(luagw_log_function fn);
 void *luagw_sentinel(void);
 
 // Macros of lua.h that Swift cannot import, as functions.
-static inline void luagw_pop(lua_State *L, int n) { lua_settop(L, -(n)-1); }
 static inline int luagw_isstring(lua_State *L, int i) { return lua_type(L, i) == LUA_TSTRING; }
-static inline int luagw_upvalueindex(int i) { return lua_upvalueindex(i); }
 static inline int luagw_registryindex(void) { return LUA_REGISTRYINDEX; }
 
 #endif

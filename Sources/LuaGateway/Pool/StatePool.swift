@@ -38,9 +38,6 @@ final class StatePool {
         }
     }
 
-    /// The number of states that exist (idle and lent).
-    var count: Int { live }
-
     /// Lends a state, or queues `waiter` until one is free.
     func borrow(orWait waiter: StateWaiter) -> Outcome {
         if let state = idle.popLast() { return .ready(state) }

@@ -28,7 +28,7 @@ public final class GatewayServer {
 
     /// Starts listening; returns the address bound (the port is real when 0 was asked).
     @discardableResult
-    public func start() throws -> SocketAddress {
+    public func start() throws -> BindAddress {
         var workers: [ObjectIdentifier: Worker] = [:]
         for (index, loop) in group.makeIterator().enumerated() {
             let scripts = self.scripts, configuration = self.configuration, logger = self.logger
@@ -54,7 +54,7 @@ public final class GatewayServer {
             }
         let channel = try bootstrap.bind(host: configuration.bind.host, port: configuration.bind.port).wait()
         self.channel = channel
-        return channel.localAddress!
+        return BindAddress(host: configuration.bind.host, port: channel.localAddress?.port ?? configuration.bind.port)
     }
 
     /// Blocks until the server's listening channel closes.

@@ -25,7 +25,7 @@ final class TestServer {
         let configuration = GatewayConfiguration(target: target, bind: BindAddress(host: "127.0.0.1", port: 0), workers: workers,
                                                  pool: pool, development: development, bodyBufferLimit: bodyBufferLimit)
         server = try GatewayServer(configuration: configuration, logger: logger)
-        port = try server.start().port!
+        port = try server.start().port
     }
 
     deinit {
