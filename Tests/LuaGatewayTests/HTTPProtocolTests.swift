@@ -100,6 +100,15 @@ final class HTTPProtocolTests: XCTestCase {
         XCTAssertTrue(raw.contains(" 505 ") || raw.contains(" 400 "), raw)
     }
 
+    func testHalfCloseWhileAnUnreadBodyIsDrainedCloses() throws {
+        let server = try TestServer(Self.scripts)
+        let client = try server.client()
+        let response = try client.request("POST /path/p HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        XCTAssertEqual(response.text, "/p")
+        client.shutdownWrite()
+        XCTAssertTrue(try client.isClosedByServer())
+    }
+
     func testHalfClosedClientStillGetsItsResponse() throws {
         let server = try TestServer(Self.scripts)
         let client = try server.client()

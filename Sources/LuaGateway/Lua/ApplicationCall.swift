@@ -127,9 +127,7 @@ struct ApplicationCall {
 
     /// Appends up to `limit` bytes of the current chunk.
     func writeChunk(into buffer: inout ByteBuffer, limit: Int = .max) {
-        var length = 0
-        guard luagw_isstring(thread, chunkIndex) != 0, let pointer = lua_tolstring(thread, chunkIndex, &length) else { return }
-        buffer.writeBytes(UnsafeRawBufferPointer(start: pointer, count: min(length, limit)))
+        buffer.writeLuaString(at: chunkIndex, of: thread, limit: limit)
     }
 
     // MARK: resuming

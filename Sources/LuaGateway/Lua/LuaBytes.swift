@@ -19,11 +19,11 @@ extension ByteBuffer {
         withUnsafeReadableBytes { luagw_bytes.lend($0, body) }
     }
 
-    /// Appends the Lua string at `index` of `L`, as bytes. [-0, +0, -]
-    @discardableResult
-    mutating func writeLuaString(at index: Int32, of L: OpaquePointer) -> Int {
+    /// Appends up to `limit` bytes of the Lua string at `index` of `L` (nothing when
+    /// the value is not a string: no conversion, no allocation). [-0, +0, -]
+    mutating func writeLuaString(at index: Int32, of L: OpaquePointer, limit: Int = .max) {
         var length = 0
-        guard luagw_isstring(L, index) != 0, let pointer = lua_tolstring(L, index, &length) else { return 0 }
-        return writeBytes(UnsafeRawBufferPointer(start: pointer, count: length))
+        guard luagw_isstring(L, index) != 0, let pointer = lua_tolstring(L, index, &length) else { return }
+        writeBytes(UnsafeRawBufferPointer(start: pointer, count: min(length, limit)))
     }
 }

@@ -194,7 +194,7 @@ extension HTTPConnectionHandler: StateWaiter {
         let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
         let declared = call.contentLength
         let length = Int(size)
-        exchange.framing = allowsBody ? .length(remaining: 0) : .none
+        exchange.framing = .none  // the file region is the whole body
         if let declared, declared != length { exchange.mustClose = true }
         ResponseEncoder.writeHead(of: call, exchange: exchange, contentLength: declared == nil ? length : nil,
                                   dates: &worker.dates, into: &buffer)
@@ -327,10 +327,6 @@ extension HTTPConnectionHandler: StateWaiter {
         exchange.isActive = false
         if inputClosed { return closeAfterWrites() }
         handleArrivals()
-    }
-
-    func closeAfterWrites() {
-        writeAndClose(context.channel.allocator.buffer(capacity: 0))
     }
 
     private func isValidRequestID(_ id: String) -> Bool {

@@ -61,9 +61,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             if !exchange.isActive && arrivals.isEmpty {
                 closeConnection()
             } else {
-                exchange.keepAlive = exchange.headersSent ? exchange.keepAlive : false
-                inputClosed = true
-                clientStoppedSending()
+                stopReceiving()
             }
         }
         context.fireUserInboundEventTriggered(event)
@@ -73,9 +71,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// starts after the current one.
     var inputClosed = false
 
-    /// The current request's body stopped parsing (a malformed chunk): its reads fail,
-    /// and the connection closes after its response.
-    private func bodyBroken() {
+    /// Nothing more will arrive for the current request (the client half-closed, or
+    /// its body stopped parsing): its reads fail, and the connection closes after its response.
+    private func stopReceiving() {
         inputClosed = true
         if !exchange.headersSent { exchange.keepAlive = false }
         if exchange.isDraining {
@@ -145,7 +143,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             case .malformed:
                 arrivals.removeFirst()
                 if exchange.isActive {
-                    bodyBroken()
+                    stopReceiving()
                 } else {
                     respondToMalformedRequest()
                 }
@@ -157,11 +155,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func respondToMalformedRequest() {
         exchange.reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
         exchange.keepAlive = false
-        var buffer = context.channel.allocator.buffer(capacity: 256)
-        ResponseEncoder.writeSimpleResponse(status: "400 Bad Request", body: "Bad Request\n",
-                                            exchange: exchange, dates: &worker.dates, into: &buffer)
-        exchange.isActive = false
-        writeAndClose(buffer)
+        respondSimply("400 Bad Request")
     }
 
     // MARK: writing
@@ -172,11 +166,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         if flush { context.flush() }
     }
 
-    func writeAndClose(_ buffer: ByteBuffer) {
+    /// Closes the connection once what was written has gone out.
+    func closeAfterWrites() {
         guard !isClosed else { return }
         isClosed = true
         let context = self.context!
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
             context.close(promise: nil)
         }
     }
