@@ -232,7 +232,9 @@ extension HTTPConnectionHandler: StateWaiter {
         let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
         let declared = call.contentLength
         var buffer = context.channel.allocator.buffer(capacity: length + 512)
-        let noLengthHeader = (100..<200).contains(call.statusCode) || call.statusCode == 204
+        // 1xx, 204 and 304 never carry a body, so the server states no length for them
+        // (a 304's length would have to be the GET representation's, which it does not know).
+        let noLengthHeader = !BodyFraming.allowsBody(code: call.statusCode, isHead: false)
         ResponseEncoder.writeHead(of: call, exchange: exchange,
                                   contentLength: declared != nil || noLengthHeader ? nil : length,
                                   dates: &worker.dates, into: &buffer)
