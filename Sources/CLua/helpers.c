@@ -14,6 +14,21 @@ static int log_line(lua_State *L) {
     return 0;
 }
 
+/// safe(s): true when s has no CR, LF or NUL (what could split a response). [-1, +1, v]
+static int safe(lua_State *L) {
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\r' || c == '\n' || c == '\0') {
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 typedef struct prelude_spec {
     luagw_bytes source;
     const char *name;
@@ -34,6 +49,8 @@ static int prepare(lua_State *L) {
     lua_setfield(L, -2, "traceback");                  /* spec chunk t */
     lua_pushcfunction(L, log_line);                    /* spec chunk t f */
     lua_setfield(L, -2, "log");                        /* spec chunk t */
+    lua_pushcfunction(L, safe);                        /* spec chunk t f */
+    lua_setfield(L, -2, "safe");                       /* spec chunk t */
     lua_pushlightuserdata(L, luagw_sentinel());        /* spec chunk t s */
     lua_setfield(L, -2, "sentinel");                   /* spec chunk t */
     lua_call(L, 1, spec->nrefs);                       /* spec r1 .. rn */

@@ -32,7 +32,7 @@ lua_State *luagw_newstate(void);
 
 /// Sets up a new state in protected mode: opens the standard libraries, runs `prelude`
 /// (chunk name `name`) with a table of the C helpers it needs (`traceback`, `log`,
-/// `sentinel`), anchors its first `nrefs` results in the registry (their references go
+/// `safe`, `sentinel`), anchors its first `nrefs` results in the registry (their references go
 /// to `refs`), and makes the state's request thread (anchored too: `*thread_ref`).
 /// [-0, +(0 | 1 error), -]
 int luagw_prepare(lua_State *L, luagw_bytes prelude, const char *name,

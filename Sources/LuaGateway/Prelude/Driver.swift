@@ -88,12 +88,28 @@ extension Prelude {
     local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() return 2 end,
       __newindex = function() error("wsgi.version is read-only", 2) end })
 
+    local SOFTWARE = "luagw/" .. VERSION
+
+    -- The request record of this state (it serves one request at a time), with the
+    -- start_response bound to it; reset for each request.
+    local record = {}
+    record.start_response = new_start_response(record)
+    local function new_record()
+      local r = record
+      r.sent, r.stopped, r.body = false, false, nil
+      r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
+      return r
+    end
+
     function gw.serve(index, environ, request_id, run_once)
       local app = gw.apps[index]
       if not app then return FAILED, gw.load_errors[index] or "no application is loaded for this script" end
-      local r = { sent = false, stopped = false }
-      r.start_response = new_start_response(r)
+      local r = new_record()
       local errors = new_errors(request_id)
+      environ.SERVER_SOFTWARE = SOFTWARE
+      environ.GATEWAY_INTERFACE = "CGI/1.1"
+      environ["luagw.version"] = VERSION
+      environ["wsgi.url_scheme"] = environ["wsgi.url_scheme"] or "http"
       environ["wsgi.input"] = new_input()
       environ["wsgi.errors"] = errors
       environ["wsgi.version"] = WSGI_VERSION

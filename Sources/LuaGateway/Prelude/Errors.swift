@@ -5,8 +5,11 @@ extension Prelude {
     local Errors = {}
     Errors.__index = Errors
 
+    -- A state serves one request at a time: it has one errors object, reset for each request.
+    local errors = setmetatable({}, Errors)
     local function new_errors(request_id)
-      return setmetatable({ id = request_id, pending = "" }, Errors)
+      errors.id, errors.pending = request_id, ""
+      return errors
     end
 
     function Errors:write(s)

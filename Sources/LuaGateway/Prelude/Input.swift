@@ -5,8 +5,11 @@ extension Prelude {
     local Input = {}
     Input.__index = Input
 
+    -- A state serves one request at a time: it has one input object, reset for each request.
+    local input = setmetatable({}, Input)
     local function new_input()
-      return setmetatable({ buf = "", pos = 1, done = false, failure = nil }, Input)
+      input.buf, input.pos, input.done, input.failure = "", 1, false, nil
+      return input
     end
 
     -- Asks the server for the next chunk; false at the end of the body.

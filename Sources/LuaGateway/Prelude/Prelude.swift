@@ -2,7 +2,7 @@
 ///
 /// It is Lua source kept in Swift string literals, one file per concern, joined in
 /// order into one chunk so that its pieces share locals. The chunk receives the C
-/// helpers (`traceback`, `log`, `sentinel`) and returns the gateway table whose
+/// helpers (`traceback`, `log`, `safe`, `sentinel`) and returns the gateway table whose
 /// `serve` runs one request as a coroutine and whose `load_app` loads one script.
 ///
 /// The protocol between a request's coroutine and Swift (see ApplicationCall):
@@ -21,7 +21,8 @@ enum Prelude {
 
     static let header = #"""
     local C = ...
-    local SENTINEL, traceback, log = C.sentinel, C.traceback, C.log
+    local SENTINEL, traceback, log, safe = C.sentinel, C.traceback, C.log, C.safe
+    local VERSION = "\#(GatewayVersion.string)"
     local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
     local co_status, co_close = coroutine.status, coroutine.close
     local type, error, tostring, tonumber = type, error, tostring, tonumber

@@ -44,7 +44,7 @@ extension Prelude {
         end
         return status, status .. " " .. (REASONS[status] or "Unknown")
       elseif type(status) == "string" then
-        if not sfind(status, "^[1-9]%d%d ") or sfind(status, "[\r\n%z]") then
+        if not sfind(status, "^[1-9]%d%d ") or not safe(status) then
           error(format("start_response: status %q is not \"NNN Reason\"", status), 3)
         end
         code = tointeger(tonumber(ssub(status, 1, 3)))
@@ -79,7 +79,7 @@ extension Prelude {
       elseif tv ~= "string" then
         error(format("start_response: header %s has a %s value, expected a string", name, tv), 4)
       end
-      if sfind(value, "[\r\n%z]") then
+      if not safe(value) then
         error(format("start_response: header %s: value contains CR, LF or NUL", name), 4)
       end
       if HOP_BY_HOP[key] then
@@ -127,6 +127,7 @@ extension Prelude {
 
     local send  -- defined by the driver
 
+    -- start_response (and its write) bound to the request record `r`.
     local function new_start_response(r)
       local function write(data)
         if type(data) ~= "string" then

@@ -3,8 +3,6 @@ import NIOHTTP1
 
 /// The environ of one request (SPEC 2), filled from its head.
 extension EnvironBuilder {
-    static let software = "luagw/\(GatewayVersion.string)"
-
     func fill(exchange: Exchange, target: RequestTarget, decodedPath: [UInt8], remote: RemotePeer, local: RemotePeer) {
         reset()
         let head = exchange.head
@@ -14,20 +12,16 @@ extension EnvironBuilder {
         set("QUERY_STRING", target.query)
         set("REQUEST_URI", head.uri)
         set("SERVER_PROTOCOL", exchange.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0")
-        set("SERVER_SOFTWARE", Self.software)
-        set("GATEWAY_INTERFACE", "CGI/1.1")
         set("REMOTE_ADDR", remote.address)
         set("REMOTE_PORT", remote.port)
-        set("wsgi.url_scheme", "http")
-        set("luagw.version", GatewayVersion.string)
         set("luagw.request_id", exchange.requestID.readableBytesView)
         var sawHost = false
         for (name, value) in head.headers {
             if !sawHost, name.isASCIICaseInsensitiveEqual(to: "host") {
                 sawHost = true
-                let (host, port) = splitHost(Substring(value), defaultPort: "80")
-                set("SERVER_NAME", host.utf8)
-                set("SERVER_PORT", port.utf8)
+                let (host, port) = splitHost(Substring(value).utf8, defaultPort: Substring("80").utf8)
+                set("SERVER_NAME", host)
+                set("SERVER_PORT", port)
             } else if name.isASCIICaseInsensitiveEqual(to: "content-type") {
                 set("CONTENT_TYPE", value)
             } else if name.isASCIICaseInsensitiveEqual(to: "content-length") {

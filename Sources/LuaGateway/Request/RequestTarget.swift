@@ -1,4 +1,5 @@
-/// The parts of a request target (`/path?query`, or absolute-form `http://host/path?query`).
+/// The parts of a request target (`/path?query`, or absolute-form `http://host/path?query`),
+/// found on its bytes.
 struct RequestTarget {
     /// The raw path, before percent-decoding.
     let path: Substring.UTF8View
@@ -6,29 +7,30 @@ struct RequestTarget {
     let query: Substring.UTF8View
 
     init(_ uri: String) {
-        var rest = Substring(uri)
-        if !rest.hasPrefix("/"), let scheme = rest.range(of: "://") {
-            let afterAuthority = rest[scheme.upperBound...]
-            rest = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
+        var rest = Substring(uri).utf8
+        if rest.first != UInt8(ascii: "/"), let colon = rest.firstIndex(of: UInt8(ascii: ":")),
+           rest[colon...].starts(with: "://".utf8) {
+            let authority = rest[rest.index(colon, offsetBy: 3)...]
+            rest = authority.firstIndex(of: UInt8(ascii: "/")).map { authority[$0...] } ?? Substring("/").utf8
         }
-        if let mark = rest.firstIndex(of: "?") {
-            path = rest[..<mark].utf8
-            query = rest[rest.index(after: mark)...].utf8
+        if let mark = rest.firstIndex(of: UInt8(ascii: "?")) {
+            path = rest[..<mark]
+            query = rest[rest.index(after: mark)...]
         } else {
-            path = rest.utf8
+            path = rest
             query = Substring().utf8
         }
     }
 }
 
 /// `SERVER_NAME` and `SERVER_PORT` from a Host header value (`name`, `name:port`, `[v6]:port`).
-func splitHost(_ host: Substring, defaultPort: Substring) -> (name: Substring, port: Substring) {
-    if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+func splitHost(_ host: Substring.UTF8View, defaultPort: Substring.UTF8View) -> (name: Substring.UTF8View, port: Substring.UTF8View) {
+    if host.first == UInt8(ascii: "["), let close = host.firstIndex(of: UInt8(ascii: "]")) {
         let name = host[host.index(after: host.startIndex)..<close]
         let rest = host[host.index(after: close)...]
-        return (name, rest.hasPrefix(":") ? rest.dropFirst() : defaultPort)
+        return (name, rest.first == UInt8(ascii: ":") ? rest.dropFirst() : defaultPort)
     }
-    if let colon = host.lastIndex(of: ":") {
+    if let colon = host.lastIndex(of: UInt8(ascii: ":")) {
         return (host[..<colon], host[host.index(after: colon)...])
     }
     return (host, defaultPort)
