@@ -21,11 +21,11 @@ final class LuaState {
     /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
     init(scripts: ScriptSet, onLoadError: (Mount, String) -> Void) throws(LuaError) {
         guard let L = luagw_newstate() else { throw .outOfMemory }
-        var refs: [Int32] = [0, 0, 0]
+        var refs: [Int32] = [0, 0, 0, 0]
         var thread: OpaquePointer?
         var threadRef: Int32 = 0
         let status = Self.preludeBytes.withLuaBytes { source in
-            luagw_prepare(L, source, Prelude.chunkName, &refs, 3, &thread, &threadRef)
+            luagw_prepare(L, source, Prelude.chunkName, &refs, 4, &thread, &threadRef)
         }
         guard status == LUA_OK, let thread else {
             let message = LuaState.string(at: -1, of: L) ?? "unknown error"
@@ -37,6 +37,9 @@ final class LuaState {
         self.scripts = scripts
         self.serveRef = refs[0]
         try call(ref: refs[2], arguments: [.bytes(Array(scripts.root.utf8))])
+        for (relative, source) in scripts.modules {
+            try call(ref: refs[3], arguments: [.bytes(Array(relative.utf8)), .bytes(source)])
+        }
         for (index, mount) in scripts.mounts.enumerated() {
             do {
                 try call(ref: refs[1], arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8))],

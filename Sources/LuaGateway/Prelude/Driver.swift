@@ -129,10 +129,35 @@ extension Prelude {
 
     gw.load_errors = {}
 
-    -- `require` looks in the script directory first (SPEC 3).
+    -- `require` looks in the script directory first (SPEC 3): in the sources read with
+    -- the scripts (so every state of a generation runs the same code), then on disk.
+    local modules, root = {}, "."
+
     function gw.set_root(dir)
+      root = dir
       package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
     end
+
+    function gw.add_module(relative, source)
+      modules[relative] = source
+    end
+
+    local function directory_searcher(name)
+      local base = (name:gsub("%.", "/"))
+      for _, relative in ipairs({ base .. ".lua", base .. "/init.lua" }) do
+        local source = modules[relative]
+        if source then
+          local file = root .. "/" .. relative
+          local chunk, err = load(source, "@" .. file, "t")
+          if not chunk then
+            error(format("error loading module '%s' from file '%s':\n\t%s", name, file, err), 0)
+          end
+          return chunk, file
+        end
+      end
+      return "\n\tno module '" .. name .. "' among the scripts read"
+    end
+    table.insert(package.searchers, 2, directory_searcher)
 
     function gw.load_app(index, source, name)
       local env = setmetatable({}, { __index = _G })
@@ -149,6 +174,6 @@ extension Prelude {
       return true
     end
 
-    return gw.serve, gw.load_app, gw.set_root
+    return gw.serve, gw.load_app, gw.set_root, gw.add_module
     """#
 }

@@ -7,12 +7,19 @@ struct ScriptSet: Sendable {
     let root: String
     /// The mounts, in the order their apps are indexed in each state (1-based there).
     let mounts: [Mount]
+    /// Every `*.lua` file of the directory as it was read, by path relative to `root`:
+    /// `require` loads modules from here, so a generation's states all see the same code.
+    let modules: [String: [UInt8]]
+    /// Which reading of the directory this is (1 at start-up, one more per reload).
+    let generation: Int
     /// Mount indexes by decreasing path length, for the longest match.
     private let byLength: [(index: Int, path: [UInt8])]
 
-    init(root: String, mounts: [Mount]) {
+    init(root: String, mounts: [Mount], modules: [String: [UInt8]] = [:], generation: Int = 1) {
         self.root = root
         self.mounts = mounts
+        self.modules = modules
+        self.generation = generation
         self.byLength = mounts.enumerated()
             .map { (index: $0.offset, path: $0.element.pathBytes) }
             .sorted { $0.path.count > $1.path.count }
@@ -33,30 +40,35 @@ struct ScriptSet: Sendable {
 }
 
 extension ScriptSet {
-    /// Reads `target`: a directory (every `*.lua` below it, `_`- and `.`-prefixed names
-    /// left out) or one `.lua` file mounted at `/`.
-    static func load(from target: String) throws -> ScriptSet {
+    /// Reads `target`: a directory (every `*.lua` below it is a module; those whose path
+    /// has no `_`-prefixed part are mounted too; `.`-prefixed names are left out), or one
+    /// `.lua` file mounted at `/` (the `*.lua` files beside it are its modules).
+    static func load(from target: String, generation: Int = 1) throws -> ScriptSet {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
             throw ScriptSetError.notFound(target)
         }
         let url = URL(fileURLWithPath: target).standardizedFileURL
         if !isDirectory.boolValue {
-            let mount = Mount(path: "", file: url.path, source: try readSource(url))
-            return ScriptSet(root: url.deletingLastPathComponent().path, mounts: [mount])
+            let root = url.deletingLastPathComponent()
+            let modules = try readSources(under: root, recursive: false)
+            let source = try modules[url.lastPathComponent] ?? readSource(url)
+            let mount = Mount(path: "", file: url.path, source: source)
+            return ScriptSet(root: root.path, mounts: [mount], modules: modules, generation: generation)
         }
+        let modules = try readSources(under: url, recursive: true)
         var byPath: [String: Mount] = [:]
-        for relative in try scriptFiles(under: url) {
-            let file = url.appendingPathComponent(relative)
+        for (relative, source) in modules.sorted(by: { $0.key < $1.key }) {
+            guard !relative.split(separator: "/").contains(where: { $0.hasPrefix("_") }) else { continue }
             let path = mountPath(forRelativeFile: relative)
             if let existing = byPath[path] {
                 // `api.lua` and `api/index.lua` both claim /api: the plain file wins.
                 if !existing.file.hasSuffix("/index.lua") { continue }
             }
-            byPath[path] = Mount(path: path, file: file.path, source: try readSource(file))
+            byPath[path] = Mount(path: path, file: url.appendingPathComponent(relative).path, source: source)
         }
         let mounts = byPath.values.sorted { $0.path < $1.path }
-        return ScriptSet(root: url.path, mounts: mounts)
+        return ScriptSet(root: url.path, mounts: mounts, modules: modules, generation: generation)
     }
 
     /// `a/b.lua` → `/a/b`; `index.lua` → ``; `a/index.lua` → `/a`.
@@ -68,19 +80,20 @@ extension ScriptSet {
         return components.map { "/" + $0 }.joined()
     }
 
-    private static func scriptFiles(under root: URL) throws -> [String] {
-        var found: [String] = []
+    /// Every `*.lua` file under `root` (names starting with `.` left out), by relative path.
+    private static func readSources(under root: URL, recursive: Bool) throws -> [String: [UInt8]] {
+        var found: [String: [UInt8]] = [:]
         func walk(_ relative: String) throws {
             let directory = relative.isEmpty ? root : root.appendingPathComponent(relative)
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() {
-                guard !name.hasPrefix("_"), !name.hasPrefix(".") else { continue }
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where !name.hasPrefix(".") {
                 let child = relative.isEmpty ? name : relative + "/" + name
+                let url = root.appendingPathComponent(child)
                 var isDirectory: ObjCBool = false
-                _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(child).path, isDirectory: &isDirectory)
+                _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
                 if isDirectory.boolValue {
-                    try walk(child)
+                    if recursive { try walk(child) }
                 } else if name.hasSuffix(".lua") {
-                    found.append(child)
+                    found[child] = try readSource(url)
                 }
             }
         }
