@@ -38,6 +38,12 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("body-buffer"), help: "Bytes of request body held for an application that is not reading, before the server stops reading the socket.")
     var bodyBuffer: Int = 256 * 1024
 
+    @Option(help: "How changed scripts are noticed: watch (inotify, polling where it is not available), poll, signal (SIGHUP only) or off. SIGHUP reloads in every mode but off.")
+    var reload: String = "watch"
+
+    @Option(name: .customLong("poll-interval"), help: "Seconds between two looks at the directory when polling.")
+    var pollInterval: Double = 1.0
+
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
     var dev = false
 
@@ -51,6 +57,8 @@ struct Serve: ParsableCommand {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
         }
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
+        guard ReloadMode(rawValue: reload) != nil else { throw ValidationError("--reload: expected watch, poll, signal or off, got \(reload)") }
+        guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
@@ -60,10 +68,11 @@ struct Serve: ParsableCommand {
         let configuration = GatewayConfiguration(
             target: target, bind: BindAddress(parsing: bind)!, workers: workers,
             pool: PoolLimits(initial: states, maximum: maxStates, queue: queue),
-            development: dev, bodyBufferLimit: bodyBuffer)
+            development: dev, bodyBufferLimit: bodyBuffer,
+            reload: ReloadMode(rawValue: reload)!, pollInterval: pollInterval)
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
-        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers; mounts: \(server.mountPoints.joined(separator: " "))")
+        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")
         try server.wait()
     }
 }

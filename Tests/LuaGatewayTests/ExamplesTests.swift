@@ -13,7 +13,7 @@ final class ExamplesTests: XCTestCase {
             .deletingLastPathComponent().appendingPathComponent("examples").path
         var logger = Logger(label: "examples")
         logger.logLevel = .critical
-        server = try GatewayServer(configuration: GatewayConfiguration(target: examples, bind: BindAddress(host: "127.0.0.1", port: 0), workers: 1),
+        server = try GatewayServer(configuration: GatewayConfiguration(target: examples, bind: BindAddress(host: "127.0.0.1", port: 0), workers: 1, reload: .off),
                                    logger: logger)
         port = try server.start().port
     }

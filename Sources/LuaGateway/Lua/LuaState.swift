@@ -83,6 +83,15 @@ final class LuaState {
         }
     }
 
+    /// Compiles `source` without running it; the compiler's message ("file:line: ...")
+    /// when it does not compile. lua_load is protected itself. [-0, +0, -]
+    func compileError(_ source: [UInt8], file: String) -> String? {
+        let top = lua_gettop(main)
+        defer { lua_settop(main, top) }
+        let status = source.withLuaBytes { luaL_loadbufferx(main, $0.data, $0.length, "@" + file, "t") }
+        return status == LUA_OK ? nil : LuaState.string(at: -1, of: main) ?? "cannot compile \(file)"
+    }
+
     /// The string at `index`, or nil when it is not a string (no conversion: a number
     /// stays a number, so nothing here allocates). [-0, +0, -]
     static func string(at index: Int32, of L: OpaquePointer) -> String? {

@@ -15,10 +15,9 @@ final class StatePool {
         case full
     }
 
-
     private(set) var scripts: ScriptSet
     private let limits: PoolLimits
-    private let eventLoop: EventLoop
+    let eventLoop: EventLoop
     private let logger: Logger
     private var idle: [LuaState] = []
     private var live = 0
@@ -47,11 +46,25 @@ final class StatePool {
         return .queued
     }
 
+    /// Brings in a new generation of scripts (a reload): idle states of the old one are
+    /// closed now, lent ones when their request ends; new requests get states of `scripts`.
+    func adopt(_ scripts: ScriptSet) {
+        self.scripts = scripts
+        reportsLoadErrors = false  // the reload has reported them
+        live -= idle.count
+        idle.removeAll()
+        for _ in 0..<limits.initial {
+            guard let state = makeState() else { break }
+            idle.append(state)
+        }
+    }
+
     /// Takes a state back after its request ended. A state that can no longer be
-    /// trusted is closed (and replaced when a request waits for one).
+    /// trusted, or that belongs to an older generation, is closed (and replaced when a
+    /// request waits for one).
     func giveBack(_ state: LuaState) {
         var next: LuaState? = state
-        if state.isPoisoned {
+        if state.isPoisoned || state.scripts.generation != scripts.generation {
             live -= 1
             next = waiters.isEmpty ? nil : makeState()
         }

@@ -29,6 +29,8 @@ final class Exchange {
 
     // The application.
     var call: ApplicationCall?
+    /// The generation of scripts the request was routed on.
+    var generation = 0
     var mountIndex = 0
     var scriptNameLength = 0
     var waiting = Waiting.nothing

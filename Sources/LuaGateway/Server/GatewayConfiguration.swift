@@ -15,16 +15,23 @@ public struct GatewayConfiguration: Sendable {
     /// Bytes of request body buffered for an application that is not reading, before
     /// the server stops reading the socket.
     public var bodyBufferLimit: Int
+    /// How changed scripts are noticed.
+    public var reload: ReloadMode
+    /// Seconds between two looks at the directory when polling.
+    public var pollInterval: Double
 
     public init(target: String, bind: BindAddress = BindAddress(host: "127.0.0.1", port: 8080),
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
-                development: Bool = false, bodyBufferLimit: Int = 256 * 1024) {
+                development: Bool = false, bodyBufferLimit: Int = 256 * 1024,
+                reload: ReloadMode = .watch, pollInterval: Double = 1.0) {
         self.target = target
         self.bind = bind
         self.workers = workers
         self.pool = pool
         self.development = development
         self.bodyBufferLimit = bodyBufferLimit
+        self.reload = reload
+        self.pollInterval = pollInterval
     }
 }
 

@@ -11,6 +11,7 @@ public final class GatewayServer {
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
     private var channel: Channel?
+    private var reloader: Reloader?
 
     /// Reads the scripts and makes every worker's states; nothing listens yet.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
@@ -38,6 +39,9 @@ public final class GatewayServer {
             workers[ObjectIdentifier(loop)] = worker
         }
         let table = WorkerTable(workers)
+        let reloader = Reloader(scripts: scripts, target: configuration.target, logger: logger) { table.adopt($0) }
+        reloader.start(mode: configuration.reload, pollInterval: configuration.pollInterval)
+        self.reloader = reloader
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -62,8 +66,16 @@ public final class GatewayServer {
         try channel?.closeFuture.wait()
     }
 
+    /// Reads the scripts again and brings them in if they all load (what a change seen
+    /// by the watcher, or SIGHUP, does); returns the generation served afterwards.
+    @discardableResult
+    public func reload() -> Int {
+        reloader?.reloadAndWait(reason: "a request to reload") ?? 1
+    }
+
     /// Stops listening and stops the event loops.
     public func shutdown() throws {
+        reloader?.stop()
         try channel?.close().wait()
         try group.syncShutdownGracefully()
     }

@@ -22,6 +22,7 @@ extension HTTPConnectionHandler: StateWaiter {
         guard let route = worker.pool.scripts.route(worker.path) else {
             return respondSimply("404 Not Found")
         }
+        exchange.generation = worker.pool.scripts.generation
         exchange.mountIndex = route.index
         exchange.scriptNameLength = route.scriptNameLength
         switch worker.pool.borrow(orWait: self) {
@@ -44,6 +45,16 @@ extension HTTPConnectionHandler: StateWaiter {
 
     /// Runs the application on `state`; `worker.path` holds the decoded path of `target`.
     private func run(on state: LuaState, target: RequestTarget) {
+        if state.scripts.generation != exchange.generation {
+            // A reload came between routing and this state: route on the state's scripts.
+            guard let route = state.scripts.route(worker.path) else {
+                worker.pool.giveBack(state)
+                return respondSimply("404 Not Found")
+            }
+            exchange.generation = state.scripts.generation
+            exchange.mountIndex = route.index
+            exchange.scriptNameLength = route.scriptNameLength
+        }
         worker.environ.fill(exchange: exchange, target: target, decodedPath: worker.path, remote: remote, local: local)
         exchange.waiting = .nothing
         var call = ApplicationCall(state: state)

@@ -45,4 +45,12 @@ final class WorkerTable: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         return workers[ObjectIdentifier(eventLoop)]!
     }
+
+    /// Hands a new generation of scripts to every worker, on its own loop; returns when
+    /// every worker serves it.
+    func adopt(_ scripts: ScriptSet) {
+        for worker in workers.values {
+            try? worker.pool.eventLoop.submit { worker.pool.adopt(scripts) }.wait()
+        }
+    }
 }

@@ -11,7 +11,8 @@ final class TestServer {
 
     /// `scripts` maps relative paths (`api/users.lua`) to their source.
     init(_ scripts: [String: String], workers: Int = 1, pool: PoolLimits = PoolLimits(initial: 1, maximum: 4, queue: 16),
-         development: Bool = false, bodyBufferLimit: Int = 256 * 1024, file: String? = nil) throws {
+         development: Bool = false, bodyBufferLimit: Int = 256 * 1024, file: String? = nil,
+         reload: ReloadMode = .off, logger: Logger? = nil) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-test-\(UUID().uuidString)")
         self.directory = directory
         for (path, source) in scripts {
@@ -20,11 +21,12 @@ final class TestServer {
             try source.write(to: url, atomically: true, encoding: .utf8)
         }
         let target = file.map { directory.appendingPathComponent($0).path } ?? directory.path
-        var logger = Logger(label: "luagw-test")
-        logger.logLevel = .critical
+        var quiet = Logger(label: "luagw-test")
+        quiet.logLevel = .critical
         let configuration = GatewayConfiguration(target: target, bind: BindAddress(host: "127.0.0.1", port: 0), workers: workers,
-                                                 pool: pool, development: development, bodyBufferLimit: bodyBufferLimit)
-        server = try GatewayServer(configuration: configuration, logger: logger)
+                                                 pool: pool, development: development, bodyBufferLimit: bodyBufferLimit,
+                                                 reload: reload)
+        server = try GatewayServer(configuration: configuration, logger: logger ?? quiet)
         port = try server.start().port
     }
 
@@ -34,6 +36,13 @@ final class TestServer {
     }
 
     func client() throws -> RawClient { try RawClient(port: port) }
+
+    /// Writes (or overwrites) a script of the directory.
+    func write(_ path: String, _ source: String) throws {
+        let url = directory.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try source.write(to: url, atomically: true, encoding: .utf8)
+    }
 
     /// GET `path` on a new connection.
     func get(_ path: String, headers: String = "") throws -> Response {

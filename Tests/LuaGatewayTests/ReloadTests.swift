@@ -1,0 +1,182 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SPEC 4, hot reload: a saved script serves the next request, no restart, no failed request.
+final class ReloadTests: XCTestCase {
+    static func version(_ v: String) -> String {
+        #"return function(e, sr) sr("200 OK", {}); return "\#(v)" end"#
+    }
+
+    /// GETs `path` until its body is `expected`; returns the seconds it took, or nil after `limit`.
+    func waitFor(_ server: TestServer, _ path: String, _ expected: String, limit: Double = 3) throws -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < limit {
+            if try server.get(path).text == expected { return Date().timeIntervalSince(start) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return nil
+    }
+
+    func testASavedScriptServesWithinASecond() throws {
+        let server = try TestServer(["a.lua": Self.version("v1")], reload: .watch)
+        XCTAssertEqual(try server.get("/a").text, "v1")
+        Thread.sleep(forTimeInterval: 0.1)
+        try server.write("a.lua", Self.version("v2"))
+        let seconds = try waitFor(server, "/a", "v2")
+        XCTAssertNotNil(seconds)
+        XCTAssertLessThan(seconds ?? 9, 1.0)
+    }
+
+    func testPollingFindsTheChangeToo() throws {
+        let server = try TestServer(["a.lua": Self.version("v1")], reload: .poll)
+        Thread.sleep(forTimeInterval: 0.1)
+        try server.write("a.lua", Self.version("polled"))
+        XCTAssertNotNil(try waitFor(server, "/a", "polled"))
+    }
+
+    func testARunningRequestFinishesOnItsCode() throws {
+        let old = #"return function(e, sr) local b = e["wsgi.input"]:read(); sr("200 OK", {}); return "old:" .. b end"#
+        let server = try TestServer(["a.lua": old], reload: .watch)
+        let running = try server.client()
+        try running.send("POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.05)
+        try server.write("a.lua", Self.version("new"))
+        XCTAssertNotNil(try waitFor(server, "/a", "new"))
+        try running.send("ok")
+        XCTAssertEqual(try running.readResponse().text, "old:ok")
+    }
+
+    func testABrokenScriptKeepsTheOldVersionAndIsLoggedOnce() throws {
+        let log = LogCapture()
+        let server = try TestServer(["a.lua": Self.version("good"), "b.lua": Self.version("b")], logger: log.logger)
+        try server.write("a.lua", "return function(e, sr)\n  this is not lua\nend")
+        try server.write("b.lua", Self.version("b2"))
+        XCTAssertEqual(server.server.reload(), 1, "nothing is swapped in")
+        XCTAssertEqual(server.server.reload(), 1)
+        XCTAssertEqual(try server.get("/a").text, "good")
+        XCTAssertEqual(try server.get("/b").text, "b", "a generation comes in whole or not at all")
+        XCTAssertEqual(log.count(of: "a.lua:2:"), 1, log.messages.joined(separator: "\n"))
+        try server.write("a.lua", Self.version("fixed"))
+        XCTAssertEqual(server.server.reload(), 2)
+        XCTAssertEqual(try server.get("/a").text, "fixed")
+        XCTAssertEqual(try server.get("/b").text, "b2")
+        XCTAssertTrue(log.contains("generation 2 (changed a.lua, b.lua)"), log.messages.joined(separator: "\n"))
+    }
+
+    func testNewDeletedAndRenamedFiles() throws {
+        let server = try TestServer(["a.lua": Self.version("a"), "c.lua": Self.version("c")])
+        try server.write("api/b.lua", Self.version("b"))
+        server.server.reload()
+        XCTAssertEqual(try server.get("/api/b").text, "b")
+        try FileManager.default.removeItem(at: server.directory.appendingPathComponent("a.lua"))
+        try FileManager.default.moveItem(at: server.directory.appendingPathComponent("c.lua"),
+                                         to: server.directory.appendingPathComponent("d.lua"))
+        server.server.reload()
+        XCTAssertEqual(try server.get("/a").code, 404)
+        XCTAssertEqual(try server.get("/c").code, 404)
+        XCTAssertEqual(try server.get("/d").text, "c")
+    }
+
+    func testAChangedModuleCounts() throws {
+        let server = try TestServer([
+            "a.lua": #"local m = require("_lib.m"); return function(e, sr) sr(200, {}); return m.value end"#,
+            "_lib/m.lua": #"return { value = "one" }"#,
+        ], reload: .watch)
+        XCTAssertEqual(try server.get("/a").text, "one")
+        Thread.sleep(forTimeInterval: 0.1)
+        try server.write("_lib/m.lua", #"return { value = "two" }"#)
+        XCTAssertNotNil(try waitFor(server, "/a", "two"))
+        // A module that no longer compiles keeps the old generation.
+        try server.write("_lib/m.lua", #"return { value = "#)
+        Thread.sleep(forTimeInterval: 0.6)
+        XCTAssertEqual(try server.get("/a").text, "two")
+    }
+
+    func testNoRequestFailsWhileAScriptIsRewrittenManyTimes() throws {
+        let server = try TestServer(["a.lua": Self.version("v0")], workers: 2, pool: .init(initial: 1, maximum: 8, queue: 64), reload: .watch)
+        let stop = NSLock()
+        var done = false
+        var failures: [String] = []
+        var served = 0
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                do {
+                    let client = try server.client()
+                    while !stop.withLock({ done }) {
+                        let response = try client.request("GET /a HTTP/1.1\r\nHost: t\r\n\r\n")
+                        stop.withLock {
+                            served += 1
+                            if response.code != 200 || !response.text.hasPrefix("v") { failures.append("\(response.code) \(response.text)") }
+                        }
+                    }
+                } catch {
+                    stop.withLock { failures.append("\(error)") }
+                }
+            }
+        }
+        for i in 1...30 {
+            try server.write("a.lua", Self.version("v\(i)"))
+            Thread.sleep(forTimeInterval: 0.04)
+        }
+        XCTAssertNotNil(try waitFor(server, "/a", "v30"))
+        stop.withLock { done = true }
+        group.wait()
+        XCTAssertEqual(failures, [])
+        XCTAssertGreaterThan(served, 100)
+    }
+
+    func testMemoryStaysFlatAcrossAThousandReloads() throws {
+        let server = try TestServer(["a.lua": Self.version("r0")], pool: .init(initial: 2, maximum: 4, queue: 4))
+        func residentKiB() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) ?? 0
+        }
+        var warm = 0
+        for i in 1...1000 {
+            try server.write("a.lua", Self.version("r\(i)"))
+            XCTAssertEqual(server.server.reload(), i + 1)
+            if i % 100 == 0 { XCTAssertEqual(try server.get("/a").text, "r\(i)") }
+            if i == 100 { warm = residentKiB() }
+        }
+        let growth = Double(residentKiB() - warm) / 1024
+        print("reload memory: RSS after 100 reloads \(warm) KiB, after 1000 \(warm + Int(growth * 1024)) KiB (+\(String(format: "%.1f", growth)) MiB)")
+        XCTAssertLessThan(growth, 8, "old states are closed")
+    }
+
+    func testSIGHUPReloadsWithTheWatcherOff() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-hup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("a.lua")
+        try Self.version("before").write(to: script, atomically: true, encoding: .utf8)
+        let candidates = [ProcessInfo.processInfo.environment["LUAGW_BINARY"], ".build/release/luagw", ".build/debug/luagw"]
+        guard let binary = candidates.compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no luagw binary: run scripts/test")
+        }
+        let port = 20000 + Int((getpid() + 7) % 20000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--reload", "signal", "--log-level", "error"]
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        func get() -> String? { (try? RawClient(port: port).request("GET /a HTTP/1.1\r\nHost: t\r\n\r\n"))?.text }
+        for _ in 0..<100 where get() == nil { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(get(), "before")
+        try Self.version("after").write(to: script, atomically: true, encoding: .utf8)
+        Thread.sleep(forTimeInterval: 1.2)
+        XCTAssertEqual(get(), "before", "no watcher")
+        kill(process.processIdentifier, SIGHUP)
+        var answer: String?
+        for _ in 0..<100 {
+            answer = get()
+            if answer == "after" { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTAssertEqual(answer, "after")
+    }
+}
