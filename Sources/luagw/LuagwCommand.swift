@@ -44,6 +44,30 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("poll-interval"), help: "Seconds between two looks at the directory when polling.")
     var pollInterval: Double = 1.0
 
+    @Option(name: .customLong("max-target"), help: "Bytes of a request target (path and query) at most; longer gets 414.")
+    var maxTarget: Int = RequestLimits().maxTargetBytes
+
+    @Option(name: .customLong("max-header-bytes"), help: "Bytes of all header names and values of a request at most; more gets 431.")
+    var maxHeaderBytes: Int = RequestLimits().maxHeaderBytes
+
+    @Option(name: .customLong("max-headers"), help: "Header fields of a request at most; more gets 431.")
+    var maxHeaders: Int = RequestLimits().maxHeaderCount
+
+    @Option(name: .customLong("max-body"), help: "Bytes of a request body at most; more gets 413 (at once when Content-Length says so).")
+    var maxBody: Int = RequestLimits().maxBodyBytes
+
+    @Option(name: .customLong("keep-alive"), help: "Seconds a kept-alive connection may wait for its next request.")
+    var keepAlive: Double = RequestLimits().keepAliveTimeout
+
+    @Option(name: .customLong("header-timeout"), help: "Seconds a client has to send a whole request head (408 after).")
+    var headerTimeout: Double = RequestLimits().headerTimeout
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds an application waits for body bytes that do not come (the read then fails).")
+    var bodyTimeout: Double = RequestLimits().bodyTimeout
+
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; more are answered 503 and closed.")
+    var maxConnections: Int = RequestLimits().maxConnections
+
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
     var dev = false
 
@@ -59,6 +83,10 @@ struct Serve: ParsableCommand {
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
         guard ReloadMode(rawValue: reload) != nil else { throw ValidationError("--reload: expected watch, poll, signal or off, got \(reload)") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
+        guard [maxTarget, maxHeaderBytes, maxHeaders, maxBody, maxConnections].allSatisfy({ $0 > 0 }),
+              [keepAlive, headerTimeout, bodyTimeout].allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("limits and timeouts must be positive")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
@@ -69,7 +97,10 @@ struct Serve: ParsableCommand {
             target: target, bind: BindAddress(parsing: bind)!, workers: workers,
             pool: PoolLimits(initial: states, maximum: maxStates, queue: queue),
             development: dev, bodyBufferLimit: bodyBuffer,
-            reload: ReloadMode(rawValue: reload)!, pollInterval: pollInterval)
+            reload: ReloadMode(rawValue: reload)!, pollInterval: pollInterval,
+            limits: RequestLimits(maxTargetBytes: maxTarget, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaders,
+                                  maxBodyBytes: maxBody, keepAliveTimeout: keepAlive, headerTimeout: headerTimeout,
+                                  bodyTimeout: bodyTimeout, maxConnections: maxConnections))
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")

@@ -29,7 +29,9 @@ final class CommandLineTests: XCTestCase {
     func testHelpDocumentsEveryFlag() throws {
         let result = try run(["serve", "--help"])
         XCTAssertEqual(result.status, 0)
-        for flag in ["--bind", "--workers", "--states", "--max-states", "--queue", "--body-buffer", "--dev", "--log-level"] {
+        for flag in ["--bind", "--workers", "--states", "--max-states", "--queue", "--body-buffer", "--dev", "--log-level",
+                     "--reload", "--poll-interval", "--max-target", "--max-header-bytes", "--max-headers", "--max-body",
+                     "--keep-alive", "--header-timeout", "--body-timeout", "--max-connections"] {
             XCTAssertTrue(result.output.contains(flag), flag)
         }
     }

@@ -73,12 +73,19 @@ struct ApplicationCall {
         return resume(arguments: 1)
     }
 
-    /// Resumes a `needInput` step with a failure: the client closed the connection
-    /// before the whole body arrived (the prelude words the error).
-    mutating func resumeWithTruncatedInput() -> Step {
+    /// Why a body cannot be completed; the prelude words the error.
+    enum InputFailure: lua_Integer {
+        case closed = 1
+        case tooLarge = 2
+        case timedOut = 3
+    }
+
+    /// Resumes a `needInput` step with a failure: the rest of the body will not come.
+    mutating func resume(inputFailure: InputFailure) -> Step {
         popPending()
         lua_pushboolean(thread, 0)
-        return resume(arguments: 1)
+        lua_pushinteger(thread, inputFailure.rawValue)
+        return resume(arguments: 2)
     }
 
     /// Resumes a `send` or `sendFile` step.

@@ -37,6 +37,9 @@ final class StatePool {
         }
     }
 
+    /// States that exist (idle and lent), and those idle.
+    var sizes: (live: Int, idle: Int) { (live, idle.count) }
+
     /// Lends a state, or queues `waiter` until one is free.
     func borrow(orWait waiter: StateWaiter) -> Outcome {
         if let state = idle.popLast() { return .ready(state) }

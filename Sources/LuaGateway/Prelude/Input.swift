@@ -2,6 +2,12 @@ extension Prelude {
     /// `wsgi.input` (SPEC 2.1): a stream over the request body. Bytes come from the
     /// server one chunk at a time, asked for by a READ yield, only when a caller needs them.
     static let input = #"""
+    local INPUT_FAILURES = {
+      "the client closed the connection before sending the whole body",
+      "the request body is larger than the server accepts",
+      "the client stopped sending the body (timed out)",
+    }
+
     local Input = {}
     Input.__index = Input
 
@@ -16,7 +22,7 @@ extension Prelude {
     local function more(self)
       if self.failure then error(self.failure, 0) end
       if self.done then return false end
-      local data = co_yield(SENTINEL, READ)
+      local data, reason = co_yield(SENTINEL, READ)
       if data then
         local pos = self.pos
         self.buf = pos > #self.buf and data or ssub(self.buf, pos) .. data
@@ -25,7 +31,7 @@ extension Prelude {
       end
       self.done = true
       if data == false then
-        self.failure = "wsgi.input: the client closed the connection before sending the whole body"
+        self.failure = "wsgi.input: " .. INPUT_FAILURES[reason]
         error(self.failure, 0)
       end
       return false

@@ -23,6 +23,10 @@ final class Exchange {
     // The request body, as it arrives.
     var body = CircularBuffer<ByteBuffer>(initialCapacity: 4)
     var bufferedBytes = 0
+    /// Body bytes received so far (for the body size limit).
+    var receivedBytes = 0
+    /// Why the rest of the body will not come, once that is known.
+    var inputFailure: ApplicationCall.InputFailure?
     var bodyEnded = false
     var expectsContinue = false
     var continueSent = false
@@ -53,6 +57,8 @@ final class Exchange {
         requestID.clear()
         body.removeAll(keepingCapacity: true)
         bufferedBytes = 0
+        receivedBytes = 0
+        inputFailure = nil
         bodyEnded = false
         expectsContinue = false
         continueSent = false

@@ -15,6 +15,8 @@ public struct GatewayConfiguration: Sendable {
     /// Bytes of request body buffered for an application that is not reading, before
     /// the server stops reading the socket.
     public var bodyBufferLimit: Int
+    /// What a client may send, and how long it may take.
+    public var limits: RequestLimits
     /// How changed scripts are noticed.
     public var reload: ReloadMode
     /// Seconds between two looks at the directory when polling.
@@ -23,13 +25,14 @@ public struct GatewayConfiguration: Sendable {
     public init(target: String, bind: BindAddress = BindAddress(host: "127.0.0.1", port: 8080),
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
                 development: Bool = false, bodyBufferLimit: Int = 256 * 1024,
-                reload: ReloadMode = .watch, pollInterval: Double = 1.0) {
+                reload: ReloadMode = .watch, pollInterval: Double = 1.0, limits: RequestLimits = RequestLimits()) {
         self.target = target
         self.bind = bind
         self.workers = workers
         self.pool = pool
         self.development = development
         self.bodyBufferLimit = bodyBufferLimit
+        self.limits = limits
         self.reload = reload
         self.pollInterval = pollInterval
     }

@@ -12,6 +12,8 @@ public final class GatewayServer {
     private let group: MultiThreadedEventLoopGroup
     private var channel: Channel?
     private var reloader: Reloader?
+    /// The workers, once started (tests look at their connections and pools).
+    private(set) var workers: WorkerTable?
 
     /// Reads the scripts and makes every worker's states; nothing listens yet.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
@@ -39,6 +41,12 @@ public final class GatewayServer {
             workers[ObjectIdentifier(loop)] = worker
         }
         let table = WorkerTable(workers)
+        self.workers = table
+        // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = configuration.limits.maxHeaderBytes + configuration.limits.maxTargetBytes
+        decoderLimits.maxHeaderListSize = configuration.limits.maxHeaderBytes + configuration.limits.maxTargetBytes
+        decoderLimits.maxHeaderFieldCount = configuration.limits.maxHeaderCount + 1
         let reloader = Reloader(scripts: scripts, target: configuration.target, logger: logger) { table.adopt($0) }
         reloader.start(mode: configuration.reload, pollInterval: configuration.pollInterval)
         self.reloader = reloader
@@ -51,9 +59,11 @@ public final class GatewayServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let worker = table.worker(for: channel.eventLoop)
+                    let connection = HTTPConnectionHandler(worker: worker)
+                    try channel.pipeline.syncOperations.addHandler(ByteArrivalHandler(connection: connection))
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(worker: worker))
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
+                    try channel.pipeline.syncOperations.addHandler(connection)
                 }
             }
         let channel = try bootstrap.bind(host: configuration.bind.host, port: configuration.bind.port).wait()

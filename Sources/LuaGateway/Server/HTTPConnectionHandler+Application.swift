@@ -7,14 +7,16 @@ import NIOHTTP1
 extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: HTTPRequestHead) {
         exchange.reset(head: head)
+        phase = .serving
+        clearDeadline()
         if let id = head.headers.first(name: "x-request-id"), isValidRequestID(id) {
             exchange.requestID.writeString(id)
         } else {
             worker.writeRequestID(into: &exchange.requestID)
         }
-        guard head.version.major == 1 else {
+        if let refusal = refusal(of: head) {
             exchange.keepAlive = false
-            return respondSimply("505 HTTP Version Not Supported")
+            return respondSimply(refusal)
         }
         exchange.expectsContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
         let target = RequestTarget(head.uri)
@@ -33,6 +35,22 @@ extension HTTPConnectionHandler: StateWaiter {
         case .full:
             respondSimply("503 Service Unavailable")
         }
+    }
+
+    /// Why a request is answered before any application sees it (SPEC 5), if it is.
+    private func refusal(of head: HTTPRequestHead) -> String? {
+        let limits = worker.configuration.limits
+        guard head.version.major == 1 else { return "505 HTTP Version Not Supported" }
+        if head.uri.utf8.count > limits.maxTargetBytes { return "414 URI Too Long" }
+        var headerBytes = 0
+        for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count }
+        if head.headers.count > limits.maxHeaderCount || headerBytes > limits.maxHeaderBytes {
+            return "431 Request Header Fields Too Large"
+        }
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limits.maxBodyBytes {
+            return "413 Content Too Large"
+        }
+        return nil
     }
 
     /// A state for the request that waited for one.
@@ -77,10 +95,11 @@ extension HTTPConnectionHandler: StateWaiter {
                 } else if exchange.bodyEnded {
                     step = exchange.call!.resumeAtEndOfInput()
                 } else if isClosed || inputClosed {
-                    step = exchange.call!.resumeWithTruncatedInput()
+                    step = exchange.call!.resume(inputFailure: exchange.inputFailure ?? .closed)
                 } else {
                     sendContinueIfExpected()
                     exchange.waiting = .input
+                    setDeadline(after: worker.configuration.limits.bodyTimeout)
                     releaseReadIfPossible()
                     return
                 }
@@ -107,7 +126,11 @@ extension HTTPConnectionHandler: StateWaiter {
     // MARK: events that resume the application
 
     func receiveBody(_ bytes: ByteBuffer) {
-        guard exchange.isActive, !exchange.isDraining else { return }
+        guard exchange.isActive, !exchange.isDraining, exchange.inputFailure == nil else { return }
+        exchange.receivedBytes += bytes.readableBytes
+        if exchange.receivedBytes > worker.configuration.limits.maxBodyBytes {
+            return stopReceiving(because: .tooLarge)
+        }
         exchange.body.append(bytes)
         exchange.bufferedBytes += bytes.readableBytes
         if exchange.waiting == .input {
@@ -280,6 +303,9 @@ extension HTTPConnectionHandler: StateWaiter {
             worker.logger.debug("request ended by the client: \(message)", metadata: ["request_id": "\(exchange.requestIDString)"])
             return
         }
+        if exchange.inputFailure == .tooLarge && !exchange.headersSent {
+            return respondBody("413 Content Too Large", "Content Too Large\n")
+        }
         worker.logger.error("request failed: \(message)", metadata: ["request_id": "\(exchange.requestIDString)"])
         if exchange.headersSent {
             exchange.mustClose = true  // no terminating chunk, or short of Content-Length: the client can tell
@@ -328,6 +354,7 @@ extension HTTPConnectionHandler: StateWaiter {
                 return closeAfterWrites()  // the client may never send the body it announced
             }
             exchange.isDraining = true
+            setDeadline(after: worker.configuration.limits.bodyTimeout)
             exchange.body.removeAll()
             exchange.bufferedBytes = 0
             releaseReadIfPossible()
@@ -339,6 +366,8 @@ extension HTTPConnectionHandler: StateWaiter {
     func endExchange() {
         exchange.isActive = false
         if inputClosed { return closeAfterWrites() }
+        phase = .waitingForRequest
+        setDeadline(after: worker.configuration.limits.keepAliveTimeout)
         handleArrivals()
     }
 

@@ -14,7 +14,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// What arrived and is not handled yet.
     enum Arrival {
         case part(HTTPServerRequestPart)
-        case malformed
+        case malformed(HTTPParserError)
     }
 
     let worker: Worker
@@ -27,6 +27,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var arrivals = CircularBuffer<Arrival>(initialCapacity: 4)
     private var isHandlingArrivals = false
     private var readIsHeld = false
+    /// What the connection waits for, and until when (see `+Deadlines`).
+    var phase = Phase.receivingHead
+    var deadline = NIODeadline.distantFuture
 
     init(worker: Worker) {
         self.worker = worker
@@ -34,20 +37,37 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
         remote = RemotePeer(context.channel.remoteAddress)
         local = RemotePeer(context.channel.localAddress)
+        worker.connections.add(self)
+        setDeadline(after: worker.configuration.limits.headerTimeout)
+        if worker.connections.count > worker.connectionLimit {
+            exchange.reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
+            exchange.keepAlive = false
+            respondSimply("503 Service Unavailable")
+        }
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        worker.connections.remove(self)
     }
 
     // MARK: inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isClosed else { return }  // lingering: dropped
         arrivals.append(.part(unwrapInboundIn(data)))
         handleArrivals()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError {
-            arrivals.append(.malformed)
+        guard !isClosed else { return }
+        if let error = error as? HTTPParserError {
+            arrivals.append(.malformed(error))
             handleArrivals()
         } else {
             worker.logger.debug("connection error: \(error)")
@@ -58,10 +78,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             // The client sends no more: serve what arrived, then close.
-            if !exchange.isActive && arrivals.isEmpty {
+            if phase == .lingering {
+                context.close(promise: nil)
+            } else if !exchange.isActive && arrivals.isEmpty {
                 closeConnection()
             } else {
-                stopReceiving()
+                stopReceiving(because: .closed)
             }
         }
         context.fireUserInboundEventTriggered(event)
@@ -71,10 +93,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// starts after the current one.
     var inputClosed = false
 
-    /// Nothing more will arrive for the current request (the client half-closed, or
-    /// its body stopped parsing): its reads fail, and the connection closes after its response.
-    private func stopReceiving() {
+    /// Nothing more will be taken for the current request (the client half-closed, its
+    /// body stopped parsing, grew too large or stalled): its reads fail, and the connection
+    /// closes after its response.
+    func stopReceiving(because failure: ApplicationCall.InputFailure) {
         inputClosed = true
+        if exchange.inputFailure == nil { exchange.inputFailure = failure }
+        if failure == .tooLarge {
+            exchange.body.removeAll()
+            exchange.bufferedBytes = 0
+        }
         if !exchange.headersSent { exchange.keepAlive = false }
         if exchange.isDraining {
             exchange.isActive = false
@@ -86,6 +114,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isClosed = true
+        worker.connections.remove(self)
         arrivals.removeAll()
         clientWentAway()
         context.fireChannelInactive()
@@ -99,7 +128,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: outbound: holding reads
 
     func read(context: ChannelHandlerContext) {
-        if shouldHoldReads {
+        if shouldHoldReads && !isClosed {
             readIsHeld = true
         } else {
             context.read()
@@ -140,22 +169,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             case .part(.end):
                 arrivals.removeFirst()
                 receiveEnd()
-            case .malformed:
+            case .malformed(let error):
                 arrivals.removeFirst()
                 if exchange.isActive {
-                    stopReceiving()
+                    stopReceiving(because: .closed)
                 } else {
-                    respondToMalformedRequest()
+                    respondToMalformedRequest(error)
                 }
             }
         }
         releaseReadIfPossible()
     }
 
-    private func respondToMalformedRequest() {
+    /// 431 when the head outgrew what the decoder holds, 400 for anything else.
+    private func respondToMalformedRequest(_ error: HTTPParserError) {
         exchange.reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
         exchange.keepAlive = false
-        respondSimply("400 Bad Request")
+        respondSimply(error == .headerOverflow ? "431 Request Header Fields Too Large" : "400 Bad Request")
     }
 
     // MARK: writing
@@ -167,14 +197,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Closes the connection once what was written has gone out.
+    /// Closes the connection once what was written has gone out. It closes the sending
+    /// side first and lingers (reading and dropping) until the client closes or
+    /// `lingerTime` passes, so that bytes the client still sends do not make the kernel
+    /// reset the connection before the client has read the response (as nginx does).
     func closeAfterWrites() {
         guard !isClosed else { return }
         isClosed = true
+        phase = .lingering
+        setDeadline(after: Self.lingerTime)
         let context = self.context!
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-            context.close(promise: nil)
+            context.close(mode: .output, promise: nil)
+            context.read()
         }
     }
+
+    static let lingerTime = 2.0
 
     func closeConnection() {
         guard !isClosed else { return }

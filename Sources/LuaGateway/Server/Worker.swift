@@ -8,15 +8,21 @@ final class Worker {
     let configuration: GatewayConfiguration
     let logger: Logger
     let environ = EnvironBuilder()
+    let connections: ConnectionSweeper
     var dates = DateCache()
     /// Scratch for a request's percent-decoded path.
     var path: [UInt8] = []
+    /// Connections this worker serves at most: its share of the server's limit.
+    let connectionLimit: Int
     private let idPrefix: String
     private var nextID: UInt64 = 0
 
     init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.connections = ConnectionSweeper(eventLoop: eventLoop)
+        let workers = max(1, configuration.workers)
+        self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, eventLoop: eventLoop,
                               logger: logger, reportsLoadErrors: index == 0)
         let random = UInt32.random(in: 0...UInt32.max)
@@ -44,6 +50,11 @@ final class WorkerTable: @unchecked Sendable {
     func worker(for eventLoop: EventLoop) -> Worker {
         eventLoop.preconditionInEventLoop()
         return workers[ObjectIdentifier(eventLoop)]!
+    }
+
+    /// Runs `body` on each worker's loop and collects the results (for tests and diagnostics).
+    func collect<T>(_ body: @escaping (Worker) -> T) -> [T] {
+        workers.values.compactMap { worker in try? worker.pool.eventLoop.submit { body(worker) }.wait() }
     }
 
     /// Hands a new generation of scripts to every worker, on its own loop; returns when

@@ -1,0 +1,39 @@
+import NIOCore
+
+/// The connections of one event loop and the one timer that enforces their deadlines
+/// (keep-alive idle time, time to receive a head, body stalls): a connection only
+/// stores its deadline; nothing is scheduled per request.
+final class ConnectionSweeper {
+    private var connections: [ObjectIdentifier: HTTPConnectionHandler] = [:]
+    private var task: RepeatedTask?
+    private let eventLoop: EventLoop
+
+    init(eventLoop: EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    var count: Int { connections.count }
+
+    func add(_ connection: HTTPConnectionHandler) {
+        connections[ObjectIdentifier(connection)] = connection
+        guard task == nil else { return }
+        task = eventLoop.scheduleRepeatedTask(initialDelay: Self.period, delay: Self.period) { [weak self] _ in
+            self?.sweep()
+        }
+    }
+
+    func remove(_ connection: HTTPConnectionHandler) {
+        connections[ObjectIdentifier(connection)] = nil
+    }
+
+    /// How often deadlines are checked: timeouts are honoured within this much.
+    static let period = TimeAmount.milliseconds(100)
+
+    private func sweep() {
+        guard !connections.isEmpty else { return }
+        let now = NIODeadline.now()
+        for connection in connections.values where connection.deadline < now {
+            connection.deadlinePassed()
+        }
+    }
+}
