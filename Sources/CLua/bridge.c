@@ -7,18 +7,12 @@ static char sentinel_key;
 
 void *luagw_sentinel(void) { return &sentinel_key; }
 
-static int panic(lua_State *L) {
+int luagw_panic(lua_State *L) {
     const char *msg = lua_tostring(L, -1);
     fprintf(stderr, "luagw: unprotected Lua error (a bug in luagw): %s\n", msg ? msg : "?");
     fflush(stderr);
     abort();
     return 0;
-}
-
-lua_State *luagw_newstate(void) {
-    lua_State *L = luaL_newstate();
-    if (L != NULL) lua_atpanic(L, panic);
-    return L;
 }
 
 /// As lua.c's msghandler does.

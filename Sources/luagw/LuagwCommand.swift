@@ -68,6 +68,15 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Connections served at once; more are answered 503 and closed.")
     var maxConnections: Int = RequestLimits().maxConnections
 
+    @Option(name: .customLong("memory-per-state"), help: "MiB of memory a Lua state may hold; past it the application gets an error (500) and the state is replaced.")
+    var memoryPerState: Int = LuaLimits().memoryPerState >> 20
+
+    @Option(name: .customLong("run-time"), help: "Seconds of running Lua a request may use (waiting for the client does not count); a runaway is stopped (504).")
+    var runTime: Double = LuaLimits().runTime
+
+    @Option(name: .customLong("time-slice"), help: "Milliseconds a request may compute before it yields to the other requests of its worker (0: never).")
+    var timeSlice: Double = LuaLimits().timeSlice * 1000
+
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
     var dev = false
 
@@ -84,7 +93,7 @@ struct Serve: ParsableCommand {
         guard ReloadMode(rawValue: reload) != nil else { throw ValidationError("--reload: expected watch, poll, signal or off, got \(reload)") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
         guard [maxTarget, maxHeaderBytes, maxHeaders, maxBody, maxConnections].allSatisfy({ $0 > 0 }),
-              [keepAlive, headerTimeout, bodyTimeout].allSatisfy({ $0 > 0 }) else {
+              [keepAlive, headerTimeout, bodyTimeout, runTime].allSatisfy({ $0 > 0 }), memoryPerState > 0, timeSlice >= 0 else {
             throw ValidationError("limits and timeouts must be positive")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
@@ -100,7 +109,8 @@ struct Serve: ParsableCommand {
             reload: ReloadMode(rawValue: reload)!, pollInterval: pollInterval,
             limits: RequestLimits(maxTargetBytes: maxTarget, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaders,
                                   maxBodyBytes: maxBody, keepAliveTimeout: keepAlive, headerTimeout: headerTimeout,
-                                  bodyTimeout: bodyTimeout, maxConnections: maxConnections))
+                                  bodyTimeout: bodyTimeout, maxConnections: maxConnections),
+            lua: LuaLimits(memoryPerState: memoryPerState << 20, runTime: runTime, timeSlice: timeSlice / 1000))
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")

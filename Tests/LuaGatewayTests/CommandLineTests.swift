@@ -31,7 +31,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.status, 0)
         for flag in ["--bind", "--workers", "--states", "--max-states", "--queue", "--body-buffer", "--dev", "--log-level",
                      "--reload", "--poll-interval", "--max-target", "--max-header-bytes", "--max-headers", "--max-body",
-                     "--keep-alive", "--header-timeout", "--body-timeout", "--max-connections"] {
+                     "--keep-alive", "--header-timeout", "--body-timeout", "--max-connections",
+                     "--memory-per-state", "--run-time", "--time-slice"] {
             XCTAssertTrue(result.output.contains(flag), flag)
         }
     }

@@ -27,8 +27,48 @@ typedef struct luagw_pair {
 /// Where `wsgi.errors` output goes: request id, message. Must not raise.
 typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes message);
 
-/// A new state with a panic handler that reports and aborts; NULL when out of memory. [-0, +0, -]
-lua_State *luagw_newstate(void);
+/// What a state may spend (budget.c): memory, and run time per request.
+typedef struct luagw_budget {
+    size_t used;             /* bytes the state holds */
+    size_t limit;            /* bytes it may hold */
+    int out_of_memory;       /* an allocation was refused: the state is to be replaced */
+    int armed;               /* a request (or a load) is running under the limits below */
+    int killed;              /* it ran past its deadline and was stopped */
+    int sliced;              /* the last yield was the hook's: its time slice was over */
+    double run_limit;        /* seconds a request may run (running Lua, not waiting) */
+    double spent;            /* seconds it ran so far */
+    double run_start;        /* when it was last resumed (monotonic seconds) */
+    double slice;            /* seconds it may compute before it yields to others; 0: never */
+    lua_State *request_thread;  /* the thread the hook may yield (not the application's coroutines) */
+} luagw_budget;
+
+/// A new state that may hold `memory_limit` bytes, with the budget's count hook and a
+/// panic handler that reports and aborts; NULL when out of memory. [-0, +0, -]
+lua_State *luagw_newstate(size_t memory_limit);
+
+/// Closes a state made by luagw_newstate and frees its budget.
+void luagw_close(lua_State *L);
+
+/// The budget of a state (any of its threads).
+luagw_budget *luagw_budget_of(lua_State *L);
+
+/// Arms the budget: the running request (or load) may run `run_limit` seconds of Lua
+/// in all, and yields to the server after each `slice` seconds of computing (0: never).
+void luagw_budget_start(lua_State *L, double run_limit, double slice);
+
+/// lua_resume that counts the time the coroutine runs against its budget; each resume
+/// starts a new time slice.
+int luagw_resume(lua_State *L, lua_State *from, int nargs, int *nresults);
+
+/// Forgets that a load was stopped by the run-time limit (the script that ran away
+/// failed to load; the state itself is sound) and restores the hook's pace.
+void luagw_budget_clear(lua_State *L);
+
+/// Disarms the budget (between requests).
+void luagw_budget_stop(lua_State *L);
+
+/// The panic handler: an unprotected error is a bug of luagw; reports and aborts.
+int luagw_panic(lua_State *L);
 
 /// Sets up a new state in protected mode: opens the standard libraries, runs `prelude`
 /// (chunk name `name`) with a table of the C helpers it needs (`traceback`, `log`,

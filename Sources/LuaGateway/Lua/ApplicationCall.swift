@@ -19,6 +19,8 @@ struct ApplicationCall {
         /// The application finished; the head and a whole body are there unless
         /// the response was streamed.
         case finished(hasHead: Bool, hasBody: Bool)
+        /// The application computed for a whole time slice: resume it after others had their turn.
+        case timeSliceOver
         /// The application failed; the message has its traceback.
         case failed(String)
     }
@@ -47,6 +49,7 @@ struct ApplicationCall {
     /// `fixed` keys and the request `headers`.
     mutating func start(index: Int, environ: EnvironBuilder, requestID: ByteBuffer, runOnce: Bool) -> Step {
         let T = thread
+        luagw_budget_start(state.main, state.limits.runTime, state.limits.timeSlice)
         lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.serveRef))       // serve
         lua_pushinteger(T, lua_Integer(index + 1))                               // serve index
         guard environ.build(on: T) == LUA_OK else { return failSetup() }         // serve index env
@@ -95,8 +98,17 @@ struct ApplicationCall {
         return resume(arguments: 1)
     }
 
+    /// Resumes the application after its time slice was over.
+    mutating func resumeAfterTimeSlice() -> Step {
+        resume(arguments: 0)
+    }
+
+    /// Whether the run-time limit stopped the application.
+    var wasStopped: Bool { state.budget.pointee.killed != 0 }
+
     /// Ends the call: the coroutine is reset (closing what it holds) for the next request.
     mutating func finish() {
+        luagw_budget_stop(state.main)
         pending = 0
         lua_resetthread(thread)
         lua_settop(thread, 0)
@@ -141,10 +153,12 @@ struct ApplicationCall {
 
     private mutating func resume(arguments: Int32) -> Step {
         var count: Int32 = 0
-        let status = lua_resume(thread, state.main, arguments, &count)
+        let status = luagw_resume(thread, state.main, arguments, &count)
         pending = count
         let base = lua_gettop(thread) - count + 1  // first result
         switch status {
+        case LUA_YIELD where count == 0 && state.budget.pointee.sliced != 0:
+            return .timeSliceOver
         case LUA_YIELD:
             guard count >= 2, lua_touserdata(thread, base) == luagw_sentinel() else {
                 return .failed("the application yielded outside a coroutine (coroutine.yield at the top level)")

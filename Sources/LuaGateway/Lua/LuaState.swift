@@ -12,15 +12,23 @@ final class LuaState {
     let scripts: ScriptSet
     /// Where `serve` (the prelude's request driver) is anchored in the registry.
     let serveRef: Int32
+    /// What the state may spend.
+    let limits: LuaLimits
+    /// Its budget, kept by the C side: memory held, and the running request's time.
+    let budget: UnsafeMutablePointer<luagw_budget>
     /// Set when the state can no longer be trusted and must not serve again.
-    var isPoisoned = false
+    var isPoisoned: Bool {
+        get { poisoned || budget.pointee.out_of_memory != 0 || budget.pointee.killed != 0 }
+        set { poisoned = newValue }
+    }
+    private var poisoned = false
 
     private static let preludeBytes = Array(Prelude.source.utf8)
 
     /// Makes a state and loads every script of `scripts` into it. A script that fails
     /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
-    init(scripts: ScriptSet, onLoadError: (Mount, String) -> Void) throws(LuaError) {
-        guard let L = luagw_newstate() else { throw .outOfMemory }
+    init(scripts: ScriptSet, limits: LuaLimits = LuaLimits(), onLoadError: (Mount, String) -> Void) throws(LuaError) {
+        guard let L = luagw_newstate(limits.memoryPerState) else { throw .outOfMemory }
         var refs: [Int32] = [0, 0, 0, 0]
         var thread: OpaquePointer?
         var threadRef: Int32 = 0
@@ -29,13 +37,19 @@ final class LuaState {
         }
         guard status == LUA_OK, let thread else {
             let message = LuaState.string(at: -1, of: L) ?? "unknown error"
-            lua_close(L)
+            luagw_close(L)
             throw .setup(message)
         }
         self.main = L
         self.thread = thread
         self.scripts = scripts
+        self.limits = limits
+        self.budget = luagw_budget_of(L)
         self.serveRef = refs[0]
+        budget.pointee.request_thread = thread
+        // Loading runs the scripts' top levels: the run-time limit holds there too.
+        luagw_budget_start(L, limits.runTime, 0)
+        defer { luagw_budget_stop(L) }
         try call(ref: refs[2], arguments: [.bytes(Array(scripts.root.utf8))])
         for (relative, source) in scripts.modules {
             try call(ref: refs[3], arguments: [.bytes(Array(relative.utf8)), .bytes(source)])
@@ -46,12 +60,13 @@ final class LuaState {
                          failureIsSecondResult: true)
             } catch {
                 onLoadError(mount, error.message)
+                luagw_budget_clear(L)
             }
         }
     }
 
     deinit {
-        lua_close(main)
+        luagw_close(main)
     }
 
     enum Argument {

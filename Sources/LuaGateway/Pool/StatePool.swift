@@ -17,6 +17,7 @@ final class StatePool {
 
     private(set) var scripts: ScriptSet
     private let limits: PoolLimits
+    private let luaLimits: LuaLimits
     let eventLoop: EventLoop
     private let logger: Logger
     private var idle: [LuaState] = []
@@ -25,7 +26,9 @@ final class StatePool {
     /// Whether the next state made reports scripts that fail to load (once per script set).
     private var reportsLoadErrors: Bool
 
-    init(scripts: ScriptSet, limits: PoolLimits, eventLoop: EventLoop, logger: Logger, reportsLoadErrors: Bool) {
+    init(scripts: ScriptSet, limits: PoolLimits, luaLimits: LuaLimits, eventLoop: EventLoop, logger: Logger,
+         reportsLoadErrors: Bool) {
+        self.luaLimits = luaLimits
         self.scripts = scripts
         self.reportsLoadErrors = reportsLoadErrors
         self.limits = limits
@@ -82,7 +85,7 @@ final class StatePool {
     private func makeState() -> LuaState? {
         do {
             let reports = reportsLoadErrors
-            let state = try LuaState(scripts: scripts) { mount, message in
+            let state = try LuaState(scripts: scripts, limits: luaLimits) { mount, message in
                 if reports { self.logger.error("script failed to load: \(message)", metadata: ["script": "\(mount.file)"]) }
             }
             reportsLoadErrors = false

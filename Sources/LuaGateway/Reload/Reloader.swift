@@ -14,6 +14,7 @@ final class Reloader: @unchecked Sendable {
     private let target: String
     private let logger: Logger
     private let apply: @Sendable (ScriptSet) -> Void
+    private let luaLimits: LuaLimits
     private let queue = DispatchQueue(label: "luagw.reload")
     /// The generation being served; read and written on `queue` only.
     private var current: ScriptSet
@@ -22,7 +23,8 @@ final class Reloader: @unchecked Sendable {
     private var watcher: DirectoryWatcher?
     private var hangup: DispatchSourceSignal?
 
-    init(scripts: ScriptSet, target: String, logger: Logger, apply: @escaping @Sendable (ScriptSet) -> Void) {
+    init(scripts: ScriptSet, target: String, luaLimits: LuaLimits, logger: Logger, apply: @escaping @Sendable (ScriptSet) -> Void) {
+        self.luaLimits = luaLimits
         self.current = scripts
         self.target = target
         self.logger = logger
@@ -92,7 +94,7 @@ final class Reloader: @unchecked Sendable {
     private func validate(_ scripts: ScriptSet) -> [String] {
         var failures: [String] = []
         do {
-            let probe = try LuaState(scripts: scripts) { _, message in failures.append(message) }
+            let probe = try LuaState(scripts: scripts, limits: luaLimits) { _, message in failures.append(message) }
             for (relative, source) in scripts.modules.sorted(by: { $0.key < $1.key }) {
                 if let message = probe.compileError(source, file: scripts.root + "/" + relative), !failures.contains(message) {
                     failures.append(message)

@@ -12,6 +12,7 @@ final class Exchange {
         case input
         case writable
         case fileWritten
+        case timeSlice
     }
 
     var isActive = false

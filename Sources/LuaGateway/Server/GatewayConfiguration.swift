@@ -17,6 +17,8 @@ public struct GatewayConfiguration: Sendable {
     public var bodyBufferLimit: Int
     /// What a client may send, and how long it may take.
     public var limits: RequestLimits
+    /// What each Lua state may spend.
+    public var lua: LuaLimits
     /// How changed scripts are noticed.
     public var reload: ReloadMode
     /// Seconds between two looks at the directory when polling.
@@ -25,7 +27,8 @@ public struct GatewayConfiguration: Sendable {
     public init(target: String, bind: BindAddress = BindAddress(host: "127.0.0.1", port: 8080),
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
                 development: Bool = false, bodyBufferLimit: Int = 256 * 1024,
-                reload: ReloadMode = .watch, pollInterval: Double = 1.0, limits: RequestLimits = RequestLimits()) {
+                reload: ReloadMode = .watch, pollInterval: Double = 1.0, limits: RequestLimits = RequestLimits(),
+                lua: LuaLimits = LuaLimits()) {
         self.target = target
         self.bind = bind
         self.workers = workers
@@ -33,6 +36,7 @@ public struct GatewayConfiguration: Sendable {
         self.development = development
         self.bodyBufferLimit = bodyBufferLimit
         self.limits = limits
+        self.lua = lua
         self.reload = reload
         self.pollInterval = pollInterval
     }

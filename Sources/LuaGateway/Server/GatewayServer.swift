@@ -47,7 +47,9 @@ public final class GatewayServer {
         decoderLimits.maxHeaderFieldSize = configuration.limits.maxHeaderBytes + configuration.limits.maxTargetBytes
         decoderLimits.maxHeaderListSize = configuration.limits.maxHeaderBytes + configuration.limits.maxTargetBytes
         decoderLimits.maxHeaderFieldCount = configuration.limits.maxHeaderCount + 1
-        let reloader = Reloader(scripts: scripts, target: configuration.target, logger: logger) { table.adopt($0) }
+        let reloader = Reloader(scripts: scripts, target: configuration.target, luaLimits: configuration.lua, logger: logger) {
+            table.adopt($0)
+        }
         reloader.start(mode: configuration.reload, pollInterval: configuration.pollInterval)
         self.reloader = reloader
         let bootstrap = ServerBootstrap(group: group)

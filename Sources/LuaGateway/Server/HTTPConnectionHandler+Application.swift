@@ -116,6 +116,13 @@ extension HTTPConnectionHandler: StateWaiter {
             case .finished(let hasHead, let hasBody):
                 finishResponse(hasHead: hasHead, hasBody: hasBody)
                 return complete()
+            case .timeSliceOver:
+                // Let the loop serve others, then go on (SPEC 5, fairness). Not `execute`: NIO
+                // runs the tasks it is given until none is left before it looks at sockets
+                // again; a task due a moment later lets the loop poll its sockets first.
+                exchange.waiting = .timeSlice
+                context.eventLoop.scheduleTask(in: .microseconds(50)) { self.timeSliceResumes() }
+                return
             case .failed(let message):
                 fail(message)
                 return complete()
@@ -150,6 +157,12 @@ extension HTTPConnectionHandler: StateWaiter {
         }
     }
 
+    private func timeSliceResumes() {
+        guard exchange.waiting == .timeSlice else { return }
+        exchange.waiting = .nothing
+        advance(exchange.call!.resumeAfterTimeSlice())
+    }
+
     func writableAgain() {
         guard exchange.waiting == .writable else { return }
         exchange.waiting = .nothing
@@ -174,7 +187,7 @@ extension HTTPConnectionHandler: StateWaiter {
         case .writable, .fileWritten:
             exchange.waiting = .nothing
             advance(exchange.call!.resume(.clientGone))
-        case .state, .nothing:
+        case .state, .nothing, .timeSlice:
             exchange.waiting = .nothing
             if exchange.call == nil { exchange.isActive = false }
         }
@@ -298,21 +311,26 @@ extension HTTPConnectionHandler: StateWaiter {
         }
     }
 
+    /// The application failed (or was stopped by its run-time limit): 500 (504) when the
+    /// head is not out yet, else an abnormal end; logged with the request id either way.
     private func fail(_ message: String) {
+        let id = exchange.requestIDString
         guard !isClosed else {
-            worker.logger.debug("request ended by the client: \(message)", metadata: ["request_id": "\(exchange.requestIDString)"])
+            worker.logger.debug("request ended by the client: \(message)", metadata: ["request_id": "\(id)"])
             return
         }
         if exchange.inputFailure == .tooLarge && !exchange.headersSent {
             return respondBody("413 Content Too Large", "Content Too Large\n")
         }
-        worker.logger.error("request failed: \(message)", metadata: ["request_id": "\(exchange.requestIDString)"])
+        let stopped = exchange.call?.wasStopped == true
+        worker.logger.error("request \(stopped ? "stopped" : "failed"): \(message)", metadata: ["request_id": "\(id)"])
         if exchange.headersSent {
             exchange.mustClose = true  // no terminating chunk, or short of Content-Length: the client can tell
-        } else {
-            let body = worker.configuration.development ? message + "\n" : "Internal Server Error\n"
-            respondBody("500 Internal Server Error", body)
+            return
         }
+        let (status, short) = stopped ? ("504 Gateway Timeout", "Gateway Timeout\n")
+                                      : ("500 Internal Server Error", "Internal Server Error\n")
+        respondBody(status, worker.configuration.development ? message + "\n" : short)
     }
 
     private func logCut() {

@@ -23,7 +23,7 @@ final class Worker {
         self.connections = ConnectionSweeper(eventLoop: eventLoop)
         let workers = max(1, configuration.workers)
         self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers
-        self.pool = StatePool(scripts: scripts, limits: configuration.pool, eventLoop: eventLoop,
+        self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,
                               logger: logger, reportsLoadErrors: index == 0)
         let random = UInt32.random(in: 0...UInt32.max)
         self.idPrefix = String(random, radix: 16) + "-" + String(index, radix: 16) + "-"

@@ -12,7 +12,8 @@ final class TestServer {
     /// `scripts` maps relative paths (`api/users.lua`) to their source.
     init(_ scripts: [String: String], workers: Int = 1, pool: PoolLimits = PoolLimits(initial: 1, maximum: 4, queue: 16),
          development: Bool = false, bodyBufferLimit: Int = 256 * 1024, file: String? = nil,
-         reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits()) throws {
+         reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits(),
+         lua: LuaLimits = LuaLimits()) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-test-\(UUID().uuidString)")
         self.directory = directory
         for (path, source) in scripts {
@@ -25,7 +26,7 @@ final class TestServer {
         quiet.logLevel = .critical
         let configuration = GatewayConfiguration(target: target, bind: BindAddress(host: "127.0.0.1", port: 0), workers: workers,
                                                  pool: pool, development: development, bodyBufferLimit: bodyBufferLimit,
-                                                 reload: reload, limits: limits)
+                                                 reload: reload, limits: limits, lua: lua)
         server = try GatewayServer(configuration: configuration, logger: logger ?? quiet)
         port = try server.start().port
     }

@@ -1,0 +1,18 @@
+/// What one Lua state may spend (SPEC 5): its memory, and each request's run time.
+public struct LuaLimits: Sendable {
+    /// Bytes a state may hold; an application that allocates past it gets an error (500)
+    /// and its state is replaced.
+    public var memoryPerState: Int
+    /// Seconds of running Lua a request may use (time spent waiting for the client does
+    /// not count); a runaway is stopped with an error (504) and its state replaced.
+    public var runTime: Double
+    /// Seconds a request may compute before it yields to the other requests of its event
+    /// loop (0: never), so that one long computation does not stall them.
+    public var timeSlice: Double
+
+    public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002) {
+        self.memoryPerState = memoryPerState
+        self.runTime = runTime
+        self.timeSlice = timeSlice
+    }
+}

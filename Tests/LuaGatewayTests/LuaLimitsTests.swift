@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+@testable import LuaGateway
+
+/// SPEC 5 and 1.4: a runaway loop is stopped, an allocating application hits its state's
+/// memory cap, and a long computation does not stall the other requests of its loop.
+/// No Lua failure takes the server down; a state that was stopped or ran out is replaced.
+final class LuaLimitsTests: XCTestCase {
+    static let scripts = [
+        "ok.lua": #"return function(e, sr) sr("200 OK", {}); return "ok" end"#,
+        "spin.lua": #"return function(e, sr) while true do end end"#,
+        "stubborn.lua": #"return function(e, sr) while true do pcall(function() while true do end end) end end"#,
+        "hog.lua": #"""
+            return function(e, sr)
+              local t = {}
+              while true do t[#t + 1] = string.rep("x", 1000000) .. #t end
+            end
+            """#,
+        "work.lua": #"""
+            return function(e, sr)
+              local n = tonumber(e.QUERY_STRING) or 1
+              local x = 0
+              for i = 1, n * 1000000 do x = x + i % 7 end
+              sr("200 OK", {})
+              return tostring(x)
+            end
+            """#,
+    ]
+
+    func states(_ server: TestServer) -> (live: Int, idle: Int) {
+        server.server.workers!.collect { $0.pool.sizes }.first!
+    }
+
+    func testRunawayLoopIsStoppedWith504AndItsStateReplaced() throws {
+        let server = try TestServer(Self.scripts, pool: .init(initial: 1, maximum: 4, queue: 8),
+                                    lua: LuaLimits(runTime: 0.3, timeSlice: 0.002))
+        let runaway = try server.client()
+        let start = Date()
+        try runaway.send("GET /spin HTTP/1.1\r\nHost: t\r\n\r\n")
+        // Others are served while it spins (its time slices let them in).
+        XCTAssertEqual(try server.get("/ok").text, "ok")
+        let response = try runaway.readResponse()
+        XCTAssertEqual(response.code, 504)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        XCTAssertEqual(try server.client().request("GET /stubborn HTTP/1.1\r\nHost: t\r\n\r\n").code, 504, "pcall does not save it")
+        XCTAssertEqual(try server.get("/ok").text, "ok")
+        XCTAssertLessThanOrEqual(states(server).live, 4)
+    }
+
+    func testAllocatingWithoutBoundHitsTheCap() throws {
+        let server = try TestServer(Self.scripts, pool: .init(initial: 1, maximum: 2, queue: 8),
+                                    lua: LuaLimits(memoryPerState: 32 << 20))
+        for _ in 0..<3 {
+            let response = try server.get("/hog")
+            XCTAssertEqual(response.code, 500)
+        }
+        XCTAssertEqual(try server.get("/ok").text, "ok")
+        let sizes = states(server)
+        XCTAssertEqual(sizes.live, sizes.idle, "no state is left lent")
+        XCTAssertLessThanOrEqual(sizes.live, 2, "states that ran out were replaced, not kept")
+    }
+
+    func testRunawayAtLoadDoesNotHangTheServer() throws {
+        let server = try TestServer(["loop.lua": "while true do end", "ok.lua": Self.scripts["ok.lua"]!],
+                                    lua: LuaLimits(runTime: 0.2))
+        XCTAssertEqual(try server.get("/loop").code, 500)
+        XCTAssertEqual(try server.get("/ok").text, "ok")
+    }
+
+    /// p99 of hello-world on one worker while another client keeps a CPU-heavy script busy.
+    func helloLatencies(timeSlice: Double) throws -> (p50: Double, p99: Double) {
+        let server = try TestServer(Self.scripts, workers: 1, pool: .init(initial: 2, maximum: 4, queue: 8),
+                                    lua: LuaLimits(timeSlice: timeSlice))
+        let stop = NSLock()
+        var done = false
+        let heavy = Thread {
+            guard let client = try? server.client() else { return }
+            while !stop.withLock({ done }) {
+                _ = try? client.request("GET /work?20 HTTP/1.1\r\nHost: t\r\n\r\n")
+            }
+        }
+        heavy.start()
+        Thread.sleep(forTimeInterval: 0.1)
+        let client = try server.client()
+        var latencies: [Double] = []
+        let until = Date().addingTimeInterval(2)
+        while Date() < until {
+            let start = Date()
+            XCTAssertEqual(try client.request("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").text, "ok")
+            latencies.append(Date().timeIntervalSince(start) * 1000)
+        }
+        stop.withLock { done = true }
+        latencies.sort()
+        return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+    }
+
+    func testLongComputationsAreSlicedSoOthersKeepBeingServed() throws {
+        let sliced = try helloLatencies(timeSlice: 0.002)
+        let unsliced = try helloLatencies(timeSlice: 0)
+        print(String(format: "fairness: hello-world beside a CPU-heavy script on one worker: p50 %.2f ms, p99 %.2f ms with 2 ms slices; p50 %.2f ms, p99 %.2f ms without",
+                     sliced.p50, sliced.p99, unsliced.p50, unsliced.p99))
+        XCTAssertLessThan(sliced.p99, unsliced.p99 / 2)
+        XCTAssertLessThan(sliced.p99, 50)
+    }
+}
