@@ -1,5 +1,7 @@
 import ArgumentParser
 import LuaGateway
+import Dispatch
+import Foundation
 import Logging
 
 @main
@@ -77,6 +79,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("time-slice"), help: "Milliseconds a request may compute before it yields to the other requests of its worker (0: never).")
     var timeSlice: Double = LuaLimits().timeSlice * 1000
 
+    @Option(name: .customLong("grace-time"), help: "Seconds running requests get to finish after SIGTERM or SIGINT, before their connections are closed.")
+    var graceTime: Double = 30
+
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
     var dev = false
 
@@ -114,6 +119,22 @@ struct Serve: ParsableCommand {
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")
-        try server.wait()
+        let stopped = DispatchSemaphore(value: 0)
+        let first = NSLock()
+        var stopping = false
+        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                guard first.withLock({ defer { stopping = true }; return !stopping }) else { return }
+                logger.info("shutdown: signal \(number): no new connections; running requests have \(graceTime) s to finish")
+                server.shutdownGracefully(grace: graceTime)
+                stopped.signal()
+            }
+            source.resume()
+            return source
+        }
+        stopped.wait()
+        signals.forEach { $0.cancel() }
     }
 }

@@ -26,6 +26,9 @@ final class ConnectionSweeper {
         connections[ObjectIdentifier(connection)] = nil
     }
 
+    /// The connections, for a shutdown that closes them.
+    var all: [HTTPConnectionHandler] { Array(connections.values) }
+
     /// How often deadlines are checked: timeouts are honoured within this much.
     static let period = TimeAmount.milliseconds(100)
 

@@ -3,6 +3,8 @@ internal import CLua
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Dispatch
+import Foundation
 
 /// A luagw server: the scripts of a target served over HTTP/1.1 on SwiftNIO, with a
 /// pool of warm Lua states on each event loop.
@@ -83,6 +85,26 @@ public final class GatewayServer {
     @discardableResult
     public func reload() -> Int {
         reloader?.reloadAndWait(reason: "a request to reload") ?? 1
+    }
+
+    /// Shuts down gracefully (SIGTERM, SIGINT): stops accepting, closes idle connections,
+    /// lets running requests finish for up to `grace` seconds (their connections close
+    /// after their response), closes what is left, and stops the event loops. Returns
+    /// when all that is done.
+    public func shutdownGracefully(grace: Double) {
+        reloader?.stop()
+        try? channel?.close().wait()
+        guard let workers else { return }
+        _ = workers.collect { $0.beginDraining() }
+        let deadline = DispatchTime.now() + grace
+        while DispatchTime.now() < deadline, workers.collect({ $0.connections.count }).reduce(0, +) > 0 {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let left = workers.collect { $0.connections.count }.reduce(0, +)
+        if left > 0 { logger.warning("shutdown: grace time over, closing \(left) connections") }
+        _ = workers.collect { $0.closeAllConnections() }
+        try? group.syncShutdownGracefully()
+        logger.info("shutdown: done")
     }
 
     /// Stops listening and stops the event loops.

@@ -7,6 +7,7 @@ import NIOHTTP1
 extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: HTTPRequestHead) {
         exchange.reset(head: head)
+        if worker.isDraining { exchange.keepAlive = false }
         phase = .serving
         clearDeadline()
         if let id = head.headers.first(name: "x-request-id"), isValidRequestID(id) {
@@ -362,7 +363,7 @@ extension HTTPConnectionHandler: StateWaiter {
             exchange.call = nil
             worker.pool.giveBack(call.state)
         }
-        if exchange.mustClose || !exchange.keepAlive || isClosed {
+        if exchange.mustClose || !exchange.keepAlive || isClosed || worker.isDraining {
             exchange.isActive = false
             return closeAfterWrites()
         }

@@ -215,6 +215,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     static let lingerTime = 2.0
 
+    /// Shutdown: closes the connection if no request is in progress on it, else lets the
+    /// response say `Connection: close` (when its head is not out yet).
+    func drain() {
+        if !exchange.isActive && arrivals.isEmpty {
+            closeConnection()
+        } else if !exchange.headersSent {
+            exchange.keepAlive = false
+        }
+    }
+
     func closeConnection() {
         guard !isClosed else { return }
         isClosed = true

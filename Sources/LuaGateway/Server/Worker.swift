@@ -30,6 +30,21 @@ final class Worker {
         path.reserveCapacity(256)
     }
 
+    /// Set when the server shuts down: connections close once their request is answered.
+    private(set) var isDraining = false
+
+    /// Starts a graceful shutdown on this loop: idle connections close now, busy ones
+    /// after their response.
+    func beginDraining() {
+        isDraining = true
+        for connection in connections.all { connection.drain() }
+    }
+
+    /// Closes every connection left (the grace time is over).
+    func closeAllConnections() {
+        for connection in connections.all { connection.closeConnection() }
+    }
+
     /// Writes a new request id (unique in this process) into `buffer`.
     func writeRequestID(into buffer: inout ByteBuffer) {
         nextID &+= 1
