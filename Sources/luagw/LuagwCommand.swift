@@ -85,6 +85,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
     var dev = false
 
+    @Option(name: .customLong("access-log"), help: "Where a line per request goes (Common Log Format, then seconds and request id): - for standard output, a file to append to, or off.")
+    var accessLog: String = "-"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -104,7 +107,20 @@ struct Serve: ParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
+    /// Standard output, a file opened for appending, or nil for `off`.
+    func accessLogDescriptor() throws -> Int32? {
+        switch accessLog {
+        case "off": return nil
+        case "-": return STDOUT_FILENO
+        default:
+            let fd = open(accessLog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw ValidationError("--access-log: cannot open \(accessLog) (errno \(errno))") }
+            return fd
+        }
+    }
+
     func run() throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "luagw")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let configuration = GatewayConfiguration(
@@ -115,7 +131,8 @@ struct Serve: ParsableCommand {
             limits: RequestLimits(maxTargetBytes: maxTarget, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaders,
                                   maxBodyBytes: maxBody, keepAliveTimeout: keepAlive, headerTimeout: headerTimeout,
                                   bodyTimeout: bodyTimeout, maxConnections: maxConnections),
-            lua: LuaLimits(memoryPerState: memoryPerState << 20, runTime: runTime, timeSlice: timeSlice / 1000))
+            lua: LuaLimits(memoryPerState: memoryPerState << 20, runTime: runTime, timeSlice: timeSlice / 1000),
+            accessLogDescriptor: try accessLogDescriptor())
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")

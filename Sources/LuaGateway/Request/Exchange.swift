@@ -17,6 +17,12 @@ final class Exchange {
 
     var isActive = false
     var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    /// False for an answer to bytes that never made a request (400, 408, 431, 503 at connect).
+    var hasRequest = true
+    /// When the request's head arrived, its response's status and body bytes (the access log).
+    var startTime = NIODeadline.distantPast
+    var status = 0
+    var bodyBytesSent = 0
     var isHead = false
     var isHTTP11 = true
     var requestID = ByteBuffer()
@@ -53,6 +59,9 @@ final class Exchange {
     func reset(head: HTTPRequestHead) {
         isActive = true
         self.head = head
+        hasRequest = true
+        status = 0
+        bodyBytesSent = 0
         isHead = head.method == .HEAD
         isHTTP11 = head.version == .http1_1
         requestID.clear()
@@ -70,6 +79,19 @@ final class Exchange {
         headersSent = false
         framing = .none
         mustClose = false
+    }
+
+    /// The response head is on its way, with `status`.
+    func headWritten(status: Int) {
+        headersSent = true
+        self.status = status
+    }
+
+    /// Starts an exchange for bytes that never made a request.
+    func resetWithoutRequest() {
+        reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
+        hasRequest = false
+        keepAlive = false
     }
 
     var requestIDString: String { String(buffer: requestID) }

@@ -17,6 +17,9 @@ public struct GatewayConfiguration: Sendable {
     public var bodyBufferLimit: Int
     /// What a client may send, and how long it may take.
     public var limits: RequestLimits
+    /// Where the access log goes: a file descriptor (standard output, or a file the
+    /// caller opened for appending), or nil for none.
+    public var accessLogDescriptor: Int32?
     /// What each Lua state may spend.
     public var lua: LuaLimits
     /// How changed scripts are noticed.
@@ -28,7 +31,8 @@ public struct GatewayConfiguration: Sendable {
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
                 development: Bool = false, bodyBufferLimit: Int = 256 * 1024,
                 reload: ReloadMode = .watch, pollInterval: Double = 1.0, limits: RequestLimits = RequestLimits(),
-                lua: LuaLimits = LuaLimits()) {
+                lua: LuaLimits = LuaLimits(), accessLogDescriptor: Int32? = nil) {
+        self.accessLogDescriptor = accessLogDescriptor
         self.target = target
         self.bind = bind
         self.workers = workers

@@ -103,6 +103,7 @@ public final class GatewayServer {
         let left = workers.collect { $0.connections.count }.reduce(0, +)
         if left > 0 { logger.warning("shutdown: grace time over, closing \(left) connections") }
         _ = workers.collect { $0.closeAllConnections() }
+        _ = workers.collect { $0.accessLog?.flush() }
         try? group.syncShutdownGracefully()
         logger.info("shutdown: done")
     }

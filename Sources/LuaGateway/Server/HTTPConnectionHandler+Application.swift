@@ -7,6 +7,7 @@ import NIOHTTP1
 extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: HTTPRequestHead) {
         exchange.reset(head: head)
+        exchange.startTime = .now()
         if worker.isDraining { exchange.keepAlive = false }
         phase = .serving
         clearDeadline()
@@ -213,6 +214,7 @@ extension HTTPConnectionHandler: StateWaiter {
             startStream(call: call, into: &buffer)
         }
         let sent = ResponseEncoder.writeChunk(of: call, exchange: exchange, into: &buffer)
+        exchange.bodyBytesSent += sent
         write(buffer)
         switch exchange.framing {
         case .none:
@@ -226,7 +228,7 @@ extension HTTPConnectionHandler: StateWaiter {
     }
 
     private func startStream(call: ApplicationCall, into buffer: inout ByteBuffer) {
-        exchange.headersSent = true
+        exchange.headWritten(status: call.statusCode)
         exchange.framing = BodyFraming.forStream(code: call.statusCode, declared: call.contentLength,
                                                  isHead: exchange.isHead, isHTTP11: exchange.isHTTP11)
         if exchange.framing == .untilClose { exchange.keepAlive = false }
@@ -238,7 +240,7 @@ extension HTTPConnectionHandler: StateWaiter {
     private func sendFile(path: String, size: Int64) -> Bool {
         let call = exchange.call!
         var buffer = context.channel.allocator.buffer(capacity: 512)
-        exchange.headersSent = true
+        exchange.headWritten(status: call.statusCode)
         let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
         let declared = call.contentLength
         let length = Int(size)
@@ -253,6 +255,7 @@ extension HTTPConnectionHandler: StateWaiter {
         do {
             let file = try NIOFileHandle(_deprecatedPath: path)
             let region = FileRegion(fileHandle: file, readerIndex: 0, endIndex: min(length, declared ?? length))
+            exchange.bodyBytesSent = region.readableBytes
             context.write(wrapOutboundOut(buffer), promise: nil)
             exchange.waiting = .fileWritten
             context.writeAndFlush(NIOAny(IOData.fileRegion(region))).whenComplete { [weak self] result in
@@ -275,7 +278,7 @@ extension HTTPConnectionHandler: StateWaiter {
     private func finishResponse(hasHead: Bool, hasBody: Bool) {
         let call = exchange.call!
         guard hasHead else { return endStream() }
-        exchange.headersSent = true
+        exchange.headWritten(status: call.statusCode)
         let length = hasBody ? call.chunkLength : 0
         let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
         let declared = call.contentLength
@@ -291,6 +294,7 @@ extension HTTPConnectionHandler: StateWaiter {
             if length > limit { logCut() }
             if length < limit { exchange.mustClose = true }
             call.writeChunk(into: &buffer, limit: limit)
+            exchange.bodyBytesSent = min(length, limit)
         }
         write(buffer)
     }
@@ -340,7 +344,8 @@ extension HTTPConnectionHandler: StateWaiter {
     }
 
     private func respondBody(_ status: String, _ body: String) {
-        exchange.headersSent = true
+        exchange.headWritten(status: Int(status.prefix(3)) ?? 0)
+        if !exchange.isHead { exchange.bodyBytesSent = body.utf8.count }
         var buffer = context.channel.allocator.buffer(capacity: 256 + body.utf8.count)
         ResponseEncoder.writeSimpleResponse(status: status, body: body, exchange: exchange,
                                             dates: &worker.dates, into: &buffer)
@@ -362,6 +367,11 @@ extension HTTPConnectionHandler: StateWaiter {
             call.finish()
             exchange.call = nil
             worker.pool.giveBack(call.state)
+        }
+        if let log = worker.accessLog {
+            let seconds = exchange.hasRequest ? Double((NIODeadline.now() - exchange.startTime).nanoseconds) / 1e9 : 0
+            log.record(remote: remote.address, head: exchange.hasRequest ? exchange.head : nil, status: exchange.status,
+                       bytes: exchange.bodyBytesSent, seconds: seconds, requestID: exchange.requestID)
         }
         if exchange.mustClose || !exchange.keepAlive || isClosed || worker.isDraining {
             exchange.isActive = false

@@ -50,8 +50,7 @@ extension HTTPConnectionHandler {
             closeConnection()
         case .receivingHead:
             guard !exchange.isActive, !isClosed else { return }
-            exchange.reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
-            exchange.keepAlive = false
+            exchange.resetWithoutRequest()
             respondSimply("408 Request Timeout")
         case .serving:
             if exchange.isActive, exchange.waiting == .input || exchange.isDraining {

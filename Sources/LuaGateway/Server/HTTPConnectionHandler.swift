@@ -45,8 +45,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         worker.connections.add(self)
         setDeadline(after: worker.configuration.limits.headerTimeout)
         if worker.connections.count > worker.connectionLimit {
-            exchange.reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
-            exchange.keepAlive = false
+            exchange.resetWithoutRequest()
             respondSimply("503 Service Unavailable")
         }
         context.fireChannelActive()
@@ -183,8 +182,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// 431 when the head outgrew what the decoder holds, 400 for anything else.
     private func respondToMalformedRequest(_ error: HTTPParserError) {
-        exchange.reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
-        exchange.keepAlive = false
+        exchange.resetWithoutRequest()
         respondSimply(error == .headerOverflow ? "431 Request Header Fields Too Large" : "400 Bad Request")
     }
 

@@ -9,6 +9,9 @@ final class Worker {
     let logger: Logger
     let environ = EnvironBuilder()
     let connections: ConnectionSweeper
+    /// Where a line per request goes; nil when the access log is off.
+    let accessLog: AccessLog?
+    private var accessLogFlush: RepeatedTask?
     var dates = DateCache()
     /// Scratch for a request's percent-decoded path.
     var path: [UInt8] = []
@@ -21,6 +24,7 @@ final class Worker {
         self.configuration = configuration
         self.logger = logger
         self.connections = ConnectionSweeper(eventLoop: eventLoop)
+        self.accessLog = configuration.accessLogDescriptor.map(AccessLog.init(fd:))
         let workers = max(1, configuration.workers)
         self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,
@@ -28,6 +32,11 @@ final class Worker {
         let random = UInt32.random(in: 0...UInt32.max)
         self.idPrefix = String(random, radix: 16) + "-" + String(index, radix: 16) + "-"
         path.reserveCapacity(256)
+        if let log = accessLog {
+            accessLogFlush = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
+                log.flush()
+            }
+        }
     }
 
     /// Set when the server shuts down: connections close once their request is answered.

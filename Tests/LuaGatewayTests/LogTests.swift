@@ -1,0 +1,48 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SPEC 5 logs: an access line per request (Common Log Format, duration, request id), and
+/// errors and wsgi.errors lines tagged with the request id.
+final class LogTests: XCTestCase {
+    func testAccessLogLinePerRequest() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let server = try TestServer(["ok.lua": #"return function(e, sr) sr("200 OK", {}); return "hello" end"#], accessLog: fds[1])
+        XCTAssertEqual(try server.get("/ok/x?q=1", headers: "X-Request-Id: req-42\r\n").text, "hello")
+        XCTAssertEqual(try server.get("/missing").code, 404)
+        let bad = try server.client()
+        try bad.send("NONSENSE\r\n\r\n")
+        _ = try bad.readToEnd()
+        var text = ""
+        let deadline = Date().addingTimeInterval(3)
+        var byte = [UInt8](repeating: 0, count: 4096)
+        fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        while text.split(separator: "\n").count < 3 && Date() < deadline {
+            let n = read(fds[0], &byte, byte.count)
+            if n > 0 { text += String(decoding: byte[0..<n], as: UTF8.self) } else { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, text)
+        let pattern = #"^127\.0\.0\.1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET /ok/x\?q=1 HTTP/1\.1" 200 5 \d+\.\d{6} req-42$"#
+        XCTAssertNotNil(lines.first?.range(of: pattern, options: .regularExpression), lines.first ?? "")
+        XCTAssertTrue(lines.count > 1 && lines[1].contains("\"GET /missing HTTP/1.1\" 404 "), text)
+        XCTAssertTrue(lines.count > 2 && lines[2].contains("\"-\" 400 12 "), text)
+    }
+
+    func testErrorsAndWSGIErrorsCarryTheRequestID() throws {
+        let log = LogCapture()
+        let server = try TestServer([
+            "talk.lua": #"return function(e, sr) e["wsgi.errors"]:write("note from the app\n"); sr("200 OK", {}); return "" end"#,
+            "fail.lua": #"return function(e, sr) error("deliberate") end"#,
+        ], logger: log.logger)
+        _ = try server.get("/talk", headers: "X-Request-Id: talk-1\r\n")
+        XCTAssertEqual(try server.get("/fail", headers: "X-Request-Id: fail-1\r\n").code, 500)
+        XCTAssertTrue(log.messages.contains { $0.contains("note from the app") && $0.contains("talk-1") }, log.messages.joined(separator: "\n"))
+        XCTAssertTrue(log.messages.contains { $0.contains("fail.lua:1: deliberate") && $0.contains("stack traceback") && $0.contains("fail-1") },
+                      log.messages.joined(separator: "\n"))
+    }
+}
