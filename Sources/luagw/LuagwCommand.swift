@@ -22,8 +22,11 @@ struct Serve: ParsableCommand {
     @Argument(help: "A directory of *.lua scripts (each mounted at its path), or one .lua file (mounted at /).")
     var target: String
 
-    @Option(help: "Where to listen: HOST:PORT, [IPV6]:PORT or :PORT.")
+    @Option(help: "Where to listen: HOST:PORT, [IPV6]:PORT, :PORT, or unix:PATH for a Unix domain socket.")
     var bind: String = "127.0.0.1:8080"
+
+    @Flag(name: .customLong("reuse-port"), help: "Let several luagw processes listen on the same port (SO_REUSEPORT).")
+    var reusePort = false
 
     @Option(help: "Event-loop threads, each with its own pool of Lua states (default: the core count).")
     var workers: Int = GatewayConfiguration.defaultWorkers
@@ -85,6 +88,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
     var dev = false
 
+    @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (or *) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
+    var forwardedAllowIPs: String = ""
+
     @Option(name: .customLong("access-log"), help: "Where a line per request goes (Common Log Format, then seconds and request id): - for standard output, a file to append to, or off.")
     var accessLog: String = "-"
 
@@ -132,7 +138,9 @@ struct Serve: ParsableCommand {
                                   maxBodyBytes: maxBody, keepAliveTimeout: keepAlive, headerTimeout: headerTimeout,
                                   bodyTimeout: bodyTimeout, maxConnections: maxConnections),
             lua: LuaLimits(memoryPerState: memoryPerState << 20, runTime: runTime, timeSlice: timeSlice / 1000),
-            accessLogDescriptor: try accessLogDescriptor())
+            accessLogDescriptor: try accessLogDescriptor(),
+            forwardedAllowIPs: Set(forwardedAllowIPs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
+            reusePort: reusePort)
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")

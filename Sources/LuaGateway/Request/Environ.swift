@@ -1,9 +1,13 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 
 /// The environ of one request (SPEC 2), filled from its head.
 extension EnvironBuilder {
-    func fill(exchange: Exchange, target: RequestTarget, decodedPath: [UInt8], remote: RemotePeer, local: RemotePeer) {
+    /// `trustsProxy`: the peer is a proxy the operator listed, whose X-Forwarded-For
+    /// (its rightmost address) and X-Forwarded-Proto are believed (SPEC 5).
+    func fill(exchange: Exchange, target: RequestTarget, decodedPath: [UInt8], remote: RemotePeer, local: RemotePeer,
+              trustsProxy: Bool) {
         reset()
         let head = exchange.head
         set("REQUEST_METHOD", head.method.rawValue)
@@ -12,7 +16,6 @@ extension EnvironBuilder {
         set("QUERY_STRING", target.query)
         set("REQUEST_URI", head.uri)
         set("SERVER_PROTOCOL", exchange.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0")
-        set("REMOTE_ADDR", remote.address)
         set("REMOTE_PORT", remote.port)
         set("luagw.request_id", exchange.requestID.readableBytesView)
         var sawHost = false
@@ -26,9 +29,16 @@ extension EnvironBuilder {
                 set("CONTENT_TYPE", value)
             } else if name.isASCIICaseInsensitiveEqual(to: "content-length") {
                 set("CONTENT_LENGTH", value)
+            } else if trustsProxy, name.isASCIICaseInsensitiveEqual(to: "x-forwarded-for") {
+                let client = value.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) ?? ""
+                if !client.isEmpty { exchange.forwardedClient = client }
+            } else if trustsProxy, name.isASCIICaseInsensitiveEqual(to: "x-forwarded-proto") {
+                let scheme = value.trimmingCharacters(in: .whitespaces).lowercased()
+                if scheme == "https" || scheme == "http" { set("wsgi.url_scheme", scheme) }
             }
             addHeader(name: name, value: value)
         }
+        set("REMOTE_ADDR", exchange.forwardedClient ?? remote.address)
         if !sawHost {
             set("SERVER_NAME", local.address)
             set("SERVER_PORT", local.port)

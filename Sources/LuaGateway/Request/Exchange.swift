@@ -23,6 +23,8 @@ final class Exchange {
     var startTime = NIODeadline.distantPast
     var status = 0
     var bodyBytesSent = 0
+    /// The client's address as a trusted proxy forwarded it (X-Forwarded-For), if any.
+    var forwardedClient: String?
     var isHead = false
     var isHTTP11 = true
     var requestID = ByteBuffer()
@@ -62,6 +64,7 @@ final class Exchange {
         hasRequest = true
         status = 0
         bodyBytesSent = 0
+        forwardedClient = nil
         isHead = head.method == .HEAD
         isHTTP11 = head.version == .http1_1
         requestID.clear()

@@ -1,15 +1,30 @@
-/// A TCP address to listen on, written `HOST:PORT` (`[::1]:8080` for IPv6).
+/// Where to listen: a TCP address written `HOST:PORT` (`[::1]:8080` for IPv6), or a Unix
+/// domain socket written `unix:PATH` (for deployment behind nginx).
 public struct BindAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// The socket file's path, for a Unix domain socket (then host and port are unused).
+    public var unixPath: String?
 
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
-    /// Parses `HOST:PORT`, `[IPV6]:PORT`, `:PORT` (all interfaces) or `PORT`.
+    public init(unixPath: String) {
+        self.host = ""
+        self.port = 0
+        self.unixPath = unixPath
+    }
+
+    /// Parses `unix:PATH`, `HOST:PORT`, `[IPV6]:PORT`, `:PORT` (all interfaces) or `PORT`.
     public init?(parsing text: String) {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard !path.isEmpty else { return nil }
+            self.init(unixPath: path)
+            return
+        }
         var host = "127.0.0.1"
         var portText = Substring(text)
         if let colon = text.lastIndex(of: ":") {
@@ -23,6 +38,7 @@ public struct BindAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if let unixPath { return "unix:\(unixPath)" }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

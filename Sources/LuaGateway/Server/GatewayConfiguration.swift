@@ -20,6 +20,11 @@ public struct GatewayConfiguration: Sendable {
     /// Where the access log goes: a file descriptor (standard output, or a file the
     /// caller opened for appending), or nil for none.
     public var accessLogDescriptor: Int32?
+    /// Peers (IP addresses, or `*` for any) whose X-Forwarded-For and X-Forwarded-Proto
+    /// are believed for REMOTE_ADDR and wsgi.url_scheme; everyone else's are ignored.
+    public var forwardedAllowIPs: Set<String>
+    /// Let several processes listen on the same port (SO_REUSEPORT).
+    public var reusePort: Bool
     /// What each Lua state may spend.
     public var lua: LuaLimits
     /// How changed scripts are noticed.
@@ -31,7 +36,10 @@ public struct GatewayConfiguration: Sendable {
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
                 development: Bool = false, bodyBufferLimit: Int = 256 * 1024,
                 reload: ReloadMode = .watch, pollInterval: Double = 1.0, limits: RequestLimits = RequestLimits(),
-                lua: LuaLimits = LuaLimits(), accessLogDescriptor: Int32? = nil) {
+                lua: LuaLimits = LuaLimits(), accessLogDescriptor: Int32? = nil,
+                forwardedAllowIPs: Set<String> = [], reusePort: Bool = false) {
+        self.reusePort = reusePort
+        self.forwardedAllowIPs = forwardedAllowIPs
         self.accessLogDescriptor = accessLogDescriptor
         self.target = target
         self.bind = bind

@@ -4,6 +4,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// A luagw server: the scripts of a target served over HTTP/1.1 on SwiftNIO, with a
@@ -54,25 +57,39 @@ public final class GatewayServer {
         }
         reloader.start(mode: configuration.reload, pollInterval: configuration.pollInterval)
         self.reloader = reloader
-        let bootstrap = ServerBootstrap(group: group)
+        let bind = configuration.bind
+        var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let worker = table.worker(for: channel.eventLoop)
-                    let connection = HTTPConnectionHandler(worker: worker)
-                    try channel.pipeline.syncOperations.addHandler(ByteArrivalHandler(connection: connection))
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
-                    try channel.pipeline.syncOperations.addHandler(connection)
-                }
+        if configuration.reusePort {
+            // NIO names no SO_REUSEPORT; its value is Linux's.
+            bootstrap = bootstrap.serverChannelOption(
+                ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+        }
+        if bind.unixPath == nil {
+            bootstrap = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
+        bootstrap = bootstrap.childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let worker = table.worker(for: channel.eventLoop)
+                let connection = HTTPConnectionHandler(worker: worker)
+                try channel.pipeline.syncOperations.addHandler(ByteArrivalHandler(connection: connection))
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
+                try channel.pipeline.syncOperations.addHandler(connection)
             }
-        let channel = try bootstrap.bind(host: configuration.bind.host, port: configuration.bind.port).wait()
+        }
+        let channel: Channel
+        if let path = bind.unixPath {
+            channel = try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
+        } else {
+            channel = try bootstrap.bind(host: bind.host, port: bind.port).wait()
+        }
         self.channel = channel
-        return BindAddress(host: configuration.bind.host, port: channel.localAddress?.port ?? configuration.bind.port)
+        if bind.unixPath != nil { return bind }
+        return BindAddress(host: bind.host, port: channel.localAddress?.port ?? bind.port)
     }
 
     /// Blocks until the server's listening channel closes.

@@ -75,7 +75,8 @@ extension HTTPConnectionHandler: StateWaiter {
             exchange.mountIndex = route.index
             exchange.scriptNameLength = route.scriptNameLength
         }
-        worker.environ.fill(exchange: exchange, target: target, decodedPath: worker.path, remote: remote, local: local)
+        worker.environ.fill(exchange: exchange, target: target, decodedPath: worker.path, remote: remote, local: local,
+                            trustsProxy: trustsProxy)
         exchange.waiting = .nothing
         var call = ApplicationCall(state: state)
         let step = call.start(index: exchange.mountIndex, environ: worker.environ,
@@ -370,7 +371,7 @@ extension HTTPConnectionHandler: StateWaiter {
         }
         if let log = worker.accessLog {
             let seconds = exchange.hasRequest ? Double((NIODeadline.now() - exchange.startTime).nanoseconds) / 1e9 : 0
-            log.record(remote: remote.address, head: exchange.hasRequest ? exchange.head : nil, status: exchange.status,
+            log.record(remote: exchange.forwardedClient ?? remote.address, head: exchange.hasRequest ? exchange.head : nil, status: exchange.status,
                        bytes: exchange.bodyBytesSent, seconds: seconds, requestID: exchange.requestID)
         }
         if exchange.mustClose || !exchange.keepAlive || isClosed || worker.isDraining {

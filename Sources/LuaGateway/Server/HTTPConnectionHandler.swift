@@ -22,6 +22,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     var context: ChannelHandlerContext!
     var remote = RemotePeer(nil)
     var local = RemotePeer(nil)
+    /// Whether the peer is a proxy whose forwarding headers are believed.
+    var trustsProxy = false
     /// Set once the connection is closed or closing: nothing more is written.
     var isClosed = false
     private var arrivals = CircularBuffer<Arrival>(initialCapacity: 4)
@@ -42,6 +44,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         remote = RemotePeer(context.channel.remoteAddress)
         local = RemotePeer(context.channel.localAddress)
+        let allowed = worker.configuration.forwardedAllowIPs
+        trustsProxy = allowed.contains("*") || allowed.contains(remote.address)
         worker.connections.add(self)
         setDeadline(after: worker.configuration.limits.headerTimeout)
         if worker.connections.count > worker.connectionLimit {

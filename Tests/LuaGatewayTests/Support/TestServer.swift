@@ -13,7 +13,8 @@ final class TestServer {
     init(_ scripts: [String: String], workers: Int = 1, pool: PoolLimits = PoolLimits(initial: 1, maximum: 4, queue: 16),
          development: Bool = false, bodyBufferLimit: Int = 256 * 1024, file: String? = nil,
          reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits(),
-         lua: LuaLimits = LuaLimits(), accessLog: Int32? = nil) throws {
+         lua: LuaLimits = LuaLimits(), accessLog: Int32? = nil, forwardedAllowIPs: Set<String> = [],
+         bind: BindAddress = BindAddress(host: "127.0.0.1", port: 0), reusePort: Bool = false) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-test-\(UUID().uuidString)")
         self.directory = directory
         for (path, source) in scripts {
@@ -24,9 +25,10 @@ final class TestServer {
         let target = file.map { directory.appendingPathComponent($0).path } ?? directory.path
         var quiet = Logger(label: "luagw-test")
         quiet.logLevel = .critical
-        let configuration = GatewayConfiguration(target: target, bind: BindAddress(host: "127.0.0.1", port: 0), workers: workers,
+        let configuration = GatewayConfiguration(target: target, bind: bind, workers: workers,
                                                  pool: pool, development: development, bodyBufferLimit: bodyBufferLimit,
-                                                 reload: reload, limits: limits, lua: lua, accessLogDescriptor: accessLog)
+                                                 reload: reload, limits: limits, lua: lua, accessLogDescriptor: accessLog,
+                                                 forwardedAllowIPs: forwardedAllowIPs, reusePort: reusePort)
         server = try GatewayServer(configuration: configuration, logger: logger ?? quiet)
         port = try server.start().port
     }
