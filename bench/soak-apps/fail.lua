@@ -1,0 +1,1 @@
+return function(e, sr) error("deliberate failure") end

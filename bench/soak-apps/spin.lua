@@ -1,0 +1,1 @@
+return function(e, sr) while true do end end
