@@ -75,4 +75,35 @@ final class MemoryTests: XCTestCase {
         print("memory: baseline peak \(baseline) KiB, after 1 GiB up and 1 GiB down \(peak) KiB (+\(String(format: "%.1f", growthMiB)) MiB)")
         XCTAssertLessThan(growthMiB, 16, "peak RSS grew by \(growthMiB) MiB")
     }
+
+    func testManyShortConnectionsLeaveNothingBehind() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-conn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try #"return function(e, sr) sr("200 OK", {}); return "hi" end"#
+            .write(to: directory.appendingPathComponent("hi.lua"), atomically: true, encoding: .utf8)
+        let port = 20000 + Int((getpid() + 3) % 20000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
+                             "--access-log", "off", "--reload", "off"]
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        func oneConnection() throws {
+            let client = try RawClient(port: port)
+            XCTAssertEqual(try client.request("GET /hi HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").text, "hi")
+        }
+        for _ in 0..<100 where (try? oneConnection()) == nil { Thread.sleep(forTimeInterval: 0.05) }
+        func residentKiB() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) ?? 0
+        }
+        for _ in 0..<2000 { try oneConnection() }
+        let warm = residentKiB()
+        for _ in 0..<10000 { try oneConnection() }
+        let growth = Double(residentKiB() - warm) / 1024
+        print("connections: RSS after 2000 connections \(warm) KiB, after 10000 more +\(String(format: "%.2f", growth)) MiB")
+        XCTAssertLessThan(growth, 2, "each connection's handler is released")
+    }
 }

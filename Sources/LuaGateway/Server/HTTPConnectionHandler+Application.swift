@@ -124,7 +124,7 @@ extension HTTPConnectionHandler: StateWaiter {
                 // runs the tasks it is given until none is left before it looks at sockets
                 // again; a task due a moment later lets the loop poll its sockets first.
                 exchange.waiting = .timeSlice
-                context.eventLoop.scheduleTask(in: .microseconds(50)) { self.timeSliceResumes() }
+                worker.pool.eventLoop.scheduleTask(in: .microseconds(50)) { self.timeSliceResumes() }
                 return
             case .failed(let message):
                 fail(message)
@@ -201,7 +201,7 @@ extension HTTPConnectionHandler: StateWaiter {
     private func sendContinueIfExpected() {
         guard exchange.expectsContinue, !exchange.continueSent, exchange.bufferedBytes == 0 else { return }
         exchange.continueSent = true
-        var buffer = context.channel.allocator.buffer(capacity: 32)
+        var buffer = allocator.buffer(capacity: 32)
         buffer.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
         write(buffer)
     }
@@ -210,7 +210,7 @@ extension HTTPConnectionHandler: StateWaiter {
     /// application is told next.
     private func sendChunk(hasHead: Bool) -> ApplicationCall.Verdict {
         let call = exchange.call!
-        var buffer = context.channel.allocator.buffer(capacity: call.chunkLength + (hasHead ? 512 : 16))
+        var buffer = allocator.buffer(capacity: call.chunkLength + (hasHead ? 512 : 16))
         if hasHead {
             startStream(call: call, into: &buffer)
         }
@@ -239,8 +239,9 @@ extension HTTPConnectionHandler: StateWaiter {
     /// Sends the file as the body with sendfile; returns true when the application
     /// waits for the file to be written.
     private func sendFile(path: String, size: Int64) -> Bool {
+        guard !isClosed else { return false }
         let call = exchange.call!
-        var buffer = context.channel.allocator.buffer(capacity: 512)
+        var buffer = allocator.buffer(capacity: 512)
         exchange.headWritten(status: call.statusCode)
         let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
         let declared = call.contentLength
@@ -283,7 +284,7 @@ extension HTTPConnectionHandler: StateWaiter {
         let length = hasBody ? call.chunkLength : 0
         let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
         let declared = call.contentLength
-        var buffer = context.channel.allocator.buffer(capacity: length + 512)
+        var buffer = allocator.buffer(capacity: length + 512)
         // 1xx, 204 and 304 never carry a body, so the server states no length for them
         // (a 304's length would have to be the GET representation's, which it does not know).
         let noLengthHeader = !BodyFraming.allowsBody(code: call.statusCode, isHead: false)
@@ -303,7 +304,7 @@ extension HTTPConnectionHandler: StateWaiter {
     private func endStream() {
         switch exchange.framing {
         case .chunked:
-            var buffer = context.channel.allocator.buffer(capacity: 8)
+            var buffer = allocator.buffer(capacity: 8)
             buffer.writeStaticString("0\r\n\r\n")
             write(buffer)
         case .length(let remaining) where remaining > 0:
@@ -347,7 +348,7 @@ extension HTTPConnectionHandler: StateWaiter {
     private func respondBody(_ status: String, _ body: String) {
         exchange.headWritten(status: Int(status.prefix(3)) ?? 0)
         if !exchange.isHead { exchange.bodyBytesSent = body.utf8.count }
-        var buffer = context.channel.allocator.buffer(capacity: 256 + body.utf8.count)
+        var buffer = allocator.buffer(capacity: 256 + body.utf8.count)
         ResponseEncoder.writeSimpleResponse(status: status, body: body, exchange: exchange,
                                             dates: &worker.dates, into: &buffer)
         write(buffer)

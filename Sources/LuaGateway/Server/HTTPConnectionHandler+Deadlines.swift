@@ -45,7 +45,7 @@ extension HTTPConnectionHandler {
         clearDeadline()
         switch phase {
         case .lingering:
-            context.close(promise: nil)
+            context?.close(promise: nil)
         case .waitingForRequest:
             closeConnection()
         case .receivingHead:

@@ -19,7 +19,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     let worker: Worker
     let exchange = Exchange()
+    /// The handler's context while it is in the pipeline; released when it leaves, or the
+    /// two would keep each other alive. Used only while the connection is open.
     var context: ChannelHandlerContext!
+    /// Buffers for responses (the channel's allocator is NIO's default one, this).
+    let allocator = ByteBufferAllocator()
     var remote = RemotePeer(nil)
     var local = RemotePeer(nil)
     /// Whether the peer is a proxy whose forwarding headers are believed.
@@ -56,7 +60,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        isClosed = true
         worker.connections.remove(self)
+        self.context = nil
     }
 
     // MARK: inbound
@@ -209,7 +215,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         phase = .lingering
         setDeadline(after: Self.lingerTime)
         let context = self.context!
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(allocator.buffer(capacity: 0))).whenComplete { _ in
             context.close(mode: .output, promise: nil)
             context.read()
         }
