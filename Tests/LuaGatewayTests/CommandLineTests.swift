@@ -4,10 +4,7 @@ import XCTest
 /// The command-line tool: --version, --help documents each flag, bad flags get a clear error.
 final class CommandLineTests: XCTestCase {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let candidates = [ProcessInfo.processInfo.environment["LUAGW_BINARY"], ".build/release/luagw", ".build/debug/luagw"]
-        guard let binary = candidates.compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("no luagw binary: run scripts/test")
-        }
+        let binary = try LuagwProcess.binary()
         let process = Process()
         let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: binary)

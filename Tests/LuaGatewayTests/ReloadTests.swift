@@ -149,28 +149,13 @@ final class ReloadTests: XCTestCase {
     }
 
     func testSIGHUPReloadsWithTheWatcherOff() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-hup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let script = directory.appendingPathComponent("a.lua")
-        try Self.version("before").write(to: script, atomically: true, encoding: .utf8)
-        let candidates = [ProcessInfo.processInfo.environment["LUAGW_BINARY"], ".build/release/luagw", ".build/debug/luagw"]
-        guard let binary = candidates.compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("no luagw binary: run scripts/test")
-        }
-        let port = 20000 + Int((getpid() + 7) % 20000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--reload", "signal", "--log-level", "error"]
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        func get() -> String? { (try? RawClient(port: port).request("GET /a HTTP/1.1\r\nHost: t\r\n\r\n"))?.text }
-        for _ in 0..<100 where get() == nil { Thread.sleep(forTimeInterval: 0.05) }
+        let server = try LuagwProcess(["a.lua": Self.version("before")], arguments: ["--reload", "signal"])
+        func get() -> String? { (try? server.client().request("GET /a HTTP/1.1\r\nHost: t\r\n\r\n"))?.text }
         XCTAssertEqual(get(), "before")
-        try Self.version("after").write(to: script, atomically: true, encoding: .utf8)
+        try server.write("a.lua", Self.version("after"))
         Thread.sleep(forTimeInterval: 1.2)
         XCTAssertEqual(get(), "before", "no watcher")
-        kill(process.processIdentifier, SIGHUP)
+        kill(server.process.processIdentifier, SIGHUP)
         var answer: String?
         for _ in 0..<100 {
             answer = get()

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 #if canImport(Glibc)
@@ -11,11 +12,10 @@ import Glibc
 final class AccessLog {
     private let fd: Int32
     private var buffer: [UInt8] = []
-    private var second: time_t = 0
+    private var clock = UTCSecond()
     private var stamp: [UInt8] = []
 
     private static let flushSize = 4096
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Logs to `fd` (standard output, or a file the server opened).
     init(fd: Int32) {
@@ -74,13 +74,8 @@ final class AccessLog {
 
     /// `26/Nov/2026:18:35:14 +0000`, formatted once per second.
     private func timestamp() -> [UInt8] {
-        let now = time(nil)
-        if now != second {
-            second = now
-            var t = now
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            stamp = Array(String(format: "%02d/%@/%04d:%02d:%02d:%02d +0000", parts.tm_mday, Self.months[Int(parts.tm_mon)],
+        if let parts = clock.ifChanged() {
+            stamp = Array(String(format: "%02d/%@/%04d:%02d:%02d:%02d +0000", parts.tm_mday, UTCSecond.months[Int(parts.tm_mon)],
                                  parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec).utf8)
         }
         return stamp

@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The luagw binary that scripts/test built (LUAGW_BINARY, else .build/release or
+/// .build/debug), run as a process of its own serving a fresh directory on a loopback port.
+final class LuagwProcess {
+    let process = Process()
+    let port = Int.random(in: 21000..<41000)
+    let directory: URL
+
+    static func binary() throws -> String {
+        let candidates = [ProcessInfo.processInfo.environment["LUAGW_BINARY"], ".build/release/luagw", ".build/debug/luagw"]
+        guard let found = candidates.compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no luagw binary: run scripts/test")
+        }
+        return found
+    }
+
+    /// Writes `scripts` to a new directory and serves it with `luagw serve DIR --bind ... arguments`;
+    /// returns once the port accepts connections.
+    init(_ scripts: [String: String], arguments: [String] = []) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-process-\(UUID().uuidString)")
+        for (path, source) in scripts {
+            try write(path, source)
+        }
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
+                             "--access-log", "off"] + arguments
+        try process.run()
+        for _ in 0..<200 where (try? RawClient(port: port)) == nil {
+            Thread.sleep(forTimeInterval: 0.025)
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func write(_ path: String, _ source: String) throws {
+        let url = directory.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try source.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    func client() throws -> RawClient { try RawClient(port: port, timeout: 60) }
+
+    /// A line of /proc/PID/status, in KiB: `VmRSS` (resident now) or `VmHWM` (the peak).
+    func memoryKiB(_ field: String) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
+    }
+
+    /// Sends a signal and waits up to `seconds` for the process to end; whether it ended.
+    func signal(_ number: Int32, waitingUpTo seconds: Double) -> Bool {
+        kill(process.processIdentifier, number)
+        return waitForExit(within: seconds)
+    }
+
+    /// Waits up to `seconds` for the process to end; whether it ended.
+    func waitForExit(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return !process.isRunning
+    }
+}
