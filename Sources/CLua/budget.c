@@ -35,22 +35,32 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return block;
 }
 
-static void budget_hook(lua_State *L, lua_Debug *ar) {
+void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     void *ud;
     lua_getallocf(L, &ud);
     luagw_budget *budget = (luagw_budget *)ud;
-    if (!budget->armed) return;
+    if (!budget->armed) {
+        lua_sethook(L, NULL, 0, 0);
+        return;
+    }
     double now = monotonic_now();
     if (budget->killed || budget->spent + (now - budget->run_start) > budget->run_limit) {
         budget->killed = 1;
-        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);  /* every instruction from now on: no escape */
+        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);  /* every instruction from now on: no escape */
         luaL_error(L, "stopped: ran longer than its limit of %f s", budget->run_limit);
     }
-    if (budget->slice > 0 && now - budget->run_start > budget->slice && L == budget->request_thread
-        && lua_isyieldable(L)) {
-        budget->sliced = 1;
-        lua_yield(L, 0);
+    if (budget->slice > 0 && now - budget->run_start > budget->slice) {
+        if (L == budget->request_thread && lua_isyieldable(L)) {
+            budget->sliced = 1;
+            lua_yield(L, 0);
+        }
+        /* Cannot yield here (inside the application's coroutine or a C call): look again later. */
+        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+        return;
+    }
+    if (!budget->killed && luagw_watchdog_watches_this_thread()) {
+        lua_sethook(L, NULL, 0, 0);  /* a late signal: nothing to do */
     }
 }
 
@@ -64,7 +74,6 @@ lua_State *luagw_newstate(size_t memory_limit) {
         return NULL;
     }
     lua_atpanic(L, luagw_panic);
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
     return L;
 }
 
@@ -88,23 +97,42 @@ void luagw_budget_start(lua_State *L, double run_limit, double slice) {
     budget->spent = 0;
     budget->run_start = monotonic_now();
     budget->sliced = 0;
+    budget->depth = 0;
     budget->armed = 1;
+}
+
+void luagw_budget_watch_load(lua_State *L, double run_limit) {
+    luagw_budget_start(L, run_limit, 0);
+    /* Loads run on any thread (the reloader's too), not under the watchdog: a count hook. */
+    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
 }
 
 int luagw_resume(lua_State *L, lua_State *from, int nargs, int *nresults) {
     luagw_budget *budget = luagw_budget_of(L);
+    if (budget->signalled_at > 0 && !budget->killed) {
+        /* The hooks of the last run are done with: this run starts hook-free. */
+        lua_sethook(L, NULL, 0, 0);
+        for (int i = 0; i < budget->depth; i++) lua_sethook(budget->active[i], NULL, 0, 0);
+    }
     budget->sliced = 0;
+    budget->signalled_at = 0;
     budget->run_start = monotonic_now();
+    if (!luagw_watchdog_enter(budget) && lua_gethook(L) == NULL) {
+        /* No watchdog on this thread: a count hook does its work (slower Lua). */
+        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+    }
     int status = lua_resume(L, from, nargs, nresults);
+    luagw_watchdog_leave();
     budget->spent += monotonic_now() - budget->run_start;
     return status;
 }
 
 void luagw_budget_clear(lua_State *L) {
     luagw_budget_of(L)->killed = 0;
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
 }
 
 void luagw_budget_stop(lua_State *L) {
     luagw_budget_of(L)->armed = 0;
+    if (!luagw_budget_of(L)->killed) lua_sethook(L, NULL, 0, 0);
 }

@@ -29,6 +29,24 @@ static int safe(lua_State *L) {
     return 1;
 }
 
+/// enter(co): notes that the application's coroutine `co` is being resumed (the watchdog
+/// hooks it too); returns whether it was noted, for leave. [-1, +1, -]
+static int enter(lua_State *L) {
+    luagw_budget *budget = luagw_budget_of(L);
+    lua_State *co = lua_tothread(L, 1);
+    int noted = co != NULL && budget->depth < (int)(sizeof budget->active / sizeof budget->active[0]);
+    if (noted) budget->active[budget->depth++] = co;
+    lua_pushboolean(L, noted);
+    return 1;
+}
+
+/// leave(noted, ...): undoes enter; returns the values after `noted`. [-n, +(n-1), -]
+static int leave(lua_State *L) {
+    luagw_budget *budget = luagw_budget_of(L);
+    if (lua_toboolean(L, 1) && budget->depth > 0) budget->depth--;
+    return lua_gettop(L) - 1;
+}
+
 typedef struct prelude_spec {
     luagw_bytes source;
     const char *name;
@@ -49,6 +67,10 @@ static int prepare(lua_State *L) {
     lua_setfield(L, -2, "traceback");                  /* spec chunk t */
     lua_pushcfunction(L, log_line);                    /* spec chunk t f */
     lua_setfield(L, -2, "log");                        /* spec chunk t */
+    lua_pushcfunction(L, enter);                       /* spec chunk t f */
+    lua_setfield(L, -2, "enter");                      /* spec chunk t */
+    lua_pushcfunction(L, leave);                       /* spec chunk t f */
+    lua_setfield(L, -2, "leave");                      /* spec chunk t */
     lua_pushcfunction(L, safe);                        /* spec chunk t f */
     lua_setfield(L, -2, "safe");                       /* spec chunk t */
     lua_pushlightuserdata(L, luagw_sentinel());        /* spec chunk t s */

@@ -10,6 +10,17 @@ final class LuaLimitsTests: XCTestCase {
         "ok.lua": #"return function(e, sr) sr("200 OK", {}); return "ok" end"#,
         "spin.lua": #"return function(e, sr) while true do end end"#,
         "stubborn.lua": #"return function(e, sr) while true do pcall(function() while true do end end) end end"#,
+        "spingen.lua": #"""
+            return function(e, sr)
+              sr("200 OK", {})
+              return coroutine.wrap(function()
+                coroutine.yield("first")
+                local inner = coroutine.wrap(function() coroutine.yield("x"); while true do end end)
+                inner()
+                inner()
+              end)
+            end
+            """#,
         "hog.lua": #"""
             return function(e, sr)
               local t = {}
@@ -45,6 +56,13 @@ final class LuaLimitsTests: XCTestCase {
         XCTAssertEqual(try server.client().request("GET /stubborn HTTP/1.1\r\nHost: t\r\n\r\n").code, 504, "pcall does not save it")
         XCTAssertEqual(try server.get("/ok").text, "ok")
         XCTAssertLessThanOrEqual(states(server).live, 4)
+        // A runaway inside the application's own (nested) coroutines is stopped too; its head
+        // was sent, so the response ends abnormally.
+        let nested = try server.client()
+        try nested.send("GET /spingen HTTP/1.1\r\nHost: t\r\n\r\n")
+        let raw = String(decoding: try nested.readToEnd(), as: UTF8.self)
+        XCTAssertTrue(raw.contains("5\r\nfirst\r\n") && !raw.hasSuffix("0\r\n\r\n"), raw)
+        XCTAssertEqual(try server.get("/ok").text, "ok")
     }
 
     func testAllocatingWithoutBoundHitsTheCap() throws {

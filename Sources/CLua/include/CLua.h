@@ -40,6 +40,9 @@ typedef struct luagw_budget {
     double run_start;        /* when it was last resumed (monotonic seconds) */
     double slice;            /* seconds it may compute before it yields to others; 0: never */
     lua_State *request_thread;  /* the thread the hook may yield (not the application's coroutines) */
+    lua_State *active[16];   /* the application's coroutines being resumed, innermost last */
+    int depth;               /* how many of them */
+    volatile double signalled_at;  /* when the watchdog last asked for the hook in this run; 0: not yet */
 } luagw_budget;
 
 /// A new state that may hold `memory_limit` bytes, with the budget's count hook and a
@@ -57,12 +60,36 @@ luagw_budget *luagw_budget_of(lua_State *L);
 void luagw_budget_start(lua_State *L, double run_limit, double slice);
 
 /// lua_resume that counts the time the coroutine runs against its budget; each resume
-/// starts a new time slice.
+/// starts a new time slice. While it runs, the watchdog (watchdog.c) may interrupt it.
 int luagw_resume(lua_State *L, lua_State *from, int nargs, int *nresults);
+
+/// Lets the watchdog interrupt Lua that runs on the calling thread (an event loop's):
+/// once a request has run for its time slice or its run-time limit, the watchdog signals
+/// the thread, and the signal handler sets the budget's count hook on the running
+/// coroutine (the way lua.c stops a script on Ctrl-C). Lua runs hook-free otherwise.
+void luagw_watchdog_register(void);
 
 /// Forgets that a load was stopped by the run-time limit (the script that ran away
 /// failed to load; the state itself is sound) and restores the hook's pace.
 void luagw_budget_clear(lua_State *L);
+
+/// Arms the budget for loading scripts (their top levels run): a count hook watches the
+/// run-time limit, since loads may run on a thread the watchdog does not watch.
+void luagw_budget_watch_load(lua_State *L, double run_limit);
+
+/// The budget's hook: stops a request past its run-time limit, yields one past its slice.
+void luagw_budget_hook(lua_State *L, lua_Debug *ar);
+
+/// Tells the watchdog that `budget`'s request runs on this thread now (false when the
+/// thread is not watched), and that it ended.
+int luagw_watchdog_enter(luagw_budget *budget);
+void luagw_watchdog_leave(void);
+
+/// Whether the calling thread is watched.
+int luagw_watchdog_watches_this_thread(void);
+
+/// Unregisters the calling thread (its event loop is shutting down).
+void luagw_watchdog_unregister(void);
 
 /// Disarms the budget (between requests).
 void luagw_budget_stop(lua_State *L);

@@ -48,7 +48,7 @@ final class LuaState {
         self.serveRef = refs[0]
         budget.pointee.request_thread = thread
         // Loading runs the scripts' top levels: the run-time limit holds there too.
-        luagw_budget_start(L, limits.runTime, 0)
+        luagw_budget_watch_load(L, limits.runTime)
         defer { luagw_budget_stop(L) }
         try call(ref: refs[2], arguments: [.bytes(Array(scripts.root.utf8))])
         for (relative, source) in scripts.modules {

@@ -4,9 +4,16 @@ extension Prelude {
     /// server untouched, and resumes its inner coroutine with the server's answer.
     /// `coroutine.resume` and `coroutine.wrap` are replaced; everything else is Lua's.
     static let coroutines = #"""
+    local enter, leave = C.enter, C.leave
+
+    -- Resumes co, noted as running (the run-time watchdog must be able to stop it too).
+    local function resume(co, ...)
+      return leave(enter(co), co_resume(co, ...))
+    end
+
     local function relay(co, ok, first, ...)
       if ok and first == SENTINEL and co_status(co) == "suspended" then
-        return relay(co, co_resume(co, co_yield(SENTINEL, ...)))
+        return relay(co, resume(co, co_yield(SENTINEL, ...)))
       end
       return ok, first, ...
     end
@@ -18,13 +25,13 @@ extension Prelude {
     end
 
     coroutine.resume = function(co, ...)
-      return relay(co, co_resume(co, ...))
+      return relay(co, resume(co, ...))
     end
 
     coroutine.wrap = function(f)
       local co = co_create(f)
       return function(...)
-        return unwrap(co, relay(co, co_resume(co, ...)))
+        return unwrap(co, relay(co, resume(co, ...)))
       end
     end
     """#

@@ -121,6 +121,7 @@ public final class GatewayServer {
         if left > 0 { logger.warning("shutdown: grace time over, closing \(left) connections") }
         _ = workers.collect { $0.closeAllConnections() }
         _ = workers.collect { $0.accessLog?.flush() }
+        _ = workers.collect { $0.stopWatchdog() }
         try? group.syncShutdownGracefully()
         logger.info("shutdown: done")
     }
@@ -128,6 +129,7 @@ public final class GatewayServer {
     /// Stops listening and stops the event loops.
     public func shutdown() throws {
         reloader?.stop()
+        _ = workers?.collect { $0.stopWatchdog() }
         try channel?.close().wait()
         try group.syncShutdownGracefully()
     }

@@ -1,3 +1,4 @@
+internal import CLua
 import Logging
 import NIOCore
 
@@ -32,6 +33,7 @@ final class Worker {
         let random = UInt32.random(in: 0...UInt32.max)
         self.idPrefix = String(random, radix: 16) + "-" + String(index, radix: 16) + "-"
         path.reserveCapacity(256)
+        luagw_watchdog_register()
         if let log = accessLog {
             accessLogFlush = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
                 log.flush()
@@ -47,6 +49,11 @@ final class Worker {
     func beginDraining() {
         isDraining = true
         for connection in connections.all { connection.drain() }
+    }
+
+    /// This loop's thread is done running Lua (the server shuts down).
+    func stopWatchdog() {
+        luagw_watchdog_unregister()
     }
 
     /// Closes every connection left (the grace time is over).
