@@ -95,7 +95,6 @@ void luagw_budget_start(lua_State *L, double run_limit, double slice) {
     budget->run_limit = run_limit;
     budget->slice = slice;
     budget->spent = 0;
-    budget->run_start = monotonic_now();
     budget->sliced = 0;
     budget->depth = 0;
     budget->armed = 1;
@@ -103,6 +102,7 @@ void luagw_budget_start(lua_State *L, double run_limit, double slice) {
 
 void luagw_budget_watch_load(lua_State *L, double run_limit) {
     luagw_budget_start(L, run_limit, 0);
+    luagw_budget_of(L)->run_start = monotonic_now();  /* luagw_resume sets it for requests */
     /* Loads run on any thread (the reloader's too), not under the watchdog: a count hook. */
     lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
 }

@@ -75,7 +75,6 @@ public final class GatewayServer {
             channel.eventLoop.makeCompletedFuture {
                 let worker = table.worker(for: channel.eventLoop)
                 let connection = HTTPConnectionHandler(worker: worker)
-                try channel.pipeline.syncOperations.addHandler(ByteArrivalHandler(connection: connection))
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
                 try channel.pipeline.syncOperations.addHandler(connection)

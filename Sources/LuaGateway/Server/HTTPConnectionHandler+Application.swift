@@ -7,20 +7,21 @@ import NIOHTTP1
 extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: HTTPRequestHead) {
         exchange.reset(head: head)
-        exchange.startTime = .now()
+        if worker.accessLog != nil { exchange.startTime = .now() }
         if worker.isDraining { exchange.keepAlive = false }
         phase = .serving
         clearDeadline()
-        if let id = head.headers.first(name: "x-request-id"), isValidRequestID(id) {
+        let facts = RequestHeadFacts(head.headers)
+        if let id = facts.requestID, isValidRequestID(id) {
             exchange.requestID.writeString(id)
         } else {
             worker.writeRequestID(into: &exchange.requestID)
         }
-        if let refusal = refusal(of: head) {
+        if let refusal = refusal(of: head, facts: facts) {
             exchange.keepAlive = false
             return respondSimply(refusal)
         }
-        exchange.expectsContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
+        exchange.expectsContinue = facts.expectsContinue
         let target = RequestTarget(head.uri)
         percentDecode(target.path, into: &worker.path)
         guard let route = worker.pool.scripts.route(worker.path) else {
@@ -40,18 +41,14 @@ extension HTTPConnectionHandler: StateWaiter {
     }
 
     /// Why a request is answered before any application sees it (SPEC 5), if it is.
-    private func refusal(of head: HTTPRequestHead) -> String? {
+    private func refusal(of head: HTTPRequestHead, facts: RequestHeadFacts) -> String? {
         let limits = worker.configuration.limits
         guard head.version.major == 1 else { return "505 HTTP Version Not Supported" }
         if head.uri.utf8.count > limits.maxTargetBytes { return "414 URI Too Long" }
-        var headerBytes = 0
-        for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count }
-        if head.headers.count > limits.maxHeaderCount || headerBytes > limits.maxHeaderBytes {
+        if head.headers.count > limits.maxHeaderCount || facts.headerBytes > limits.maxHeaderBytes {
             return "431 Request Header Fields Too Large"
         }
-        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limits.maxBodyBytes {
-            return "413 Content Too Large"
-        }
+        if let length = facts.contentLength, length > limits.maxBodyBytes { return "413 Content Too Large" }
         return nil
     }
 
@@ -398,6 +395,7 @@ extension HTTPConnectionHandler: StateWaiter {
         exchange.isActive = false
         if inputClosed { return closeAfterWrites() }
         phase = .waitingForRequest
+        exchangeEndedSinceRead = true
         setDeadline(after: worker.configuration.limits.keepAliveTimeout)
         handleArrivals()
     }

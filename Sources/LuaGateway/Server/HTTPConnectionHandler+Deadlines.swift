@@ -26,7 +26,8 @@ extension HTTPConnectionHandler {
         deadline = .distantFuture
     }
 
-    /// Raw bytes came in (seen before the decoder).
+    /// Bytes came in: the decoder has read them, whether or not they completed a part
+    /// (called on every `channelReadComplete`).
     func bytesArrived() {
         switch phase {
         case .waitingForRequest:
@@ -57,22 +58,5 @@ extension HTTPConnectionHandler {
                 stopReceiving(because: .timedOut)
             }
         }
-    }
-}
-
-/// Tells the connection handler that raw bytes arrived, before the decoder sees them.
-final class ByteArrivalHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-
-    private let connection: HTTPConnectionHandler
-
-    init(connection: HTTPConnectionHandler) {
-        self.connection = connection
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection.bytesArrived()
-        context.fireChannelRead(data)
     }
 }

@@ -36,6 +36,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// What the connection waits for, and until when (see `+Deadlines`).
     var phase = Phase.receivingHead
     var deadline = NIODeadline.distantFuture
+    /// An exchange ended since the last read completed (see `channelReadComplete`).
+    var exchangeEndedSinceRead = false
 
     init(worker: Worker) {
         self.worker = worker
@@ -71,6 +73,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard !isClosed else { return }  // lingering: dropped
         arrivals.append(.part(unwrapInboundIn(data)))
         handleArrivals()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Bytes that only completed the request just answered do not start the next one.
+        if exchangeEndedSinceRead {
+            exchangeEndedSinceRead = false
+        } else {
+            bytesArrived()
+        }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
