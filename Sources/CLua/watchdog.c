@@ -108,12 +108,13 @@ int luagw_watchdog_watches_this_thread(void) {
     return this_thread != NULL;
 }
 
+/* Release stores: the watchdog only needs to see the budget's fields written before. */
 int luagw_watchdog_enter(luagw_budget *budget) {
     if (this_thread == NULL) return 0;
-    atomic_store(&this_thread->running, budget);
+    atomic_store_explicit(&this_thread->running, budget, memory_order_release);
     return 1;
 }
 
 void luagw_watchdog_leave(void) {
-    if (this_thread != NULL) atomic_store(&this_thread->running, NULL);
+    if (this_thread != NULL) atomic_store_explicit(&this_thread->running, NULL, memory_order_release);
 }
