@@ -10,7 +10,7 @@ struct Luagw: ParsableCommand {
         commandName: "luagw",
         abstract: "A web gateway for Lua 5.4 applications: WSGI's model, on SwiftNIO.",
         version: GatewayVersion.string,
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, CGI.self]
     )
 }
 
@@ -161,5 +161,20 @@ struct Serve: ParsableCommand {
         }
         stopped.wait()
         signals.forEach { $0.cancel() }
+    }
+}
+
+struct CGI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one Lua script once as a CGI/1.1 program (environ from the environment, body from standard input, response to standard output)."
+    )
+
+    @Argument(help: "The .lua script, as it would be served by `luagw serve FILE.lua`.")
+    var script: String
+
+    func run() throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let status = CGIProgram(script: script, logger: Logger(label: "luagw-cgi")).run()
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -106,7 +106,7 @@ extension Prelude {
       if not app then return FAILED, gw.load_errors[index] or "no application is loaded for this script" end
       local r = new_record()
       local errors = new_errors(request_id)
-      environ.SERVER_SOFTWARE = SOFTWARE
+      environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host names itself
       environ.GATEWAY_INTERFACE = "CGI/1.1"
       environ["luagw.version"] = VERSION
       environ["wsgi.url_scheme"] = environ["wsgi.url_scheme"] or "http"
@@ -115,7 +115,7 @@ extension Prelude {
       environ["wsgi.version"] = WSGI_VERSION
       environ["wsgi.input_terminated"] = true
       environ["wsgi.multithread"] = false
-      environ["wsgi.multiprocess"] = not run_once
+      environ["wsgi.multiprocess"] = true
       environ["wsgi.run_once"] = run_once
       environ["wsgi.file_wrapper"] = file_wrapper
       local ok, result = xpcall(respond, traceback, r, app, environ)

@@ -32,6 +32,11 @@ final class EnvironBuilder {
         set(key, value.utf8)
     }
 
+    /// A key known only at run time (CGI's environment).
+    func setDynamic(_ key: String, _ value: String) {
+        fixed.append((append(key.utf8), append(value.utf8)))
+    }
+
     /// A request header; the C side names it HTTP_* and joins repeats.
     func addHeader(name: String, value: String) {
         headers.append((append(name.utf8), append(value.utf8)))

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SPEC 6: `luagw cgi FILE.lua` under a real CGI host (lighttpd with mod_cgi, from Debian's
+/// packages; scripts/test installs it), started on loopback by the test and stopped by it.
+final class CGITests: XCTestCase {
+    static let app = #"""
+        return function(e, sr)
+          local body = e["wsgi.input"]:read()
+          sr("200 OK", {{"Content-Type", "text/plain"}, {"X-Run-Once", tostring(e["wsgi.run_once"])}})
+          return table.concat({ e.REQUEST_METHOD, e.SCRIPT_NAME, e.PATH_INFO, e.QUERY_STRING,
+                                tostring(e.HTTP_X_TEST), "[" .. body .. "]" }, " ")
+        end
+        """#
+
+    func testGetAndPostUnderLighttpd() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/lighttpd") else {
+            throw XCTSkip("lighttpd is not installed: run scripts/test")
+        }
+        let binary = URL(fileURLWithPath: try LuagwProcess.binary()).standardizedFileURL.path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-cgi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.app.write(to: directory.appendingPathComponent("app.lua"), atomically: true, encoding: .utf8)
+        let wrapper = directory.appendingPathComponent("luagw-cgi")
+        try "#!/bin/sh\nexec \(binary) cgi \"$1\"\n".write(to: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper.path, 0o755)
+        let port = Int.random(in: 21000..<41000)
+        let config = directory.appendingPathComponent("lighttpd.conf")
+        try """
+            server.document-root = "\(directory.path)"
+            server.bind = "127.0.0.1"
+            server.port = \(port)
+            server.modules = ("mod_cgi")
+            cgi.assign = (".lua" => "\(wrapper.path)")
+            server.errorlog = "\(directory.path)/error.log"
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let lighttpd = Process()
+        lighttpd.executableURL = URL(fileURLWithPath: "/usr/sbin/lighttpd")
+        lighttpd.arguments = ["-D", "-f", config.path]
+        try lighttpd.run()
+        defer { lighttpd.terminate(); lighttpd.waitUntilExit() }
+        for _ in 0..<100 where (try? RawClient(port: port)) == nil { Thread.sleep(forTimeInterval: 0.05) }
+
+        let get = try RawClient(port: port).request("GET /app.lua/a/b?x=1 HTTP/1.1\r\nHost: t\r\nX-Test: hi\r\nConnection: close\r\n\r\n")
+        XCTAssertEqual(get.code, 200, (try? String(contentsOf: directory.appendingPathComponent("error.log"), encoding: .utf8)) ?? "")
+        XCTAssertEqual(get.text, "GET /app.lua /a/b x=1 hi []")
+        XCTAssertEqual(get.header("X-Run-Once"), "true")
+        let post = try RawClient(port: port).request(
+            "POST /app.lua HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world")
+        XCTAssertEqual(post.text, "POST /app.lua   nil [hello world]")
+    }
+
+    func testErrorsAre500WithTheTracebackOnStandardError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-cgi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("fail.lua")
+        try #"return function(e, sr) error("broken on purpose") end"#.write(to: script, atomically: true, encoding: .utf8)
+        let process = Process()
+        let output = Pipe(), errors = Pipe()
+        process.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        process.arguments = ["cgi", script.path]
+        process.environment = ["REQUEST_METHOD": "GET", "PATH_INFO": "", "QUERY_STRING": ""]
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertTrue(out.hasPrefix("Status: 500 Internal Server Error\r\n"), out)
+        XCTAssertTrue(err.contains("fail.lua:1: broken on purpose") && err.contains("stack traceback"), err)
+        XCTAssertNotEqual(process.terminationStatus, 0)
+    }
+}
