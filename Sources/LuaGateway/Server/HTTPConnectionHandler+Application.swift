@@ -82,8 +82,15 @@ extension HTTPConnectionHandler: StateWaiter {
         advance(step)
     }
 
-    /// Carries the application forward until it waits for something or is done.
+    /// Carries the application forward until it waits for something or is done; what it
+    /// streamed meanwhile goes out in one flush (chunks produced back to back share a
+    /// system call; a chunk never waits behind a pause of the application).
     func advance(_ first: ApplicationCall.Step) {
+        run(from: first)
+        flushStreamed()
+    }
+
+    private func run(from first: ApplicationCall.Step) {
         var step = first
         while true {
             switch step {
@@ -213,7 +220,9 @@ extension HTTPConnectionHandler: StateWaiter {
         }
         let sent = ResponseEncoder.writeChunk(of: call, exchange: exchange, into: &buffer)
         exchange.bodyBytesSent += sent
-        write(buffer)
+        unflushedBytes += buffer.readableBytes
+        write(buffer, flush: false)
+        if unflushedBytes >= Self.flushThreshold { flushStreamed() }
         switch exchange.framing {
         case .none:
             return .stop

@@ -36,6 +36,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// What the connection waits for, and until when (see `+Deadlines`).
     var phase = Phase.receivingHead
     var deadline = NIODeadline.distantFuture
+    /// Bytes of streamed chunks written but not flushed yet.
+    var unflushedBytes = 0
     /// An exchange ended since the last read completed (see `channelReadComplete`).
     var exchangeEndedSinceRead = false
 
@@ -213,8 +215,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func write(_ buffer: ByteBuffer, flush: Bool = true) {
         guard !isClosed else { return }
         context.write(wrapOutboundOut(buffer), promise: nil)
-        if flush { context.flush() }
+        if flush {
+            context.flush()
+            unflushedBytes = 0
+        }
     }
+
+    /// Flushes streamed chunks written without a flush.
+    func flushStreamed() {
+        guard unflushedBytes > 0, !isClosed else { return }
+        unflushedBytes = 0
+        context.flush()
+    }
+
+    /// Streamed bytes past which a flush goes out even while the application keeps producing.
+    static let flushThreshold = 64 * 1024
 
     /// Closes the connection once what was written has gone out.
     /// Closes the connection once what was written has gone out. It closes the sending
