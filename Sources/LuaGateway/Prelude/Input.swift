@@ -42,9 +42,10 @@ extension Prelude {
     end
 
     local function take(self, n)
-      local pos = self.pos
+      local pos, buf = self.pos, self.buf
       self.pos = pos + n
-      return ssub(self.buf, pos, pos + n - 1)
+      if pos == 1 and n == #buf then return buf end  -- the whole chunk: no copy
+      return ssub(buf, pos, pos + n - 1)
     end
 
     local function read_all(self)
@@ -53,6 +54,7 @@ extension Prelude {
         local n = available(self)
         if n > 0 then k = k + 1; parts[k] = take(self, n) end
       until not more(self)
+      if k == 1 then return parts[1] end
       return concat(parts, "", 1, k)
     end
 
