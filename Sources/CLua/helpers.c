@@ -35,7 +35,13 @@ static int enter(lua_State *L) {
     luagw_budget *budget = luagw_budget_of(L);
     lua_State *co = lua_tothread(L, 1);
     int noted = co != NULL && budget->depth < (int)(sizeof budget->active / sizeof budget->active[0]);
-    if (noted) budget->active[budget->depth++] = co;
+    if (noted) {
+        /* The watchdog's signal handler may read the list at any instruction: the entry is
+           written before the count that makes it visible. */
+        budget->active[budget->depth] = co;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        budget->depth++;
+    }
     lua_pushboolean(L, noted);
     return 1;
 }

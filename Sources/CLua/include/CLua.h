@@ -41,7 +41,7 @@ typedef struct luagw_budget {
     double slice;            /* seconds it may compute before it yields to others; 0: never */
     lua_State *request_thread;  /* the thread the hook may yield (not the application's coroutines) */
     lua_State *active[16];   /* the application's coroutines being resumed, innermost last */
-    int depth;               /* how many of them */
+    volatile int depth;      /* how many of them (read by the watchdog's signal handler) */
     volatile double signalled_at;  /* when the watchdog last asked for the hook in this run; 0: not yet */
 } luagw_budget;
 
