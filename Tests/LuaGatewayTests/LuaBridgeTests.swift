@@ -19,7 +19,7 @@ final class LuaBridgeTests: XCTestCase {
         let environ = EnvironBuilder()
         environ.reset()
         environ.set("REQUEST_METHOD", "POST")
-        environ.addHeader(name: "X-A", value: "1")
+        environ.addHeader(name: "X-A".utf8, value: "1".utf8)
         return call.start(index: 0, environ: environ, requestID: ByteBuffer(string: "rid-1"), runOnce: false)
     }
 

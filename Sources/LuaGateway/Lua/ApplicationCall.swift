@@ -77,10 +77,28 @@ struct ApplicationCall {
     }
 
     /// Why a body cannot be completed; the prelude words the error.
-    enum InputFailure: lua_Integer {
+    enum InputFailure: lua_Integer, CustomStringConvertible {
         case closed = 1
         case tooLarge = 2
         case timedOut = 3
+        case malformedChunkSize = 4
+        case malformedChunkEnd = 5
+        case malformedTrailer = 6
+
+        /// Whether the client's bytes broke the body's framing (the answer is then 400).
+        var isMalformed: Bool { rawValue >= InputFailure.malformedChunkSize.rawValue }
+
+        /// The words of the prelude's error (Prelude/Input.swift keeps the same list).
+        var description: String {
+            switch self {
+            case .closed: "the client closed the connection before sending the whole body"
+            case .tooLarge: "the request body is larger than the server accepts"
+            case .timedOut: "the client stopped sending the body (timed out)"
+            case .malformedChunkSize: "the request body's chunked coding is malformed: invalid chunk size or extension"
+            case .malformedChunkEnd: "the request body's chunked coding is malformed: chunk data not followed by CRLF"
+            case .malformedTrailer: "the request body's chunked coding is malformed: invalid trailer field"
+            }
+        }
     }
 
     /// Resumes a `needInput` step with a failure: the rest of the body will not come.

@@ -6,6 +6,9 @@ extension Prelude {
       "the client closed the connection before sending the whole body",
       "the request body is larger than the server accepts",
       "the client stopped sending the body (timed out)",
+      "the request body's chunked coding is malformed: invalid chunk size or extension",
+      "the request body's chunked coding is malformed: chunk data not followed by CRLF",
+      "the request body's chunked coding is malformed: invalid trailer field",
     }
 
     local Input = {}

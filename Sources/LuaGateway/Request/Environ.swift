@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 
 /// The environ of one request (SPEC 2), filled from its head.
 extension EnvironBuilder {
@@ -10,7 +9,7 @@ extension EnvironBuilder {
               trustsProxy: Bool) {
         reset()
         let head = exchange.head
-        set("REQUEST_METHOD", head.method.rawValue)
+        set("REQUEST_METHOD", head.method)
         set("SCRIPT_NAME", decodedPath[..<exchange.scriptNameLength])
         set("PATH_INFO", decodedPath[exchange.scriptNameLength...])
         set("QUERY_STRING", target.query)
@@ -18,28 +17,28 @@ extension EnvironBuilder {
         set("SERVER_PROTOCOL", exchange.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0")
         set("REMOTE_PORT", remote.port)
         set("luagw.request_id", exchange.requestID.readableBytesView)
-        var sawHost = false
-        for (name, value) in head.headers {
-            if !sawHost, name.isASCIICaseInsensitiveEqual(to: "host") {
-                sawHost = true
-                let (host, port) = splitHost(Substring(value).utf8, defaultPort: Substring("80").utf8)
-                set("SERVER_NAME", host)
-                set("SERVER_PORT", port)
-            } else if name.isASCIICaseInsensitiveEqual(to: "content-type") {
+        for field in head.fields {
+            let name = head.view(field.name), value = head.view(field.value)
+            if HTTPSyntax.equalsIgnoringCase(name, "content-type") {
                 set("CONTENT_TYPE", value)
-            } else if name.isASCIICaseInsensitiveEqual(to: "content-length") {
+            } else if HTTPSyntax.equalsIgnoringCase(name, "content-length") {
                 set("CONTENT_LENGTH", value)
-            } else if trustsProxy, name.isASCIICaseInsensitiveEqual(to: "x-forwarded-for") {
-                let client = value.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) ?? ""
+            } else if trustsProxy, HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-for") {
+                let client = String(decoding: value, as: UTF8.self).split(separator: ",").last?
+                    .trimmingCharacters(in: .whitespaces) ?? ""
                 if !client.isEmpty { exchange.forwardedClient = client }
-            } else if trustsProxy, name.isASCIICaseInsensitiveEqual(to: "x-forwarded-proto") {
-                let scheme = value.trimmingCharacters(in: .whitespaces).lowercased()
+            } else if trustsProxy, HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-proto") {
+                let scheme = String(decoding: value, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
                 if scheme == "https" || scheme == "http" { set("wsgi.url_scheme", scheme) }
             }
             addHeader(name: name, value: value)
         }
         set("REMOTE_ADDR", exchange.forwardedClient ?? remote.address)
-        if !sawHost {
+        if let authority = head.authority {
+            let (host, port) = splitHost(head.view(authority))
+            set("SERVER_NAME", host)
+            if let port { set("SERVER_PORT", port) } else { set("SERVER_PORT", "80") }
+        } else {
             set("SERVER_NAME", local.address)
             set("SERVER_PORT", local.port)
         }

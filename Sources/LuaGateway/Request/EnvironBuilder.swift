@@ -38,8 +38,9 @@ final class EnvironBuilder {
     }
 
     /// A request header; the C side names it HTTP_* and joins repeats.
-    func addHeader(name: String, value: String) {
-        headers.append((append(name.utf8), append(value.utf8)))
+    func addHeader<Name: Collection, Value: Collection>(name: Name, value: Value)
+    where Name.Element == UInt8, Value.Element == UInt8 {
+        headers.append((append(name), append(value)))
     }
 
     /// Pushes the environ table onto `L` (a thread that is not running). [-0, +1, -]

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// One request and its response on a connection: what has arrived of the body, what
 /// the application waits for, and how the response is framed. A connection has one,
@@ -16,7 +15,7 @@ final class Exchange {
     }
 
     var isActive = false
-    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    var head = RequestHead.none
     /// False for an answer to bytes that never made a request (400, 408, 431, 503 at connect).
     var hasRequest = true
     /// When the request's head arrived, its response's status and body bytes (the access log).
@@ -58,15 +57,15 @@ final class Exchange {
     var mustClose = false
 
     /// Starts the exchange of a new request.
-    func reset(head: HTTPRequestHead) {
+    func reset(head: RequestHead) {
         isActive = true
         self.head = head
         hasRequest = true
         status = 0
         bodyBytesSent = 0
         forwardedClient = nil
-        isHead = head.method == .HEAD
-        isHTTP11 = head.version == .http1_1
+        isHead = head.isHead
+        isHTTP11 = head.isHTTP11
         requestID.clear()
         body.removeAll(keepingCapacity: true)
         bufferedBytes = 0
@@ -78,7 +77,7 @@ final class Exchange {
         call = nil
         waiting = .nothing
         isDraining = false
-        keepAlive = head.isKeepAlive
+        keepAlive = head.keepAlive
         headersSent = false
         framing = .none
         mustClose = false
@@ -92,7 +91,7 @@ final class Exchange {
 
     /// Starts an exchange for bytes that never made a request.
     func resetWithoutRequest() {
-        reset(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
+        reset(head: .none)
         hasRequest = false
         keepAlive = false
     }

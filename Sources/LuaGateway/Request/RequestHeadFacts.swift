@@ -1,26 +1,13 @@
-import NIOHTTP1
-
-/// What the server itself needs from a request's headers, found in one pass over them.
+/// What the server itself needs from a request's head, found while the decoder checks it.
 struct RequestHeadFacts {
     /// The incoming X-Request-Id, if any (checked for validity by the caller).
     var requestID: String?
-    /// `Expect: 100-continue`.
+    /// `Expect: 100-continue` on HTTP/1.1 (an HTTP/1.0 client never gets a 1xx, RFC 9110 §15.2).
     var expectsContinue = false
-    /// The declared body length, when Content-Length is a number.
+    /// The declared body length (Content-Length), when the body is not chunked.
     var contentLength: Int?
     /// Bytes of all header names and values.
     var headerBytes = 0
-
-    init(_ headers: HTTPHeaders) {
-        for (name, value) in headers {
-            headerBytes += name.utf8.count + value.utf8.count
-            if name.isASCIICaseInsensitiveEqual(to: "content-length") {
-                contentLength = Int(value)
-            } else if name.isASCIICaseInsensitiveEqual(to: "x-request-id") {
-                requestID = value
-            } else if name.isASCIICaseInsensitiveEqual(to: "expect") {
-                expectsContinue = value.isASCIICaseInsensitiveEqual(to: "100-continue")
-            }
-        }
-    }
+    /// The connection must close after this request (HTTP/1.0 with Transfer-Encoding, RFC 9112 §6.1).
+    var mustClose = false
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The parts of a request target (`/path?query`, or absolute-form `http://host/path?query`),
 /// found on its bytes.
 struct RequestTarget {
@@ -23,15 +25,17 @@ struct RequestTarget {
     }
 }
 
-/// `SERVER_NAME` and `SERVER_PORT` from a Host header value (`name`, `name:port`, `[v6]:port`).
-func splitHost(_ host: Substring.UTF8View, defaultPort: Substring.UTF8View) -> (name: Substring.UTF8View, port: Substring.UTF8View) {
+/// `SERVER_NAME` and `SERVER_PORT` from an authority (`name`, `name:port`, `[v6]:port`); no port
+/// when it names none (an empty one, `name:`, counts as none).
+func splitHost(_ host: ByteBufferView) -> (name: ByteBufferView, port: ByteBufferView?) {
     if host.first == UInt8(ascii: "["), let close = host.firstIndex(of: UInt8(ascii: "]")) {
         let name = host[host.index(after: host.startIndex)..<close]
         let rest = host[host.index(after: close)...]
-        return (name, rest.first == UInt8(ascii: ":") ? rest.dropFirst() : defaultPort)
+        return (name, rest.count > 1 ? rest.dropFirst() : nil)
     }
     if let colon = host.lastIndex(of: UInt8(ascii: ":")) {
-        return (host[..<colon], host[host.index(after: colon)...])
+        let port = host[host.index(after: colon)...]
+        return (host[..<colon], port.isEmpty ? nil : port)
     }
-    return (host, defaultPort)
+    return (host, nil)
 }

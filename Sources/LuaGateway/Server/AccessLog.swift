@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,14 +23,14 @@ final class AccessLog {
     }
 
     /// `127.0.0.1 - - [26/Nov/2026:18:35:14 +0000] "GET /hello HTTP/1.1" 200 14 0.000131 5f2a-0-1`
-    func record(remote: String, head: HTTPRequestHead?, status: Int, bytes: Int, seconds: Double, requestID: ByteBuffer) {
+    func record(remote: String, head: RequestHead?, status: Int, bytes: Int, seconds: Double, requestID: ByteBuffer) {
         let start = buffer.count
         buffer.append(contentsOf: remote.isEmpty ? "-".utf8 : remote.utf8)
         buffer.append(contentsOf: " - - [".utf8)
         buffer.append(contentsOf: timestamp())
         buffer.append(contentsOf: "] \"".utf8)
         if let head {
-            buffer.append(contentsOf: head.method.rawValue.utf8)
+            buffer.append(contentsOf: head.method.utf8)
             buffer.append(UInt8(ascii: " "))
             // The target as received, its quotes and control bytes escaped.
             for byte in head.uri.utf8 {
@@ -42,7 +41,7 @@ final class AccessLog {
                     buffer.append(byte)
                 }
             }
-            buffer.append(contentsOf: (head.version == .http1_1 ? " HTTP/1.1" : " HTTP/1.0").utf8)
+            buffer.append(contentsOf: (head.isHTTP11 ? " HTTP/1.1" : " HTTP/1.0").utf8)
         } else {
             buffer.append(UInt8(ascii: "-"))
         }

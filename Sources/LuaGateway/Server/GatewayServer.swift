@@ -47,17 +47,12 @@ public final class GatewayServer {
         }
         let table = WorkerTable(workers)
         self.workers = table
-        // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderFieldSize = configuration.limits.maxHeaderBytes + configuration.limits.maxTargetBytes
-        decoderLimits.maxHeaderListSize = configuration.limits.maxHeaderBytes + configuration.limits.maxTargetBytes
-        decoderLimits.maxHeaderFieldCount = configuration.limits.maxHeaderCount + 1
         let reloader = Reloader(scripts: scripts, target: configuration.target, luaLimits: configuration.lua, logger: logger) {
             table.adopt($0)
         }
         reloader.start(mode: configuration.reload, pollInterval: configuration.pollInterval)
         self.reloader = reloader
-        let bind = configuration.bind
+        let bind = configuration.bind, limits = configuration.limits
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -76,7 +71,8 @@ public final class GatewayServer {
                 let worker = table.worker(for: channel.eventLoop)
                 let connection = HTTPConnectionHandler(worker: worker)
                 try channel.pipeline.syncOperations.addHandler(
-                    ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
+                    // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
+                    ByteToMessageHandler(RequestDecoder(limits: limits)))
                 try channel.pipeline.syncOperations.addHandler(connection)
             }
         }

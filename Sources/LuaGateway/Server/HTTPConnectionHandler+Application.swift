@@ -1,17 +1,15 @@
 import Logging
 import NIOCore
-import NIOHTTP1
 
 /// A request's way through its application: routing, a state from the pool, the
 /// coroutine's steps, and the end of the exchange.
 extension HTTPConnectionHandler: StateWaiter {
-    func begin(_ head: HTTPRequestHead) {
+    func begin(_ head: RequestHead, facts: RequestHeadFacts) {
         exchange.reset(head: head)
         if worker.accessLog != nil { exchange.startTime = .now() }
         if worker.isDraining { exchange.keepAlive = false }
         phase = .serving
         clearDeadline()
-        let facts = RequestHeadFacts(head.headers)
         if let id = facts.requestID, isValidRequestID(id) {
             exchange.requestID.writeString(id)
         } else {
@@ -41,11 +39,10 @@ extension HTTPConnectionHandler: StateWaiter {
     }
 
     /// Why a request is answered before any application sees it (SPEC 5), if it is.
-    private func refusal(of head: HTTPRequestHead, facts: RequestHeadFacts) -> String? {
+    private func refusal(of head: RequestHead, facts: RequestHeadFacts) -> String? {
         let limits = worker.configuration.limits
-        guard head.version.major == 1 else { return "505 HTTP Version Not Supported" }
         if head.uri.utf8.count > limits.maxTargetBytes { return "414 URI Too Long" }
-        if head.headers.count > limits.maxHeaderCount || facts.headerBytes > limits.maxHeaderBytes {
+        if head.fields.count > limits.maxHeaderCount || facts.headerBytes > limits.maxHeaderBytes {
             return "431 Request Header Fields Too Large"
         }
         if let length = facts.contentLength, length > limits.maxBodyBytes { return "413 Content Too Large" }
@@ -203,7 +200,8 @@ extension HTTPConnectionHandler: StateWaiter {
     // MARK: the response
 
     private func sendContinueIfExpected() {
-        guard exchange.expectsContinue, !exchange.continueSent, exchange.bufferedBytes == 0 else { return }
+        // Never after the final head (RFC 9110 §15.2): the client then sends the body anyway.
+        guard exchange.expectsContinue, !exchange.continueSent, !exchange.headersSent, exchange.bufferedBytes == 0 else { return }
         exchange.continueSent = true
         var buffer = allocator.buffer(capacity: 32)
         buffer.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
@@ -332,8 +330,9 @@ extension HTTPConnectionHandler: StateWaiter {
             worker.logger.debug("request ended by the client: \(message)", metadata: ["request_id": "\(id)"])
             return
         }
-        if exchange.inputFailure == .tooLarge && !exchange.headersSent {
-            return respondBody("413 Content Too Large", "Content Too Large\n")
+        if let failure = exchange.inputFailure, !exchange.headersSent {
+            if failure == .tooLarge { return respondBody("413 Content Too Large", "Content Too Large\n") }
+            if failure.isMalformed { return respondBody("400 Bad Request", "Bad Request: \(failure)\n") }
         }
         let stopped = exchange.call?.wasStopped == true
         worker.logger.error("request \(stopped ? "stopped" : "failed"): \(message)", metadata: ["request_id": "\(id)"])
@@ -360,9 +359,10 @@ extension HTTPConnectionHandler: StateWaiter {
         write(buffer)
     }
 
-    /// Answers without an application (404, 503, 505).
-    func respondSimply(_ status: String) {
-        respondBody(status, String(status.dropFirst(4)) + "\n")
+    /// Answers without an application (400, 404, 503, ...), with `detail` after the reason in the body.
+    func respondSimply(_ status: String, detail: String? = nil) {
+        let reason = status.dropFirst(4)
+        respondBody(status, detail.map { "\(reason): \($0)\n" } ?? reason + "\n")
         complete()
     }
 

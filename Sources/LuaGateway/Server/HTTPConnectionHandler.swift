@@ -1,21 +1,14 @@
 import Logging
 import NIOCore
-import NIOHTTP1
 
 /// Serves the requests of one connection, in order (SPEC 5): it queues what arrives
 /// for later requests, holds the socket's reads while a request's application is not
 /// reading its body (or while later requests wait), and hands each request to its
 /// application (see `+Application`).
 final class HTTPConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = RequestPart
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-
-    /// What arrived and is not handled yet.
-    enum Arrival {
-        case part(HTTPServerRequestPart)
-        case malformed(HTTPParserError)
-    }
 
     let worker: Worker
     let exchange = Exchange()
@@ -30,7 +23,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     var trustsProxy = false
     /// Set once the connection is closed or closing: nothing more is written.
     var isClosed = false
-    private var arrivals = CircularBuffer<Arrival>(initialCapacity: 4)
+    /// What arrived and is not handled yet.
+    private var arrivals = CircularBuffer<RequestPart>(initialCapacity: 4)
     private var isHandlingArrivals = false
     private var readIsHeld = false
     /// What the connection waits for, and until when (see `+Deadlines`).
@@ -73,7 +67,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isClosed else { return }  // lingering: dropped
-        arrivals.append(.part(unwrapInboundIn(data)))
+        arrivals.append(unwrapInboundIn(data))
         handleArrivals()
     }
 
@@ -89,13 +83,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         guard !isClosed else { return }
-        if let error = error as? HTTPParserError {
-            arrivals.append(.malformed(error))
-            handleArrivals()
-        } else {
-            worker.logger.debug("connection error: \(error)")
-            closeConnection()
-        }
+        worker.logger.debug("connection error: \(error)")
+        closeConnection()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -181,33 +170,30 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         defer { isHandlingArrivals = false }
         while let arrival = arrivals.first, !isClosed {
             switch arrival {
-            case .part(.head(let head)):
+            case .head(let head, let facts):
                 guard !exchange.isActive else { return }
                 arrivals.removeFirst()
                 if inputClosed { return }
-                begin(head)
-            case .part(.body(let bytes)):
+                begin(head, facts: facts)
+            case .body(let bytes):
                 arrivals.removeFirst()
                 receiveBody(bytes)
-            case .part(.end):
+            case .end:
                 arrivals.removeFirst()
                 receiveEnd()
-            case .malformed(let error):
+            case .malformed(_, let failure?):
+                // The current request's body broke its framing.
                 arrivals.removeFirst()
-                if exchange.isActive {
-                    stopReceiving(because: .closed)
-                } else {
-                    respondToMalformedRequest(error)
-                }
+                stopReceiving(because: failure)
+            case .malformed(let malformed, nil):
+                // Bytes after the current request that make no request: answered in turn.
+                guard !exchange.isActive else { return }
+                arrivals.removeFirst()
+                exchange.resetWithoutRequest()
+                respondSimply(malformed.status, detail: malformed.reason)
             }
         }
         releaseReadIfPossible()
-    }
-
-    /// 431 when the head outgrew what the decoder holds, 400 for anything else.
-    private func respondToMalformedRequest(_ error: HTTPParserError) {
-        exchange.resetWithoutRequest()
-        respondSimply(error == .headerOverflow ? "431 Request Header Fields Too Large" : "400 Bad Request")
     }
 
     // MARK: writing

@@ -1,0 +1,150 @@
+import NIOCore
+
+/// The chunked transfer coding of a request body (RFC 9112 §7.1), decoded as the bytes arrive:
+/// `chunk-size [chunk-ext] CRLF data CRLF` ... `0 [chunk-ext] CRLF` trailer fields `CRLF`.
+/// Extensions are checked and ignored, trailer fields checked and dropped.
+struct ChunkedBody {
+    /// What the next bytes gave.
+    enum Step {
+        case needMoreData
+        case data(ByteBuffer)
+        case end
+        case malformed(ApplicationCall.InputFailure)
+    }
+
+    private enum State {
+        case size
+        case data(remaining: Int)
+        case dataEnd
+        case trailer(bytes: Int)
+    }
+
+    private var state = State.size
+    /// Bytes of trailer fields past which the body is refused (the head's own limit).
+    let maxTrailerBytes: Int
+
+    /// A chunk-size line longer than this is refused (extensions included).
+    static let maxSizeLineBytes = 4096
+
+    init(maxTrailerBytes: Int) {
+        self.maxTrailerBytes = maxTrailerBytes
+    }
+
+    mutating func next(_ buffer: inout ByteBuffer) -> Step {
+        while true {
+            switch state {
+            case .size:
+                guard let line = readLine(&buffer, limit: Self.maxSizeLineBytes) else { return .needMoreData }
+                guard case .success(let line) = line, let size = Self.chunkSize(line) else {
+                    return .malformed(.malformedChunkSize)
+                }
+                state = size == 0 ? .trailer(bytes: 0) : .data(remaining: size)
+            case .data(let remaining):
+                guard buffer.readableBytes > 0 else { return .needMoreData }
+                let count = min(remaining, buffer.readableBytes)
+                state = count == remaining ? .dataEnd : .data(remaining: remaining - count)
+                return .data(buffer.readSlice(length: count)!)
+            case .dataEnd:
+                guard buffer.readableBytes >= 2 else { return .needMoreData }
+                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { return .malformed(.malformedChunkEnd) }
+                state = .size
+            case .trailer(let bytes):
+                guard let line = readLine(&buffer, limit: maxTrailerBytes - bytes) else { return .needMoreData }
+                guard case .success(let line) = line, line.readableBytes + bytes <= maxTrailerBytes else {
+                    return .malformed(.malformedTrailer)
+                }
+                if line.readableBytes == 0 { return .end }
+                let valid = line.withUnsafeReadableBytes { raw in
+                    (try? RequestHeadParser.parseField(raw, 0..<raw.count)) != nil
+                }
+                guard valid else { return .malformed(.malformedTrailer) }
+                state = .trailer(bytes: bytes + line.readableBytes)
+            }
+        }
+    }
+
+    /// A line ending in CRLF, without it; nil while it is incomplete; a failure for a bare LF or
+    /// a line past `limit`.
+    private func readLine(_ buffer: inout ByteBuffer, limit: Int) -> Result<ByteBuffer, MalformedRequest>? {
+        let view = buffer.readableBytesView
+        guard let lf = view.firstIndex(of: HTTPSyntax.lf) else {
+            return view.count > limit ? .failure(.badRequest("line too long")) : nil
+        }
+        let length = lf - view.startIndex
+        guard length >= 1, view[lf - 1] == HTTPSyntax.cr, length - 1 <= limit else {
+            return .failure(.badRequest("bare LF"))
+        }
+        let line = buffer.readSlice(length: length - 1)!
+        buffer.moveReaderIndex(forwardBy: 2)
+        return .success(line)
+    }
+
+    /// `1*HEXDIG *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`; nil when the
+    /// line is not that or the size does not fit 63 bits.
+    static func chunkSize(_ line: ByteBuffer) -> Int? {
+        line.withUnsafeReadableBytes { raw in
+            var index = 0, size = 0
+            while index < raw.count, let digit = HTTPSyntax.hexValue(raw[index]) {
+                guard size <= Int.max >> 4 else { return nil }
+                size = size << 4 | Int(digit)
+                index += 1
+            }
+            guard index > 0, ChunkExtensions.areValid(raw, from: index) else { return nil }
+            return size
+        }
+    }
+}
+
+/// Chunk extensions (RFC 9112 §7.1.1), checked only: luagw gives them no meaning.
+enum ChunkExtensions {
+    static func areValid(_ raw: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        var index = start
+        func skipWhitespace() { while index < raw.count, HTTPSyntax.isWhitespace(raw[index]) { index += 1 } }
+        func skipToken() -> Bool {
+            let first = index
+            while index < raw.count, HTTPSyntax.isTokenByte(raw[index]) { index += 1 }
+            return index > first
+        }
+        while index < raw.count {
+            skipWhitespace()
+            guard index < raw.count, raw[index] == UInt8(ascii: ";") else { return false }
+            index += 1
+            skipWhitespace()
+            guard skipToken() else { return false }
+            let afterName = index
+            skipWhitespace()
+            guard index < raw.count, raw[index] == UInt8(ascii: "=") else {
+                index = afterName  // whitespace is allowed only before the next ";"
+                continue
+            }
+            index += 1
+            skipWhitespace()
+            if index < raw.count, raw[index] == UInt8(ascii: "\"") {
+                guard skipQuotedString(raw, &index) else { return false }
+            } else if !skipToken() {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// `DQUOTE *( qdtext / quoted-pair ) DQUOTE` (RFC 9110 §5.6.4), `index` at the opening quote.
+    private static func skipQuotedString(_ raw: UnsafeRawBufferPointer, _ index: inout Int) -> Bool {
+        index += 1
+        while index < raw.count {
+            let byte = raw[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return true
+            }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < raw.count, HTTPSyntax.isFieldValueByte(raw[index]) else { return false }
+            } else if !HTTPSyntax.isFieldValueByte(byte) {
+                return false
+            }
+            index += 1
+        }
+        return false
+    }
+}

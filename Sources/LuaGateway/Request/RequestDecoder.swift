@@ -1,0 +1,149 @@
+import NIOCore
+
+/// Decodes a connection's bytes into requests (RFC 9112): each head found and checked by
+/// `RequestHeadParser`, its body framed by Content-Length or the chunked coding. Body bytes are
+/// handed on as they arrive, as slices of what was read (no copy). After bytes that do not make
+/// a request it decodes nothing more: the connection answers and closes.
+struct RequestDecoder: ByteToMessageDecoder {
+    typealias InboundOut = RequestPart
+
+    private enum State {
+        case head
+        case body(remaining: Int)
+        case chunked(ChunkedBody)
+        case failed
+    }
+
+    private var state = State.head
+    /// How far the head being received has been scanned for its end, and where its last line starts.
+    private var scanned = 0
+    private var lineStart = 0
+    private var sawLineEnd = false
+    /// Bytes of a head (request line and fields) past which it is refused (431; 414 on the request line).
+    let maxHeadBytes: Int
+    let maxRequestLineBytes: Int
+
+    init(limits: RequestLimits) {
+        maxRequestLineBytes = limits.maxTargetBytes + 64
+        maxHeadBytes = limits.maxHeaderBytes + maxRequestLineBytes + 4 * limits.maxHeaderCount
+    }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        switch state {
+        case .head:
+            return decodeHead(context: context, buffer: &buffer)
+        case .body(let remaining):
+            guard buffer.readableBytes > 0 else { return .needMoreData }
+            let count = min(remaining, buffer.readableBytes)
+            context.fireChannelRead(wrapInboundOut(.body(buffer.readSlice(length: count)!)))
+            if count == remaining {
+                state = .head
+                context.fireChannelRead(wrapInboundOut(.end))
+            } else {
+                state = .body(remaining: remaining - count)
+            }
+            return .continue
+        case .chunked(var body):
+            let step = body.next(&buffer)
+            state = .chunked(body)
+            switch step {
+            case .needMoreData:
+                return .needMoreData
+            case .data(let bytes):
+                context.fireChannelRead(wrapInboundOut(.body(bytes)))
+            case .end:
+                state = .head
+                context.fireChannelRead(wrapInboundOut(.end))
+            case .malformed(let failure):
+                fail(.badRequest(failure.description), failure: failure, context: context, buffer: &buffer)
+            }
+            return .continue
+        case .failed:
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            return .needMoreData
+        }
+    }
+
+    /// The client sends no more: a head it left unfinished is answered 400, naming what is wrong
+    /// with its complete lines if anything is (as a streaming parser would have found it).
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        let state = try decode(context: context, buffer: &buffer)
+        guard state == .needMoreData, case .head = self.state, buffer.readableBytes > 0 else { return state }
+        let complete = buffer.getSlice(at: buffer.readerIndex, length: lineStart)!
+        var reason = MalformedRequest.badRequest("the connection ended inside a request head")
+        if complete.readableBytes > 0 {
+            do { _ = try RequestHeadParser.parse(complete, checkingFields: false) } catch let error as MalformedRequest { reason = error }
+        }
+        fail(reason, context: context, buffer: &buffer)
+        return .needMoreData
+    }
+
+    /// Finds the end of the head (an empty line); every LF must follow a CR (RFC 9112 §2.2: a bare
+    /// LF or CR is refused rather than guessed at, since another parser could guess otherwise).
+    private mutating func decodeHead(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
+        if scanned == 0 {
+            // Empty lines before a request line are ignored (RFC 9112 §2.2).
+            while buffer.readableBytesView.starts(with: [HTTPSyntax.cr, HTTPSyntax.lf]) { buffer.moveReaderIndex(forwardBy: 2) }
+        }
+        let view = buffer.readableBytesView
+        var end: Int?
+        var index = view.startIndex + scanned
+        while index < view.endIndex {
+            if view[index] == HTTPSyntax.lf {
+                let offset = index - view.startIndex
+                guard offset > 0, view[index - 1] == HTTPSyntax.cr else {
+                    fail(.badRequest("a line of the head ends in a bare LF"), context: context, buffer: &buffer)
+                    return .continue
+                }
+                sawLineEnd = true
+                if offset - 1 == lineStart {
+                    end = offset + 1
+                    break
+                }
+                lineStart = offset + 1
+            }
+            index += 1
+        }
+        guard let end else {
+            scanned = view.count
+            if !sawLineEnd && scanned > maxRequestLineBytes {
+                fail(.targetTooLong, context: context, buffer: &buffer)
+                return .continue
+            }
+            if scanned > maxHeadBytes {
+                fail(.headTooLarge, context: context, buffer: &buffer)
+                return .continue
+            }
+            return .needMoreData
+        }
+        let head = buffer.readSlice(length: lineStart)!
+        buffer.moveReaderIndex(forwardBy: end - lineStart)
+        scanned = 0
+        lineStart = 0
+        sawLineEnd = false
+        let parsed: RequestHeadParser.Parsed
+        do {
+            parsed = try RequestHeadParser.parse(head)
+        } catch {
+            fail(error as? MalformedRequest ?? .badRequest("\(error)"), context: context, buffer: &buffer)
+            return .continue
+        }
+        context.fireChannelRead(wrapInboundOut(.head(parsed.head, parsed.facts)))
+        switch parsed.body {
+        case .none:
+            context.fireChannelRead(wrapInboundOut(.end))
+        case .length(let length):
+            state = .body(remaining: length)
+        case .chunked:
+            state = .chunked(ChunkedBody(maxTrailerBytes: maxHeadBytes))
+        }
+        return .continue
+    }
+
+    private mutating func fail(_ malformed: MalformedRequest, failure: ApplicationCall.InputFailure? = nil,
+                               context: ChannelHandlerContext, buffer: inout ByteBuffer) {
+        state = .failed
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        context.fireChannelRead(wrapInboundOut(.malformed(malformed, body: failure)))
+    }
+}

@@ -1,0 +1,42 @@
+import NIOCore
+
+/// A request's head as the decoder checked it. The request line's parts are ASCII (checked);
+/// header fields stay bytes in the head's own buffer, since a field value may hold any byte
+/// past 0x7F and Lua strings are bytes.
+struct RequestHead {
+    /// A header field line: ranges of its name and its value (without surrounding whitespace).
+    struct Field {
+        let name: Range<Int>
+        let value: Range<Int>
+    }
+
+    /// The method, a token (RFC 9110 §9.1): any, not only the registered ones.
+    var method: String
+    /// The request target as received, without a fragment.
+    var uri: String
+    var isHTTP11: Bool
+    /// Whether the connection may serve another request after this one (version and `Connection`).
+    var keepAlive: Bool
+    /// The head's bytes, which `fields` and `authority` index.
+    var bytes: ByteBuffer
+    var fields: [Field]
+    /// The authority the request names: an absolute-form target's, else the Host field's (RFC 9112 §3.2.2).
+    var authority: Range<Int>?
+
+    var isHead: Bool { method == "HEAD" }
+
+    /// The bytes of `range` of the head.
+    func view(_ range: Range<Int>) -> ByteBufferView {
+        let all = bytes.readableBytesView
+        return all[(all.startIndex + range.lowerBound)..<(all.startIndex + range.upperBound)]
+    }
+
+    /// The value of the first field named `lowercase`, if any.
+    func value(of lowercase: StaticString) -> ByteBufferView? {
+        fields.first { HTTPSyntax.equalsIgnoringCase(view($0.name), lowercase) }.map { view($0.value) }
+    }
+
+    /// The head of an answer to bytes that never made a request.
+    static let none = RequestHead(method: "GET", uri: "/", isHTTP11: true, keepAlive: false, bytes: ByteBuffer(),
+                                  fields: [], authority: nil)
+}

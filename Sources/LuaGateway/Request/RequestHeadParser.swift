@@ -1,0 +1,80 @@
+import NIOCore
+
+/// Checks a request head against RFC 9110/9112 and tells how its body is framed. Whatever it
+/// refuses never reaches Lua: a malformed line, field or target is a 400, a transfer coding the
+/// server cannot decode a 501, another major version a 505.
+enum RequestHeadParser {
+    /// How the request's body is delimited (RFC 9112 §6.3).
+    enum Body: Equatable {
+        case none
+        case length(Int)
+        case chunked
+    }
+
+    struct Parsed {
+        var head: RequestHead
+        var facts: RequestHeadFacts
+        var body: Body
+    }
+
+    /// Parses `bytes`: the request line and the field lines, each ending in CRLF (the decoder has
+    /// checked that every LF follows a CR), without the empty line that ends the head.
+    /// `checkingFields: false` checks each line but not the fields together (a head cut short).
+    static func parse(_ bytes: ByteBuffer, checkingFields: Bool = true) throws -> Parsed {
+        try bytes.withUnsafeReadableBytes { raw in
+            var lines = LineReader(raw)
+            guard let requestLine = lines.next() else { throw MalformedRequest.badRequest("no request line") }
+            let line = try RequestLine(raw, requestLine)
+            var fields = FieldScan()
+            var parsedFields: [RequestHead.Field] = []
+            parsedFields.reserveCapacity(16)
+            while let range = lines.next() {
+                let field = try parseField(raw, range)
+                parsedFields.append(field)
+                fields.note(field, in: raw)
+            }
+            let isHTTP11 = line.minor >= 1
+            let facts = checkingFields ? try fields.facts(isHTTP11: isHTTP11, in: raw) : RequestHeadFacts()
+            let head = RequestHead(method: line.method, uri: line.uri, isHTTP11: isHTTP11,
+                                   keepAlive: fields.keepAlive(isHTTP11: isHTTP11) && !facts.mustClose,
+                                   bytes: bytes, fields: parsedFields, authority: line.authority ?? fields.host)
+            return Parsed(head: head, facts: facts, body: fields.body)
+        }
+    }
+
+    /// A field line `name ":" OWS value OWS` (RFC 9112 §5). No whitespace before the colon, no
+    /// line folding (RFC 9112 §5.1, §5.2: 400), no control byte in the value.
+    static func parseField(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) throws -> RequestHead.Field {
+        guard let first = range.first, !HTTPSyntax.isWhitespace(raw[first]) else {
+            throw MalformedRequest.badRequest("a header line starts with whitespace (obsolete line folding is not accepted)")
+        }
+        var colon = range.lowerBound
+        while colon < range.upperBound, HTTPSyntax.isTokenByte(raw[colon]) { colon += 1 }
+        guard colon < range.upperBound, raw[colon] == UInt8(ascii: ":"), colon > range.lowerBound else {
+            throw MalformedRequest.badRequest("invalid header field name")
+        }
+        var start = colon + 1, end = range.upperBound
+        while start < end, HTTPSyntax.isWhitespace(raw[start]) { start += 1 }
+        while end > start, HTTPSyntax.isWhitespace(raw[end - 1]) { end -= 1 }
+        for index in start..<end where !HTTPSyntax.isFieldValueByte(raw[index]) {
+            throw MalformedRequest.badRequest("invalid character in the value of a header field")
+        }
+        return RequestHead.Field(name: range.lowerBound..<colon, value: start..<end)
+    }
+}
+
+/// The lines of a head, without their CRLF.
+private struct LineReader {
+    let raw: UnsafeRawBufferPointer
+    var position = 0
+
+    init(_ raw: UnsafeRawBufferPointer) { self.raw = raw }
+
+    mutating func next() -> Range<Int>? {
+        guard position < raw.count else { return nil }
+        var end = position
+        while end < raw.count, raw[end] != HTTPSyntax.lf { end += 1 }
+        defer { position = end + 1 }
+        return position..<max(position, end - 1)
+    }
+}
