@@ -9,6 +9,7 @@ final class StartResponseTests: XCTestCase {
     static let scripts = [
         "integer.lua": app(#"start_response(404, {}); return "gone""#),
         "unknown.lua": app(#"start_response(599, {}); return "x""#),
+        "code.lua": app(#"start_response(tonumber(environ.QUERY_STRING), {}); return "x""#),
         "map.lua": app(#"start_response("201 Created", { ["X-One"] = "1", ["Content-Type"] = "text/x" }); return "m""#),
         "pairs.lua": app(#"start_response("200 OK", { {"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}, {"X-N", 7} }); return "p""#),
         "badstatus.lua": app(#"start_response("OK", {}); return "x""#),
@@ -61,6 +62,14 @@ final class StartResponseTests: XCTestCase {
     func testIntegerStatusGetsItsReasonPhrase() throws {
         XCTAssertEqual(try server.get("/integer").statusLine, "HTTP/1.1 404 Not Found")
         XCTAssertEqual(try server.get("/unknown").statusLine, "HTTP/1.1 599 Unknown")
+    }
+
+    func testEveryRegisteredCodeHasItsPhrase() throws {
+        let registered = [207: "Multi-Status", 226: "IM Used", 407: "Proxy Authentication Required",
+                          423: "Locked", 508: "Loop Detected", 511: "Network Authentication Required"]
+        for (code, phrase) in registered {
+            XCTAssertEqual(try server.get("/code?\(code)").statusLine, "HTTP/1.1 \(code) \(phrase)")
+        }
     }
 
     func testHeadersAsMapAndAsPairs() throws {
