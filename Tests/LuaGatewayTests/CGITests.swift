@@ -54,12 +54,13 @@ final class CGITests: XCTestCase {
         XCTAssertEqual(post.text, "POST /app.lua   nil [hello world]")
     }
 
-    func testErrorsAre500WithTheTracebackOnStandardError() throws {
+    /// Runs `source` as `luagw cgi` for a GET; returns its standard output, standard error and exit status.
+    private func runCGI(_ source: String) throws -> (out: String, err: String, status: Int32) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-cgi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let script = directory.appendingPathComponent("fail.lua")
-        try #"return function(e, sr) error("broken on purpose") end"#.write(to: script, atomically: true, encoding: .utf8)
+        let script = directory.appendingPathComponent("app.lua")
+        try source.write(to: script, atomically: true, encoding: .utf8)
         let process = Process()
         let output = Pipe(), errors = Pipe()
         process.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
@@ -71,8 +72,28 @@ final class CGITests: XCTestCase {
         let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        return (out, err, process.terminationStatus)
+    }
+
+    func testErrorsAre500WithTheTracebackOnStandardError() throws {
+        let (out, err, status) = try runCGI(#"return function(e, sr) error("broken on purpose") end"#)
         XCTAssertTrue(out.hasPrefix("Status: 500 Internal Server Error\r\n"), out)
-        XCTAssertTrue(err.contains("fail.lua:1: broken on purpose") && err.contains("stack traceback"), err)
-        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(err.contains("app.lua:1: broken on purpose") && err.contains("stack traceback"), err)
+        XCTAssertNotEqual(status, 0)
+    }
+
+    func testWSGIErrorsReachStandardError() throws {
+        let (out, err, status) = try runCGI(#"""
+            return function(e, sr)
+              e["wsgi.errors"]:write("a whole line\n")
+              e["wsgi.errors"]:write("a partial line")
+              e["wsgi.errors"]:flush()
+              sr("200 OK", {}); return "ok"
+            end
+            """#)
+        XCTAssertTrue(out.hasPrefix("Status: 200 OK\r\n"), out)
+        XCTAssertTrue(err.contains("a whole line"), err)
+        XCTAssertTrue(err.contains("a partial line"), err)
+        XCTAssertEqual(status, 0)
     }
 }

@@ -27,6 +27,7 @@ public struct CGIProgram {
 
     /// Runs the application; returns the exit status (0, or 1 when it failed).
     public func run() -> Int32 {
+        WSGIErrorsLog.route(to: logger)
         let state: LuaState
         do {
             let scripts = try ScriptSet.load(from: script)

@@ -24,7 +24,7 @@ public final class GatewayServer {
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        GatewayServer.routeWSGIErrors(to: logger)
+        WSGIErrorsLog.route(to: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.workers))
         self.scripts = try ScriptSet.load(from: configuration.target)
     }
@@ -128,20 +128,4 @@ public final class GatewayServer {
         try channel?.close().wait()
         try group.syncShutdownGracefully()
     }
-
-    private static let errorsLogger = LoggerBox()
-
-    private static func routeWSGIErrors(to logger: Logger) {
-        errorsLogger.logger = logger
-        luagw_set_log_function { id, message in
-            let request = String(decoding: UnsafeRawBufferPointer(start: id.data, count: id.length), as: UTF8.self)
-            let text = String(decoding: UnsafeRawBufferPointer(start: message.data, count: message.length), as: UTF8.self)
-            GatewayServer.errorsLogger.logger?.warning("\(text)", metadata: ["request_id": "\(request)", "source": "wsgi.errors"])
-        }
-    }
-}
-
-/// The logger that wsgi.errors lines go to; set once at start-up, before any request.
-private final class LoggerBox: @unchecked Sendable {
-    var logger: Logger?
 }
