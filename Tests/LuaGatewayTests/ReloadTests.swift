@@ -49,21 +49,52 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(try running.readResponse().text, "old:ok")
     }
 
-    func testABrokenScriptKeepsTheOldVersionAndIsLoggedOnce() throws {
+    func testABrokenScriptKeepsItsOldVersionAloneAndIsLoggedOnce() throws {
         let log = LogCapture()
         let server = try TestServer(["a.lua": Self.version("good"), "b.lua": Self.version("b")], logger: log.logger)
         try server.write("a.lua", "return function(e, sr)\n  this is not lua\nend")
         try server.write("b.lua", Self.version("b2"))
-        XCTAssertEqual(server.server.reload(), 1, "nothing is swapped in")
-        XCTAssertEqual(server.server.reload(), 1)
-        XCTAssertEqual(try server.get("/a").text, "good")
-        XCTAssertEqual(try server.get("/b").text, "b", "a generation comes in whole or not at all")
+        XCTAssertEqual(server.server.reload(), 2, "the valid save comes in")
+        XCTAssertEqual(server.server.reload(), 2)
+        XCTAssertEqual(try server.get("/a").text, "good", "the broken script keeps its last good version")
+        XCTAssertEqual(try server.get("/b").text, "b2", "a broken file holds back only itself")
         XCTAssertEqual(log.count(of: "a.lua:2:"), 1, log.messages.joined(separator: "\n"))
         try server.write("a.lua", Self.version("fixed"))
-        XCTAssertEqual(server.server.reload(), 2)
+        XCTAssertEqual(server.server.reload(), 3)
         XCTAssertEqual(try server.get("/a").text, "fixed")
+        XCTAssertTrue(log.contains("generation 3 (changed a.lua)"), log.messages.joined(separator: "\n"))
+    }
+
+    func testANewScriptThatFailsToLoadAnswers500() throws {
+        let log = LogCapture()
+        let server = try TestServer(["a.lua": Self.version("a")], logger: log.logger)
+        try server.write("new.lua", "error('broken at load')")
+        try server.write("other.lua", Self.version("other"))
+        server.server.reload()
+        XCTAssertEqual(try server.get("/new").code, 500)
+        XCTAssertEqual(try server.get("/other").text, "other")
+        XCTAssertTrue(log.contains("broken at load"), log.messages.joined(separator: "\n"))
+    }
+
+    func testABrokenModuleHoldsBackOnlyItselfAndWhatFailsWithoutIt() throws {
+        let server = try TestServer([
+            "a.lua": #"local m = require("_lib.m"); return function(e, sr) sr(200, {}); return m.value end"#,
+            "_lib/m.lua": #"return { value = "one" }"#,
+            "b.lua": Self.version("b"),
+        ])
+        try server.write("_lib/m.lua", #"return { value = "#)
+        try server.write("b.lua", Self.version("b2"))
+        // a new script that needs a module that does not exist yet keeps failing alone
+        try server.write("c.lua", #"local n = require("_lib.new"); return function(e, sr) sr(200, {}); return n end"#)
+        server.server.reload()
+        XCTAssertEqual(try server.get("/a").text, "one", "the old module keeps serving")
         XCTAssertEqual(try server.get("/b").text, "b2")
-        XCTAssertTrue(log.contains("generation 2 (changed a.lua, b.lua)"), log.messages.joined(separator: "\n"))
+        XCTAssertEqual(try server.get("/c").code, 500)
+        try server.write("_lib/m.lua", #"return { value = "two" }"#)
+        try server.write("_lib/new.lua", #"return "new module""#)
+        server.server.reload()
+        XCTAssertEqual(try server.get("/a").text, "two", "a module change brings in every script that uses it")
+        XCTAssertEqual(try server.get("/c").text, "new module")
     }
 
     func testNewDeletedAndRenamedFiles() throws {
@@ -89,7 +120,7 @@ final class ReloadTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.1)
         try server.write("_lib/m.lua", #"return { value = "two" }"#)
         XCTAssertNotNil(try waitFor(server, "/a", "two"))
-        // A module that no longer compiles keeps the old generation.
+        // A module that no longer compiles keeps its last good version.
         try server.write("_lib/m.lua", #"return { value = "#)
         Thread.sleep(forTimeInterval: 0.6)
         XCTAssertEqual(try server.get("/a").text, "two")

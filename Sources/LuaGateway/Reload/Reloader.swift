@@ -7,17 +7,18 @@ import Glibc
 
 /// Brings in new generations of scripts (SPEC 4): when the watcher sees a change, on
 /// SIGHUP, or when asked. A new reading of the directory that changes something is
-/// compiled and loaded once, in a probe state; only when every script and module
-/// compiles and loads is it handed to every worker, whose pools then serve new
-/// requests from it while requests already running finish on the states they have.
+/// compiled and loaded once, in a probe state; a file that fails keeps its last good
+/// version (`LastGoodVersions`) and the rest is handed to every worker, whose pools then
+/// serve new requests from it while requests already running finish on the states they have.
 final class Reloader: @unchecked Sendable {
     private let target: String
     private let logger: Logger
     private let apply: @Sendable (ScriptSet) -> Void
     private let luaLimits: LuaLimits
     private let queue = DispatchQueue(label: "luagw.reload")
-    /// The generation being served; read and written on `queue` only.
+    /// The generation being served, and the directory as last read; on `queue` only.
     private var current: ScriptSet
+    private var lastReading: ScriptSet
     /// The last failure logged, so that one broken change is logged once.
     private var lastFailure: String?
     private var watcher: DirectoryWatcher?
@@ -26,6 +27,7 @@ final class Reloader: @unchecked Sendable {
     init(scripts: ScriptSet, target: String, luaLimits: LuaLimits, logger: Logger, apply: @escaping @Sendable (ScriptSet) -> Void) {
         self.luaLimits = luaLimits
         self.current = scripts
+        self.lastReading = scripts
         self.target = target
         self.logger = logger
         self.apply = apply
@@ -74,36 +76,22 @@ final class Reloader: @unchecked Sendable {
             reportOnce("reload: cannot read \(target): \(error)")
             return current.generation
         }
-        let changes = ScriptChanges(from: current, to: next)
+        guard !ScriptChanges(from: lastReading, to: next).isEmpty else { return current.generation }
+        lastReading = next
+        let good = LastGoodVersions(reading: next, served: current, limits: luaLimits)
+        let changes = ScriptChanges(from: current, to: good.scripts)
+        if good.failures.isEmpty {
+            lastFailure = nil
+        } else {
+            reportOnce("reload after \(reason): these files keep their last good version (a new one answers 500):\n"
+                       + good.failures.joined(separator: "\n"))
+        }
         guard !changes.isEmpty else { return current.generation }
-        let failures = validate(next)
-        guard failures.isEmpty else {
-            reportOnce("reload after \(reason) (\(changes)) refused; generation \(current.generation) keeps serving:\n"
-                       + failures.joined(separator: "\n"))
-            return current.generation
-        }
-        lastFailure = nil
-        current = next
-        apply(next)
+        current = good.scripts
+        apply(good.scripts)
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-        logger.info("reload after \(reason): generation \(next.generation) (\(changes)) in \(String(format: "%.1f", milliseconds)) ms")
-        return next.generation
-    }
-
-    /// Every module compiles and every mounted script loads; else the messages (file, line, message).
-    private func validate(_ scripts: ScriptSet) -> [String] {
-        var failures: [String] = []
-        do {
-            let probe = try LuaState(scripts: scripts, limits: luaLimits) { _, message in failures.append(message) }
-            for (relative, source) in scripts.modules.sorted(by: { $0.key < $1.key }) {
-                if let message = probe.compileError(source, file: scripts.root + "/" + relative), !failures.contains(message) {
-                    failures.append(message)
-                }
-            }
-        } catch {
-            failures.append(error.message)
-        }
-        return failures
+        logger.info("reload after \(reason): generation \(good.scripts.generation) (\(changes)) in \(String(format: "%.1f", milliseconds)) ms")
+        return good.scripts.generation
     }
 
     private func reportOnce(_ message: String) {
