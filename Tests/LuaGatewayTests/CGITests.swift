@@ -43,7 +43,7 @@ final class CGITests: XCTestCase {
         lighttpd.arguments = ["-D", "-f", config.path]
         try lighttpd.run()
         defer { lighttpd.terminate(); lighttpd.waitUntilExit() }
-        for _ in 0..<100 where (try? RawClient(port: port)) == nil { Thread.sleep(forTimeInterval: 0.05) }
+        waitUntil("lighttpd to listen") { (try? RawClient(port: port)) != nil }
 
         let get = try RawClient(port: port).request("GET /app.lua/a/b?x=1 HTTP/1.1\r\nHost: t\r\nX-Test: hi\r\nConnection: close\r\n\r\n")
         XCTAssertEqual(get.code, 200, (try? String(contentsOf: directory.appendingPathComponent("error.log"), encoding: .utf8)) ?? "")

@@ -63,15 +63,16 @@ final class FuzzTests: XCTestCase {
             var random = Random(state: 0x9E3779B97F4A7C15 &+ UInt64(lane))
             while Date() < until {
                 let input = mutate(Self.seeds[random.below(Self.seeds.count)], &random)
-                guard let client = try? RawClient(port: server.port, timeout: 3) else { continue }
+                guard let client = try? RawClient(port: server.port, timeout: 15) else { continue }
                 try? client.send(input)
                 if random.below(2) == 0 { client.shutdownWrite() }
-                // Whatever comes back, the server must be done with this connection (answered, closed) in bounded time.
+                // Whatever comes back, the server must be done with this connection (answered, closed) in bounded time:
+                // its limits are 0.2 s and the linger 2 s; 10 s leaves room for a busy machine.
                 let start = Date()
                 _ = try? client.readToEnd()
                 lock.withLock {
                     cases += 1
-                    if Date().timeIntervalSince(start) > 2.5 { hung.append(String(decoding: input, as: UTF8.self).debugDescription) }
+                    if Date().timeIntervalSince(start) > 10 { hung.append(String(decoding: input, as: UTF8.self).debugDescription) }
                 }
             }
         }

@@ -11,10 +11,10 @@ final class PoolTests: XCTestCase {
         let server = try TestServer(Self.scripts, pool: .init(initial: 1, maximum: 1, queue: 4))
         let holder = try server.client()
         try holder.send("POST /wait HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n")
-        Thread.sleep(forTimeInterval: 0.1)
+        server.waitForBusyStates(1)
         let queued = try server.client()
         try queued.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
-        Thread.sleep(forTimeInterval: 0.1)
+        waitUntil("the request to queue") { server.queuedRequests == 1 }
         try holder.send("ok")
         XCTAssertEqual(try holder.readResponse().text, "got ok")
         XCTAssertEqual(try queued.readResponse().text, "fast")
@@ -24,7 +24,7 @@ final class PoolTests: XCTestCase {
         let server = try TestServer(Self.scripts, pool: .init(initial: 1, maximum: 1, queue: 0))
         let holder = try server.client()
         try holder.send("POST /wait HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n")
-        Thread.sleep(forTimeInterval: 0.1)
+        server.waitForBusyStates(1)
         XCTAssertEqual(try server.get("/fast").code, 503)
         try holder.send("ok")
         XCTAssertEqual(try holder.readResponse().text, "got ok")
@@ -37,7 +37,7 @@ final class PoolTests: XCTestCase {
         for holder in holders {
             try holder.send("POST /wait HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n")
         }
-        Thread.sleep(forTimeInterval: 0.2)
+        server.waitForBusyStates(3)
         XCTAssertEqual(try server.get("/fast").code, 503)
         for holder in holders {
             try holder.send("ok")

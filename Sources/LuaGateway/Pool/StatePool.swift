@@ -42,6 +42,8 @@ final class StatePool {
 
     /// States that exist (idle and lent), and those idle.
     var sizes: (live: Int, idle: Int) { (live, idle.count) }
+    /// Requests waiting for a state.
+    var queueLength: Int { waiters.count }
 
     /// Lends a state, or queues `waiter` until one is free.
     func borrow(orWait waiter: StateWaiter) -> Outcome {

@@ -16,6 +16,8 @@ final class DirectoryWatcher: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var thread: Thread?
+    /// Signalled once changes are noticed (the watches are in place, or the first poll's picture taken).
+    private let watching = DispatchSemaphore(value: 0)
 
     /// Quiet time that ends a burst of events, and the longest a burst may delay a reload.
     private static let quiet = 0.05, longestBurst = 0.5
@@ -28,7 +30,8 @@ final class DirectoryWatcher: @unchecked Sendable {
         self.onChange = onChange
     }
 
-    /// Starts watching on a thread of its own; with `polling`, inotify is not tried.
+    /// Starts watching on a thread of its own; with `polling`, inotify is not tried. Returns once
+    /// a change made from now on will be noticed (or after 10 s, should the thread be slow to start).
     func start(polling: Bool) {
         let thread = Thread { [self] in
             if polling || !watchWithInotify() { poll() }
@@ -36,6 +39,7 @@ final class DirectoryWatcher: @unchecked Sendable {
         thread.name = "luagw-watcher"
         self.thread = thread
         thread.start()
+        _ = watching.wait(timeout: .now() + 10)
     }
 
     func stop() {
@@ -59,6 +63,7 @@ final class DirectoryWatcher: @unchecked Sendable {
             return false
         }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        watching.signal()
         while !isStopped {
             guard wait(fd, seconds: 0.2) else { continue }
             drain(fd, &buffer)
@@ -111,6 +116,7 @@ final class DirectoryWatcher: @unchecked Sendable {
 
     private func poll() {
         var last = fingerprint()
+        watching.signal()
         while !isStopped {
             Thread.sleep(forTimeInterval: pollInterval)
             let now = fingerprint()

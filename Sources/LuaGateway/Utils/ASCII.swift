@@ -1,20 +1,5 @@
 import NIOCore
 
-extension String {
-    /// Whether this equals `lowercase` (ASCII, lower case) ignoring ASCII case; allocates nothing.
-    func isASCIICaseInsensitiveEqual(to lowercase: StaticString) -> Bool {
-        let utf8 = self.utf8
-        guard utf8.count == lowercase.utf8CodeUnitCount else { return false }
-        var other = lowercase.utf8Start
-        for byte in utf8 {
-            let folded = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
-            if folded != other.pointee { return false }
-            other += 1
-        }
-        return true
-    }
-}
-
 extension ByteBuffer {
     /// Writes `value` in `radix` (10 or 16) as ASCII digits; allocates nothing.
     mutating func writeDigits(_ value: UInt64, radix: UInt64 = 10) {

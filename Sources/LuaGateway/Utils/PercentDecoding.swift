@@ -8,7 +8,7 @@ func percentDecode<S: Sequence>(_ encoded: S, into output: inout [UInt8]) where 
         case 0:
             if byte == UInt8(ascii: "%") { pending = (1, 0, (byte, 0)) } else { output.append(byte) }
         case 1:
-            if let high = hexValue(byte) {
+            if let high = HTTPSyntax.hexValue(byte) {
                 pending = (2, high, (pending.raw.0, byte))
             } else {
                 output.append(pending.raw.0)
@@ -16,7 +16,7 @@ func percentDecode<S: Sequence>(_ encoded: S, into output: inout [UInt8]) where 
                 if byte == UInt8(ascii: "%") { pending = (1, 0, (byte, 0)) } else { output.append(byte) }
             }
         default:
-            if let low = hexValue(byte) {
+            if let low = HTTPSyntax.hexValue(byte) {
                 output.append(pending.high << 4 | low)
                 pending.count = 0
             } else {
@@ -29,13 +29,4 @@ func percentDecode<S: Sequence>(_ encoded: S, into output: inout [UInt8]) where 
     }
     if pending.count >= 1 { output.append(pending.raw.0) }
     if pending.count == 2 { output.append(pending.raw.1) }
-}
-
-private func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-    default: nil
-    }
 }

@@ -7,8 +7,8 @@ import Glibc
 /// The luagw binary that scripts/test built (LUAGW_BINARY, else .build/release or
 /// .build/debug), run as a process of its own serving a fresh directory on a loopback port.
 final class LuagwProcess {
-    let process = Process()
-    let port = Int.random(in: 21000..<41000)
+    private(set) var process = Process()
+    private(set) var port = 0
     let directory: URL
 
     static func binary() throws -> String {
@@ -20,19 +20,27 @@ final class LuagwProcess {
     }
 
     /// Writes `scripts` to a new directory and serves it with `luagw serve DIR --bind ... arguments`;
-    /// returns once the port accepts connections.
+    /// returns once the port accepts connections (another port is tried if the one picked is taken).
     init(_ scripts: [String: String], arguments: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-process-\(UUID().uuidString)")
         for (path, source) in scripts {
             try write(path, source)
         }
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
-                             "--access-log", "off"] + arguments
-        try process.run()
-        for _ in 0..<200 where (try? RawClient(port: port)) == nil {
-            Thread.sleep(forTimeInterval: 0.025)
+        for _ in 0..<5 {
+            port = Int.random(in: 21000..<41000)
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: try Self.binary())
+            process.arguments = ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
+                                 "--access-log", "off"] + arguments
+            try process.run()
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline {
+                if (try? RawClient(port: port)) != nil { return }
+                Thread.sleep(forTimeInterval: 0.025)
+            }
+            if process.isRunning { break }
         }
+        XCTFail("luagw did not start listening")
     }
 
     deinit {

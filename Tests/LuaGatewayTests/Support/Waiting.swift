@@ -1,0 +1,34 @@
+import Foundation
+import XCTest
+@testable import LuaGateway
+
+/// Waits for a condition to become true, checking it every few milliseconds, up to a generous
+/// deadline (the machine may be busy): tests wait on events, never on a fixed sleep.
+@discardableResult
+func waitUntil(seconds: Double = 20, file: StaticString = #filePath, line: UInt = #line,
+               _ what: String, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: 0.005)
+    }
+    XCTFail("waited \(seconds) s for \(what)", file: file, line: line)
+    return false
+}
+
+extension TestServer {
+    /// States lent to requests, over every worker.
+    var busyStates: Int {
+        server.workers!.collect { $0.pool.sizes.live - $0.pool.sizes.idle }.reduce(0, +)
+    }
+
+    /// Requests waiting in the pools' queues for a state, over every worker.
+    var queuedRequests: Int {
+        server.workers!.collect { $0.pool.queueLength }.reduce(0, +)
+    }
+
+    /// Waits until `count` requests hold a state (their applications are running or suspended).
+    func waitForBusyStates(_ count: Int, file: StaticString = #filePath, line: UInt = #line) {
+        waitUntil(file: file, line: line, "\(count) busy states") { busyStates >= count }
+    }
+}
