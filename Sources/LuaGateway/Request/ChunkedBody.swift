@@ -34,10 +34,9 @@ struct ChunkedBody {
         while true {
             switch state {
             case .size:
-                guard let line = readLine(&buffer, limit: Self.maxSizeLineBytes) else { return .needMoreData }
-                guard case .success(let line) = line, let size = Self.chunkSize(line) else {
-                    return .malformed(.malformedChunkSize)
-                }
+                let line = Self.readLine(&buffer, limit: Self.maxSizeLineBytes)
+                guard case .complete(let line) = line else { return line == .incomplete ? .needMoreData : .malformed(.malformedChunkSize) }
+                guard let size = Self.chunkSize(line) else { return .malformed(.malformedChunkSize) }
                 state = size == 0 ? .trailer(bytes: 0) : .data(remaining: size)
             case .data(let remaining):
                 guard buffer.readableBytes > 0 else { return .needMoreData }
@@ -49,10 +48,8 @@ struct ChunkedBody {
                 guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { return .malformed(.malformedChunkEnd) }
                 state = .size
             case .trailer(let bytes):
-                guard let line = readLine(&buffer, limit: maxTrailerBytes - bytes) else { return .needMoreData }
-                guard case .success(let line) = line, line.readableBytes + bytes <= maxTrailerBytes else {
-                    return .malformed(.malformedTrailer)
-                }
+                let line = Self.readLine(&buffer, limit: maxTrailerBytes - bytes)
+                guard case .complete(let line) = line else { return line == .incomplete ? .needMoreData : .malformed(.malformedTrailer) }
                 if line.readableBytes == 0 { return .end }
                 let valid = line.withUnsafeReadableBytes { raw in
                     (try? RequestHeadParser.parseField(raw, 0..<raw.count)) != nil
@@ -63,20 +60,22 @@ struct ChunkedBody {
         }
     }
 
-    /// A line ending in CRLF, without it; nil while it is incomplete; a failure for a bare LF or
-    /// a line past `limit`.
-    private func readLine(_ buffer: inout ByteBuffer, limit: Int) -> Result<ByteBuffer, MalformedRequest>? {
+    private enum Line: Equatable {
+        case incomplete
+        case complete(ByteBuffer)
+        /// A bare LF, or a line past its limit.
+        case malformed
+    }
+
+    /// A line ending in CRLF, taken from `buffer` without its CRLF.
+    private static func readLine(_ buffer: inout ByteBuffer, limit: Int) -> Line {
         let view = buffer.readableBytesView
-        guard let lf = view.firstIndex(of: HTTPSyntax.lf) else {
-            return view.count > limit ? .failure(.badRequest("line too long")) : nil
-        }
+        guard let lf = view.firstIndex(of: HTTPSyntax.lf) else { return view.count > limit ? .malformed : .incomplete }
         let length = lf - view.startIndex
-        guard length >= 1, view[lf - 1] == HTTPSyntax.cr, length - 1 <= limit else {
-            return .failure(.badRequest("bare LF"))
-        }
+        guard length >= 1, view[lf - 1] == HTTPSyntax.cr, length - 1 <= limit else { return .malformed }
         let line = buffer.readSlice(length: length - 1)!
         buffer.moveReaderIndex(forwardBy: 2)
-        return .success(line)
+        return .complete(line)
     }
 
     /// `1*HEXDIG *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`; nil when the
@@ -92,59 +91,5 @@ struct ChunkedBody {
             guard index > 0, ChunkExtensions.areValid(raw, from: index) else { return nil }
             return size
         }
-    }
-}
-
-/// Chunk extensions (RFC 9112 §7.1.1), checked only: luagw gives them no meaning.
-enum ChunkExtensions {
-    static func areValid(_ raw: UnsafeRawBufferPointer, from start: Int) -> Bool {
-        var index = start
-        func skipWhitespace() { while index < raw.count, HTTPSyntax.isWhitespace(raw[index]) { index += 1 } }
-        func skipToken() -> Bool {
-            let first = index
-            while index < raw.count, HTTPSyntax.isTokenByte(raw[index]) { index += 1 }
-            return index > first
-        }
-        while index < raw.count {
-            skipWhitespace()
-            guard index < raw.count, raw[index] == UInt8(ascii: ";") else { return false }
-            index += 1
-            skipWhitespace()
-            guard skipToken() else { return false }
-            let afterName = index
-            skipWhitespace()
-            guard index < raw.count, raw[index] == UInt8(ascii: "=") else {
-                index = afterName  // whitespace is allowed only before the next ";"
-                continue
-            }
-            index += 1
-            skipWhitespace()
-            if index < raw.count, raw[index] == UInt8(ascii: "\"") {
-                guard skipQuotedString(raw, &index) else { return false }
-            } else if !skipToken() {
-                return false
-            }
-        }
-        return true
-    }
-
-    /// `DQUOTE *( qdtext / quoted-pair ) DQUOTE` (RFC 9110 §5.6.4), `index` at the opening quote.
-    private static func skipQuotedString(_ raw: UnsafeRawBufferPointer, _ index: inout Int) -> Bool {
-        index += 1
-        while index < raw.count {
-            let byte = raw[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return true
-            }
-            if byte == UInt8(ascii: "\\") {
-                index += 1
-                guard index < raw.count, HTTPSyntax.isFieldValueByte(raw[index]) else { return false }
-            } else if !HTTPSyntax.isFieldValueByte(byte) {
-                return false
-            }
-            index += 1
-        }
-        return false
     }
 }

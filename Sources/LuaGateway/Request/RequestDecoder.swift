@@ -81,10 +81,6 @@ struct RequestDecoder: ByteToMessageDecoder {
     /// Finds the end of the head (an empty line); every LF must follow a CR (RFC 9112 §2.2: a bare
     /// LF or CR is refused rather than guessed at, since another parser could guess otherwise).
     private mutating func decodeHead(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
-        if scanned == 0 {
-            // Empty lines before a request line are ignored (RFC 9112 §2.2).
-            while buffer.readableBytesView.starts(with: [HTTPSyntax.cr, HTTPSyntax.lf]) { buffer.moveReaderIndex(forwardBy: 2) }
-        }
         let view = buffer.readableBytesView
         var end: Int?
         var index = view.startIndex + scanned
@@ -95,11 +91,17 @@ struct RequestDecoder: ByteToMessageDecoder {
                     fail(.badRequest("a line of the head ends in a bare LF"), context: context, buffer: &buffer)
                     return .continue
                 }
-                sawLineEnd = true
                 if offset - 1 == lineStart {
-                    end = offset + 1
-                    break
+                    guard lineStart == 0 else {
+                        end = offset + 1
+                        break
+                    }
+                    // An empty line before the request line is ignored (RFC 9112 §2.2).
+                    buffer.moveReaderIndex(forwardBy: offset + 1)
+                    scanned = 0
+                    return .continue
                 }
+                sawLineEnd = true
                 lineStart = offset + 1
             }
             index += 1

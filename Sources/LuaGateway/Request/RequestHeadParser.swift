@@ -22,7 +22,7 @@ enum RequestHeadParser {
     /// `checkingFields: false` checks each line but not the fields together (a head cut short).
     static func parse(_ bytes: ByteBuffer, checkingFields: Bool = true) throws -> Parsed {
         try bytes.withUnsafeReadableBytes { raw in
-            var lines = LineReader(raw)
+            var lines = HeadLines(raw)
             guard let requestLine = lines.next() else { throw MalformedRequest.badRequest("no request line") }
             let line = try RequestLine(raw, requestLine)
             var fields = FieldScan()
@@ -60,21 +60,5 @@ enum RequestHeadParser {
             throw MalformedRequest.badRequest("invalid character in the value of a header field")
         }
         return RequestHead.Field(name: range.lowerBound..<colon, value: start..<end)
-    }
-}
-
-/// The lines of a head, without their CRLF.
-private struct LineReader {
-    let raw: UnsafeRawBufferPointer
-    var position = 0
-
-    init(_ raw: UnsafeRawBufferPointer) { self.raw = raw }
-
-    mutating func next() -> Range<Int>? {
-        guard position < raw.count else { return nil }
-        var end = position
-        while end < raw.count, raw[end] != HTTPSyntax.lf { end += 1 }
-        defer { position = end + 1 }
-        return position..<max(position, end - 1)
     }
 }

@@ -1,7 +1,6 @@
 import Logging
 internal import CLua
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Dispatch
 #if canImport(Glibc)

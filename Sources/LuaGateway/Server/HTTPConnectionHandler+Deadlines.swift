@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// The time limits of a connection (SPEC 5): how long a kept-alive connection may wait
 /// for its next request, how long a request's head may take to arrive (slow clients are
