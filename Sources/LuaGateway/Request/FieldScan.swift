@@ -23,7 +23,7 @@ struct FieldScan {
         case 6 where HTTPSyntax.equalsIgnoringCase(name, "expect"):
             expectsContinue = HTTPSyntax.equalsIgnoringCase(value, "100-continue")
         case 10 where HTTPSyntax.equalsIgnoringCase(name, "connection"):
-            for token in HTTPSyntax.listElements(value) {
+            HTTPSyntax.forEachListElement(value) { token in
                 if HTTPSyntax.equalsIgnoringCase(token, "close") { connectionClose = true }
                 if HTTPSyntax.equalsIgnoringCase(token, "keep-alive") { connectionKeepAlive = true }
             }
@@ -78,7 +78,7 @@ struct FieldScan {
     private func checkTransferCodings(in raw: UnsafeRawBufferPointer) throws {
         var codings: [UnsafeRawBufferPointer.SubSequence] = []
         for range in transferEncodings {
-            for element in HTTPSyntax.listElements(raw[range]) {
+            try HTTPSyntax.forEachListElement(raw[range]) { element in
                 let name = HTTPSyntax.trimmed(element.prefix { $0 != UInt8(ascii: ";") })
                 guard !name.isEmpty, name.allSatisfy(HTTPSyntax.isTokenByte) else {
                     throw MalformedRequest.badRequest("invalid Transfer-Encoding")

@@ -69,11 +69,15 @@ enum HTTPSyntax {
         return bytes[start..<end]
     }
 
-    /// The elements of a comma-separated list (RFC 9110 §5.6.1), trimmed, empty ones left out.
-    static func listElements<Bytes: BidirectionalCollection>(_ bytes: Bytes) -> [Bytes.SubSequence]
-    where Bytes.Element == UInt8, Bytes.SubSequence: BidirectionalCollection, Bytes.SubSequence.SubSequence == Bytes.SubSequence {
-        bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-            .map { trimmed($0) }
-            .filter { !$0.isEmpty }
+    /// Calls `body` with each element of a comma-separated list (RFC 9110 §5.6.1), trimmed, empty
+    /// ones left out; allocates nothing.
+    static func forEachListElement(_ bytes: UnsafeRawBufferPointer.SubSequence, _ body: (UnsafeRawBufferPointer.SubSequence) throws -> Void) rethrows {
+        var start = bytes.startIndex
+        while start <= bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+            let element = trimmed(bytes[start..<end])
+            if !element.isEmpty { try body(element) }
+            start = end + 1
+        }
     }
 }

@@ -31,11 +31,6 @@ struct RequestHead {
         return all[(all.startIndex + range.lowerBound)..<(all.startIndex + range.upperBound)]
     }
 
-    /// The value of the first field named `lowercase`, if any.
-    func value(of lowercase: StaticString) -> ByteBufferView? {
-        fields.first { HTTPSyntax.equalsIgnoringCase(view($0.name), lowercase) }.map { view($0.value) }
-    }
-
     /// The head of an answer to bytes that never made a request.
     static let none = RequestHead(method: "GET", uri: "/", isHTTP11: true, keepAlive: false, bytes: ByteBuffer(),
                                   fields: [], authority: nil)
