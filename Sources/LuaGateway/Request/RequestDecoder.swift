@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Decodes a connection's bytes into requests (RFC 9112): each head found and checked by
 /// `RequestHeadParser`, its body framed by Content-Length or the chunked coding. Body bytes are
@@ -78,36 +81,53 @@ struct RequestDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
+    /// What the bytes of a head being received show so far.
+    private enum HeadScan {
+        case incomplete
+        /// The head ends with the byte before this offset.
+        case complete(end: Int)
+        /// An empty line before the request line, ending before this offset.
+        case emptyLine(end: Int)
+        case bareLF
+    }
+
     /// Finds the end of the head (an empty line); every LF must follow a CR (RFC 9112 §2.2: a bare
     /// LF or CR is refused rather than guessed at, since another parser could guess otherwise).
-    private mutating func decodeHead(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
-        let view = buffer.readableBytesView
-        var end: Int?
-        var index = view.startIndex + scanned
-        while index < view.endIndex {
-            if view[index] == HTTPSyntax.lf {
-                let offset = index - view.startIndex
-                guard offset > 0, view[index - 1] == HTTPSyntax.cr else {
-                    fail(.badRequest("a line of the head ends in a bare LF"), context: context, buffer: &buffer)
-                    return .continue
-                }
-                if offset - 1 == lineStart {
-                    guard lineStart == 0 else {
-                        end = offset + 1
-                        break
-                    }
-                    // An empty line before the request line is ignored (RFC 9112 §2.2).
-                    buffer.moveReaderIndex(forwardBy: offset + 1)
-                    scanned = 0
-                    return .continue
-                }
-                sawLineEnd = true
-                lineStart = offset + 1
+    /// Resumes where the last call stopped, so a head arriving byte by byte is scanned once.
+    private mutating func scanHead(_ raw: UnsafeRawBufferPointer) -> HeadScan {
+        guard let base = raw.baseAddress else { return .incomplete }
+        var index = scanned
+        while index < raw.count, let lf = memchr(base + index, Int32(HTTPSyntax.lf), raw.count - index) {
+            let offset = base.distance(to: UnsafeRawPointer(lf))
+            guard offset > 0, raw[offset - 1] == HTTPSyntax.cr else { return .bareLF }
+            if offset - 1 == lineStart {
+                return lineStart == 0 ? .emptyLine(end: offset + 1) : .complete(end: offset + 1)
             }
-            index += 1
+            sawLineEnd = true
+            lineStart = offset + 1
+            index = offset + 1
+        }
+        scanned = raw.count
+        return .incomplete
+    }
+
+    private mutating func decodeHead(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
+        let end: Int?
+        switch buffer.withUnsafeReadableBytes({ scanHead($0) }) {
+        case .bareLF:
+            fail(.badRequest("a line of the head ends in a bare LF"), context: context, buffer: &buffer)
+            return .continue
+        case .emptyLine(let end):
+            // An empty line before the request line is ignored (RFC 9112 §2.2).
+            buffer.moveReaderIndex(forwardBy: end)
+            scanned = 0
+            return .continue
+        case .complete(let found):
+            end = found
+        case .incomplete:
+            end = nil
         }
         guard let end else {
-            scanned = view.count
             if !sawLineEnd && scanned > maxRequestLineBytes {
                 fail(.targetTooLong, context: context, buffer: &buffer)
                 return .continue
