@@ -75,16 +75,19 @@ final class RequestRulesTests: XCTestCase {
     // 3. Transfer codings
 
     func testTransferCodingsOtherThanAFinalChunked() throws {
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo\r\n\r\nabc", 400)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nabc", 400)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 501)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\nContent-Length: 3\r\n\r\nabc", 400)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\nContent-Length: 5\r\n\r\nhello"
-                    + "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 400)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n", 400)
-        try refusal("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400)
+        let post = "POST /echo HTTP/1.1\r\nHost: a\r\n"
+        let cases = [
+            ("Transfer-Encoding: foo\r\n\r\nabc", 400),
+            ("Transfer-Encoding: gzip\r\n\r\nabc", 400),
+            ("Transfer-Encoding: foo, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 501),
+            ("Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400),
+            ("Transfer-Encoding: identity\r\nContent-Length: 3\r\n\r\nabc", 400),
+            ("Transfer-Encoding:\r\nContent-Length: 5\r\n\r\nhello" + "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400),
+            ("Content-Length: -5\r\n\r\n", 400),
+            ("Content-Length: 99999999999999999999\r\n\r\n", 400),
+        ]
+        for (rest, code) in cases { try refusal(post + rest, code) }
     }
 
     func testChunkedIsCaseInsensitiveAndMayCarryParameters() throws {
@@ -161,10 +164,9 @@ final class RequestRulesTests: XCTestCase {
     }
 
     func testFieldSyntaxErrors() throws {
-        try refusal("GET /echo HTTP/1.1\r\nHost: a\r\nX-Bad : v\r\n\r\n", 400)
-        try refusal("GET /echo HTTP/1.1\r\nHost: a\r\nX-Fold: a\r\n b\r\n\r\n", 400)
-        try refusal("GET /echo HTTP/1.1\r\nHost: a\r\nX-Nul: a\u{0}b\r\n\r\n", 400)
-        try refusal("GET /echo HTTP/1.1\r\nHost: a\r\nX-CR: a\rb\r\n\r\n", 400)
+        for field in ["X-Bad : v", "X-Fold: a\r\n b", "X-Nul: a\u{0}b", "X-CR: a\rb"] {
+            try refusal("GET /echo HTTP/1.1\r\nHost: a\r\n\(field)\r\n\r\n", 400)
+        }
         try refusal("GET /echo HTTP/1.1\nHost: a\n\n", 400)
     }
 
