@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "luagw",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "luagw", targets: ["luagw"]),
         .library(name: "LuaGateway", targets: ["LuaGateway"]),
@@ -16,21 +15,20 @@ let package = Package(
     targets: [
         // Lua 5.4 as the system has it (Debian: liblua5.4-dev), found through pkg-config.
         .systemLibrary(
-            name: "Lua54",
+            name: "CLuaGatewayLua54",
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
         // The C side of the bridge: everything that may raise or yield on Lua's behalf.
-        .target(name: "CLua", dependencies: ["Lua54"]),
+        .target(name: "CLuaGatewayBridge", dependencies: ["CLuaGatewayLua54"]),
         .target(
             name: "LuaGateway",
             dependencies: [
-                "CLua",
+                "CLuaGatewayBridge",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            ]
         ),
         .executableTarget(
             name: "luagw",
@@ -44,7 +42,7 @@ let package = Package(
             name: "LuaGatewayTests",
             dependencies: [
                 "LuaGateway",
-                "CLua",
+                "CLuaGatewayBridge",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

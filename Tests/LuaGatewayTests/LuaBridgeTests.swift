@@ -1,6 +1,6 @@
 import NIOCore
 import XCTest
-internal import CLua
+internal import CLuaGatewayBridge
 @testable import LuaGateway
 
 /// The bridge without the network: a state, a request coroutine driven step by step,

@@ -1,4 +1,4 @@
-internal import CLua
+internal import CLuaGatewayBridge
 import NIOCore
 
 /// One request's run of the application on a borrowed state's coroutine.

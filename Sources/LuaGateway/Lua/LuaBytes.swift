@@ -1,4 +1,4 @@
-internal import CLua
+internal import CLuaGatewayBridge
 import NIOCore
 
 /// Lending Swift bytes to the C bridge for the duration of one call.

@@ -1,4 +1,4 @@
-internal import CLua
+internal import CLuaGatewayBridge
 
 /// One Lua state: the prelude, every script of a script set loaded, and the coroutine
 /// that runs this state's requests one at a time. Its one owner is the pool of one

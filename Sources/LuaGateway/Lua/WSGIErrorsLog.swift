@@ -1,4 +1,4 @@
-internal import CLua
+internal import CLuaGatewayBridge
 import Logging
 
 /// Where `wsgi.errors` lines go (SPEC 2): the error log of `luagw serve`, standard error under

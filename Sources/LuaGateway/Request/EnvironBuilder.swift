@@ -1,4 +1,4 @@
-internal import CLua
+internal import CLuaGatewayBridge
 
 /// Collects a request's environ (SPEC 2) as bytes, then builds the Lua table in one
 /// protected call. One per event loop, reused by every request of that loop.

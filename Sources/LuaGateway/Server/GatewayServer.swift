@@ -1,5 +1,5 @@
 import Logging
-internal import CLua
+internal import CLuaGatewayBridge
 import NIOCore
 import NIOPosix
 import Dispatch

@@ -1,4 +1,4 @@
-internal import CLua
+internal import CLuaGatewayBridge
 import Logging
 import NIOCore
 

@@ -4,7 +4,7 @@
 // two Lua instructions, sets the budget's count hook on the running coroutine, as lua.c
 // does on Ctrl-C (lua_sethook is safe in a signal handler). Lua runs without any hook
 // otherwise: a count hook makes the interpreter trap on every instruction.
-#include "CLua.h"
+#include "CLuaGatewayBridge.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>

@@ -1,4 +1,4 @@
-// CLua: the C side of luagw's Lua bridge.
+// CLuaGatewayBridge: the C side of luagw's Lua bridge.
 //
 // Everything here that may raise a Lua error (a longjmp) runs either inside a
 // lua_pcall started here, or is a lua_CFunction that only Lua calls. Swift calls

@@ -1,7 +1,7 @@
 // A state's budget: the memory it may hold (a counting allocator) and the time a
 // request may run (a count hook that stops a runaway, and that yields to the server
 // when a request has computed for a whole time slice, so that others get their turn).
-#include "CLua.h"
+#include "CLuaGatewayBridge.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

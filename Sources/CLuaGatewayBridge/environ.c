@@ -1,5 +1,5 @@
 // Builds a request's environ table from bytes that Swift lends (SPEC section 2).
-#include "CLua.h"
+#include "CLuaGatewayBridge.h"
 #include <string.h>
 
 typedef struct environ_spec {

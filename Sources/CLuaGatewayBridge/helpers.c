@@ -1,5 +1,5 @@
 // Setting up a state: the standard libraries, then the prelude with the C functions it needs.
-#include "CLua.h"
+#include "CLuaGatewayBridge.h"
 
 static luagw_log_function log_function = NULL;
 

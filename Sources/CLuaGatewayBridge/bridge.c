@@ -1,5 +1,5 @@
 // The bridge's protected entry points: Swift calls these, they catch every Lua error.
-#include "CLua.h"
+#include "CLuaGatewayBridge.h"
 #include <stdio.h>
 #include <stdlib.h>
 
