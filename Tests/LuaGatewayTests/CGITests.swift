@@ -21,23 +21,21 @@ final class CGITests: XCTestCase {
             throw XCTSkip("lighttpd is not installed: run scripts/test")
         }
         let binary = URL(fileURLWithPath: try LuagwProcess.binary()).standardizedFileURL.path
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-cgi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.app.write(to: directory.appendingPathComponent("app.lua"), atomically: true, encoding: .utf8)
-        let wrapper = directory.appendingPathComponent("luagw-cgi")
-        try "#!/bin/sh\nexec \(binary) cgi \"$1\"\n".write(to: wrapper, atomically: true, encoding: .utf8)
+        let scratch = try ScratchDirectory("luagw-cgi")
+        defer { scratch.remove() }
+        let directory = scratch.url
+        try scratch.write("app.lua", Self.app)
+        let wrapper = try scratch.write("luagw-cgi", "#!/bin/sh\nexec \(binary) cgi \"$1\"\n")
         chmod(wrapper.path, 0o755)
         let port = Int.random(in: 21000..<41000)
-        let config = directory.appendingPathComponent("lighttpd.conf")
-        try """
+        let config = try scratch.write("lighttpd.conf", """
             server.document-root = "\(directory.path)"
             server.bind = "127.0.0.1"
             server.port = \(port)
             server.modules = ("mod_cgi")
             cgi.assign = (".lua" => "\(wrapper.path)")
             server.errorlog = "\(directory.path)/error.log"
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """)
         let lighttpd = Process()
         lighttpd.executableURL = URL(fileURLWithPath: "/usr/sbin/lighttpd")
         lighttpd.arguments = ["-D", "-f", config.path]
@@ -56,11 +54,9 @@ final class CGITests: XCTestCase {
 
     /// Runs `source` as `luagw cgi` for a GET; returns its standard output, standard error and exit status.
     private func runCGI(_ source: String) throws -> (out: String, err: String, status: Int32) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-cgi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let script = directory.appendingPathComponent("app.lua")
-        try source.write(to: script, atomically: true, encoding: .utf8)
+        let scratch = try ScratchDirectory("luagw-cgi")
+        defer { scratch.remove() }
+        let script = try scratch.write("app.lua", source)
         let process = Process()
         let output = Pipe(), errors = Pipe()
         process.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())

@@ -25,7 +25,7 @@ final class LimitsTests: XCTestCase {
     /// connection lingers up to 2 s for its client's close).
     func assertNothingLeaks(_ server: TestServer, file: StaticString = #filePath, line: UInt = #line) {
         waitUntil(file: file, line: line, "every connection closed and every state given back") {
-            server.server.workers!.collect { $0.connections.count }.reduce(0, +) == 0 && server.busyStates == 0
+            server.openConnections == 0 && server.busyStates == 0
         }
     }
 

@@ -38,10 +38,6 @@ final class LuaLimitsTests: XCTestCase {
             """#,
     ]
 
-    func states(_ server: TestServer) -> (live: Int, idle: Int) {
-        server.server.workers!.collect { $0.pool.sizes }.first!
-    }
-
     func testRunawayLoopIsStoppedWith504AndItsStateReplaced() throws {
         let server = try TestServer(Self.scripts, pool: .init(initial: 1, maximum: 4, queue: 8),
                                     lua: LuaLimits(runTime: 0.3, timeSlice: 0.002))
@@ -55,7 +51,7 @@ final class LuaLimitsTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 10, "stopped, not left spinning")
         XCTAssertEqual(try server.client().request("GET /stubborn HTTP/1.1\r\nHost: t\r\n\r\n").code, 504, "pcall does not save it")
         XCTAssertEqual(try server.get("/ok").text, "ok")
-        XCTAssertLessThanOrEqual(states(server).live, 4)
+        XCTAssertLessThanOrEqual(server.poolSizes.live, 4)
         // A runaway inside the application's own (nested) coroutines is stopped too; its head
         // was sent, so the response ends abnormally.
         let nested = try server.client()
@@ -73,7 +69,7 @@ final class LuaLimitsTests: XCTestCase {
             XCTAssertEqual(response.code, 500)
         }
         XCTAssertEqual(try server.get("/ok").text, "ok")
-        let sizes = states(server)
+        let sizes = server.poolSizes
         XCTAssertEqual(sizes.live, sizes.idle, "no state is left lent")
         XCTAssertLessThanOrEqual(sizes.live, 2, "states that ran out were replaced, not kept")
     }

@@ -161,11 +161,7 @@ final class ReloadTests: XCTestCase {
 
     func testMemoryStaysFlatAcrossAThousandReloads() throws {
         let server = try TestServer(["a.lua": Self.version("r0")], pool: .init(initial: 2, maximum: 4, queue: 4))
-        func residentKiB() -> Int {
-            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) ?? 0
-        }
+        func residentKiB() -> Int { procStatusKiB("VmRSS") }
         var warm = 0
         for i in 1...1000 {
             try server.write("a.lua", Self.version("r\(i)"))

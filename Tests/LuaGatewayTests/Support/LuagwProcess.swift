@@ -10,6 +10,7 @@ final class LuagwProcess {
     private(set) var process = Process()
     private(set) var port = 0
     let directory: URL
+    private let scratch: ScratchDirectory
 
     static func binary() throws -> String {
         let candidates = [ProcessInfo.processInfo.environment["LUAGW_BINARY"], ".build/release/luagw", ".build/debug/luagw"]
@@ -22,10 +23,9 @@ final class LuagwProcess {
     /// Writes `scripts` to a new directory and serves it with `luagw serve DIR --bind ... arguments`;
     /// returns once the port accepts connections (another port is tried if the one picked is taken).
     init(_ scripts: [String: String], arguments: [String] = []) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-process-\(UUID().uuidString)")
-        for (path, source) in scripts {
-            try write(path, source)
-        }
+        scratch = try ScratchDirectory("luagw-process")
+        directory = scratch.url
+        for (path, source) in scripts { try scratch.write(path, source) }
         for _ in 0..<5 {
             port = Int.random(in: 21000..<41000)
             process = Process()
@@ -48,22 +48,18 @@ final class LuagwProcess {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        scratch.remove()
     }
 
     func write(_ path: String, _ source: String) throws {
-        let url = directory.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try source.write(to: url, atomically: true, encoding: .utf8)
+        try scratch.write(path, source)
     }
 
     func client() throws -> RawClient { try RawClient(port: port, timeout: 60) }
 
     /// A line of /proc/PID/status, in KiB: `VmRSS` (resident now) or `VmHWM` (the peak).
     func memoryKiB(_ field: String) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
-        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
+        procStatusKiB(field, pid: process.processIdentifier)
     }
 
     /// Sends a signal and waits up to `seconds` for the process to end; whether it ended.

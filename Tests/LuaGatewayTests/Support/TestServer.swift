@@ -6,6 +6,7 @@ import Logging
 /// written to a fresh temporary directory.
 final class TestServer {
     let directory: URL
+    private let scratch: ScratchDirectory
     let server: GatewayServer
     let port: Int
 
@@ -15,13 +16,11 @@ final class TestServer {
          reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits(),
          lua: LuaLimits = LuaLimits(), accessLog: Int32? = nil, forwardedAllowIPs: Set<String> = [],
          bind: BindAddress = BindAddress(host: "127.0.0.1", port: 0), reusePort: Bool = false) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-test-\(UUID().uuidString)")
+        let scratch = try ScratchDirectory("luagw-test")
+        self.scratch = scratch
+        let directory = scratch.url
         self.directory = directory
-        for (path, source) in scripts {
-            let url = directory.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try source.write(to: url, atomically: true, encoding: .utf8)
-        }
+        for (path, source) in scripts { try scratch.write(path, source) }
         let target = file.map { directory.appendingPathComponent($0).path } ?? directory.path
         var quiet = Logger(label: "luagw-test")
         quiet.logLevel = .critical
@@ -35,16 +34,14 @@ final class TestServer {
 
     deinit {
         try? server.shutdown()
-        try? FileManager.default.removeItem(at: directory)
+        scratch.remove()
     }
 
     func client() throws -> RawClient { try RawClient(port: port) }
 
     /// Writes (or overwrites) a script of the directory.
     func write(_ path: String, _ source: String) throws {
-        let url = directory.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try source.write(to: url, atomically: true, encoding: .utf8)
+        try scratch.write(path, source)
     }
 
     /// GET `path` on a new connection.

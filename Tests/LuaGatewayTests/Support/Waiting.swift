@@ -17,14 +17,22 @@ func waitUntil(seconds: Double = 20, file: StaticString = #filePath, line: UInt 
 }
 
 extension TestServer {
-    /// States lent to requests, over every worker.
-    var busyStates: Int {
-        server.workers!.collect { $0.pool.sizes.live - $0.pool.sizes.idle }.reduce(0, +)
+    /// Live and idle states, over every worker.
+    var poolSizes: (live: Int, idle: Int) {
+        server.workers!.collect { $0.pool.sizes }.reduce((0, 0)) { ($0.0 + $1.live, $0.1 + $1.idle) }
     }
+
+    /// States lent to requests, over every worker.
+    var busyStates: Int { poolSizes.live - poolSizes.idle }
 
     /// Requests waiting in the pools' queues for a state, over every worker.
     var queuedRequests: Int {
         server.workers!.collect { $0.pool.queueLength }.reduce(0, +)
+    }
+
+    /// Connections open, over every worker.
+    var openConnections: Int {
+        server.workers!.collect { $0.connections.count }.reduce(0, +)
     }
 
     /// Waits until `count` requests hold a state (their applications are running or suspended).
