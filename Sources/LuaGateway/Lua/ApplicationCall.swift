@@ -77,7 +77,7 @@ struct ApplicationCall {
     }
 
     /// Why a body cannot be completed; the prelude words the error.
-    enum InputFailure: lua_Integer, CustomStringConvertible {
+    enum InputFailure: lua_Integer, CaseIterable, CustomStringConvertible {
         case closed = 1
         case tooLarge = 2
         case timedOut = 3
@@ -88,7 +88,13 @@ struct ApplicationCall {
         /// Whether the client's bytes broke the body's framing (the answer is then 400).
         var isMalformed: Bool { rawValue >= InputFailure.malformedChunkSize.rawValue }
 
-        /// The words of the prelude's error (Prelude/Input.swift keeps the same list).
+        /// Every failure's words as the items of a Lua table constructor, in raw-value order
+        /// (they hold no `"` or backslash).
+        static var luaList: String {
+            allCases.sorted { $0.rawValue < $1.rawValue }.map { "\"\($0.description)\"" }.joined(separator: ", ")
+        }
+
+        /// The words of the error the application's read raises (Prelude/Input.swift).
         var description: String {
             switch self {
             case .closed: "the client closed the connection before sending the whole body"

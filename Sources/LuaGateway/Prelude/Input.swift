@@ -2,14 +2,8 @@ extension Prelude {
     /// `wsgi.input` (SPEC 2.1): a stream over the request body. Bytes come from the
     /// server one chunk at a time, asked for by a READ yield, only when a caller needs them.
     static let input = #"""
-    local INPUT_FAILURES = {
-      "the client closed the connection before sending the whole body",
-      "the request body is larger than the server accepts",
-      "the client stopped sending the body (timed out)",
-      "the request body's chunked coding is malformed: invalid chunk size or extension",
-      "the request body's chunked coding is malformed: chunk data not followed by CRLF",
-      "the request body's chunked coding is malformed: invalid trailer field",
-    }
+    -- Indexed by ApplicationCall.InputFailure's raw value, in its words.
+    local INPUT_FAILURES = { \#(ApplicationCall.InputFailure.luaList) }
 
     local Input = {}
     Input.__index = Input
