@@ -53,12 +53,10 @@ enum RequestHeadParser {
         guard colon < range.upperBound, raw[colon] == UInt8(ascii: ":"), colon > range.lowerBound else {
             throw MalformedRequest.badRequest("invalid header field name")
         }
-        var start = colon + 1, end = range.upperBound
-        while start < end, HTTPSyntax.isWhitespace(raw[start]) { start += 1 }
-        while end > start, HTTPSyntax.isWhitespace(raw[end - 1]) { end -= 1 }
-        for index in start..<end where !HTTPSyntax.isFieldValueByte(raw[index]) {
+        let value = HTTPSyntax.trimmed(raw[(colon + 1)..<range.upperBound])
+        guard value.allSatisfy(HTTPSyntax.isFieldValueByte) else {
             throw MalformedRequest.badRequest("invalid character in the value of a header field")
         }
-        return RequestHead.Field(name: range.lowerBound..<colon, value: start..<end)
+        return RequestHead.Field(name: range.lowerBound..<colon, value: value.startIndex..<value.endIndex)
     }
 }
