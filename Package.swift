@@ -28,7 +28,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The Lua half of luagw, one module a file, compiled into the binary.
+            resources: [.embedInCode("LuaModules")]
         ),
         .executableTarget(
             name: "luagw",

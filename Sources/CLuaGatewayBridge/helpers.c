@@ -1,4 +1,4 @@
-// Setting up a state: the standard libraries, then the prelude with the C functions it needs.
+// Setting up a state: the standard libraries, then luagw's Lua modules with the C functions they need.
 #include "CLuaGatewayBridge.h"
 
 static luagw_log_function log_function = NULL;
@@ -54,44 +54,76 @@ static int leave(lua_State *L) {
 }
 
 typedef struct prelude_spec {
-    luagw_bytes source;
-    const char *name;
+    const luagw_module *modules;
+    int nmodules;
+    luagw_bytes version;
     int *refs;
     int nrefs;
     lua_State **thread;
     int *thread_ref;
 } prelude_spec;
 
+/// The protocol's numbers by the names the Lua side uses (CLuaGatewayBridge.h).
+static const struct { const char *name; int value; } protocol[] = {
+    { "READ", LUAGW_YIELD_READ }, { "SEND", LUAGW_YIELD_SEND }, { "FILE", LUAGW_YIELD_FILE },
+    { "WAIT", LUAGW_YIELD_WAIT }, { "DONE", LUAGW_OUTCOME_DONE }, { "FAILED", LUAGW_OUTCOME_FAILED },
+    { "GONE", LUAGW_VERDICT_CLIENT_GONE }, { "GO_ON", LUAGW_VERDICT_GO_ON }, { "STOP", LUAGW_VERDICT_STOP },
+    { "HAS_DATE", LUAGW_HEAD_HAS_DATE }, { "HAS_SERVER", LUAGW_HEAD_HAS_SERVER },
+    { "SLEEP", LUAGW_OPERATION_SLEEP },
+};
+
+/// Pushes the helpers' table. [-0, +1, m]
+static void push_helpers(lua_State *L, const prelude_spec *spec) {
+    static const luaL_Reg functions[] = {
+        { "traceback", luagw_traceback }, { "log", log_line }, { "enter", enter }, { "leave", leave },
+        { "safe", safe }, { NULL, NULL },
+    };
+    luaL_newlib(L, functions);                         /* C */
+    lua_pushlightuserdata(L, luagw_sentinel());        /* C s */
+    lua_setfield(L, -2, "sentinel");                   /* C */
+    lua_pushlstring(L, spec->version.data, spec->version.length);  /* C v */
+    lua_setfield(L, -2, "version");                    /* C */
+    lua_createtable(L, 0, (int)(sizeof protocol / sizeof protocol[0]));  /* C p */
+    for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
+        lua_pushinteger(L, protocol[i].value);         /* C p n */
+        lua_setfield(L, -2, protocol[i].name);         /* C p */
+    }
+    lua_setfield(L, -2, "protocol");                   /* C */
+}
+
+/// Loads every module (chunk `=luagw/NAME.lua`) into a table by name. [-0, +1, e]
+static void push_modules(lua_State *L, const prelude_spec *spec) {
+    lua_createtable(L, 0, spec->nmodules);             /* t */
+    for (int i = 0; i < spec->nmodules; i++) {
+        const luagw_module *m = &spec->modules[i];
+        const char *chunkname = lua_pushfstring(L, "=luagw/%s.lua", m->name);  /* t name */
+        if (luaL_loadbufferx(L, m->source.data, m->source.length, chunkname, "t") != LUA_OK)
+            lua_error(L);                              /* t name chunk */
+        lua_setfield(L, -3, m->name);                  /* t name */
+        lua_pop(L, 1);                                 /* t */
+    }
+}
+
 /// [-1 (spec), +0, e]
 static int prepare(lua_State *L) {
     const prelude_spec *spec = (const prelude_spec *)lua_touserdata(L, 1);
     luaL_openlibs(L);
-    if (luaL_loadbufferx(L, spec->source.data, spec->source.length, spec->name, "t") != LUA_OK)
-        return lua_error(L);                           /* spec chunk */
-    lua_createtable(L, 0, 3);                          /* spec chunk t */
-    lua_pushcfunction(L, luagw_traceback);             /* spec chunk t f */
-    lua_setfield(L, -2, "traceback");                  /* spec chunk t */
-    lua_pushcfunction(L, log_line);                    /* spec chunk t f */
-    lua_setfield(L, -2, "log");                        /* spec chunk t */
-    lua_pushcfunction(L, enter);                       /* spec chunk t f */
-    lua_setfield(L, -2, "enter");                      /* spec chunk t */
-    lua_pushcfunction(L, leave);                       /* spec chunk t f */
-    lua_setfield(L, -2, "leave");                      /* spec chunk t */
-    lua_pushcfunction(L, safe);                        /* spec chunk t f */
-    lua_setfield(L, -2, "safe");                       /* spec chunk t */
-    lua_pushlightuserdata(L, luagw_sentinel());        /* spec chunk t s */
-    lua_setfield(L, -2, "sentinel");                   /* spec chunk t */
-    lua_call(L, 1, spec->nrefs);                       /* spec r1 .. rn */
+    push_modules(L, spec);                             /* spec modules */
+    lua_getfield(L, -1, spec->modules[0].name);        /* spec modules entry */
+    push_helpers(L, spec);                             /* spec modules entry C */
+    lua_pushvalue(L, 2);                               /* spec modules entry C modules */
+    lua_setfield(L, -2, "modules");                    /* spec modules entry C */
+    lua_call(L, 1, spec->nrefs);                       /* spec modules r1 .. rn */
     for (int i = spec->nrefs - 1; i >= 0; i--)
-        spec->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec r1 .. ri-1 */
-    *spec->thread = lua_newthread(L);                  /* spec thread */
-    *spec->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec */
+        spec->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec modules r1 .. ri-1 */
+    *spec->thread = lua_newthread(L);                  /* spec modules thread */
+    *spec->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec modules */
     return 0;
 }
 
-int luagw_prepare(lua_State *L, luagw_bytes prelude, const char *name,
+int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_bytes version,
                   int *refs, int nrefs, lua_State **thread, int *thread_ref) {
-    prelude_spec spec = { prelude, name, refs, nrefs, thread, thread_ref };
+    prelude_spec spec = { modules, nmodules, version, refs, nrefs, thread, thread_ref };
     lua_pushcfunction(L, prepare);                     /* prepare */
     lua_pushlightuserdata(L, &spec);                   /* prepare spec */
     return luagw_pcall(L, 1, 0);                       /* (nothing) | error */

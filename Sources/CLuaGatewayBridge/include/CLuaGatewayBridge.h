@@ -24,6 +24,61 @@ typedef struct luagw_pair {
     luagw_bytes value;
 } luagw_pair;
 
+// The protocol between a request's coroutine and the server, named once. The Lua side
+// receives these numbers at load (the `protocol` table of the prelude's helpers, set in
+// helpers.c); Swift imports them. Every yield to the server is
+// `sentinel, kind, ...`; `serve` returns `outcome, ...`.
+
+/// What a request's coroutine asks of the server when it yields.
+typedef enum luagw_yield_kind {
+    LUAGW_YIELD_READ = 1,   /* `READ`: request body bytes; resumed with a string, nil at the end, or false, message */
+    LUAGW_YIELD_SEND = 2,   /* `SEND, chunk [, head...]`: body bytes (the head the first time); resumed with a verdict */
+    LUAGW_YIELD_FILE = 3,   /* `FILE, path, size, head...`: a file the server streams itself; resumed with a verdict */
+    LUAGW_YIELD_WAIT = 4,   /* `WAIT, operation, arguments...`: wait for an operation; resumed with its results */
+} luagw_yield_kind;
+
+/// How `serve` ends: `DONE [, body, head...]` or `FAILED, message`.
+typedef enum luagw_outcome {
+    LUAGW_OUTCOME_DONE = 1,
+    LUAGW_OUTCOME_FAILED = 2,
+} luagw_outcome;
+
+/// What the server answers a SEND or FILE with.
+typedef enum luagw_verdict {
+    LUAGW_VERDICT_CLIENT_GONE = 0,  /* the client went away: the application is stopped with an error */
+    LUAGW_VERDICT_GO_ON = 1,        /* send more */
+    LUAGW_VERDICT_STOP = 2,         /* no more is wanted (HEAD, Content-Length reached): the body ends quietly */
+} luagw_verdict;
+
+/// The values of a response head, in the order they follow a SEND's chunk, a FILE's
+/// size or a DONE's body: code, "200 OK", the header lines, Content-Length or nil, flags.
+typedef enum luagw_head_slot {
+    LUAGW_HEAD_CODE = 0,
+    LUAGW_HEAD_LINE = 1,
+    LUAGW_HEAD_BLOCK = 2,
+    LUAGW_HEAD_LENGTH = 3,
+    LUAGW_HEAD_FLAGS = 4,
+} luagw_head_slot;
+
+/// The bits of a head's flags: what the application set itself.
+typedef enum luagw_head_flag {
+    LUAGW_HEAD_HAS_DATE = 1,
+    LUAGW_HEAD_HAS_SERVER = 2,
+} luagw_head_flag;
+
+/// The operations a request may WAIT for (SPEC 7). Each is started and cancelled by its
+/// own Swift type (see Operations/); the step loop knows none of them.
+typedef enum luagw_operation {
+    LUAGW_OPERATION_SLEEP = 1,  /* `seconds`: resumed with nothing once they have passed */
+} luagw_operation;
+
+/// One Lua file of luagw's own (Sources/LuaGateway/LuaModules), lent by Swift: `name` is
+/// its file name without `.lua`; it loads as the chunk `=luagw/NAME.lua`.
+typedef struct luagw_module {
+    const char *name;
+    luagw_bytes source;
+} luagw_module;
+
 /// Where `wsgi.errors` output goes: request id, message. Must not raise.
 typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes message);
 
@@ -97,12 +152,13 @@ void luagw_budget_stop(lua_State *L);
 /// The panic handler: an unprotected error is a bug of luagw; reports and aborts.
 int luagw_panic(lua_State *L);
 
-/// Sets up a new state in protected mode: opens the standard libraries, runs `prelude`
-/// (chunk name `name`) with a table of the C helpers it needs (`traceback`, `log`,
-/// `safe`, `sentinel`), anchors its first `nrefs` results in the registry (their references go
-/// to `refs`), and makes the state's request thread (anchored too: `*thread_ref`).
+/// Sets up a new state in protected mode: opens the standard libraries, loads each of
+/// `modules` as its own chunk (not run), and runs the first with a table of the C helpers
+/// (`traceback`, `log`, `safe`, `enter`, `leave`, `sentinel`, `protocol`, `version`) and the
+/// loaded chunks (`modules`, by name). Its first `nrefs` results are anchored in the registry
+/// (their references go to `refs`); so is the state's request thread (`*thread_ref`).
 /// [-0, +(0 | 1 error), -]
-int luagw_prepare(lua_State *L, luagw_bytes prelude, const char *name,
+int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_bytes version,
                   int *refs, int nrefs, lua_State **thread, int *thread_ref);
 
 /// The message handler: copes with non-string errors and appends a traceback. [-1, +1, m]

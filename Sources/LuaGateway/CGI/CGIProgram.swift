@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,107 +26,25 @@ public struct CGIProgram {
         self.logger = logger
     }
 
-    /// Runs the application; returns the exit status (0, or 1 when it failed).
+    /// Runs the application; returns the exit status (0, or 1 when it failed). It runs on
+    /// an event loop of its own, so that what waits (`luagw.sleep`, time slices) waits there.
     public func run() -> Int32 {
         WSGIErrorsLog.route(to: logger)
-        let state: LuaState
-        do {
-            let scripts = try ScriptSet.load(from: script)
-            var loadError: String?
-            state = try LuaState(scripts: scripts, limits: LuaLimits(timeSlice: 0)) { _, message in loadError = message }
-            if let loadError { return fail(loadError, headersSent: false) }
-        } catch let error as LuaError {
-            return fail(error.message, headersSent: false)
-        } catch {
-            return fail("\(error)", headersSent: false)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let eventLoop = group.next()
+        let exitStatus = eventLoop.makePromise(of: Int32.self)
+        eventLoop.execute {
+            let request = CGIRequest(program: self, eventLoop: eventLoop) { exitStatus.succeed($0) }
+            request.start()
         }
-        var call = ApplicationCall(state: state)
-        let environ = EnvironBuilder()
-        let id = requestID
-        environ.fillFromCGI(environment, requestID: id)
-        var remaining = environment["CONTENT_LENGTH"].flatMap(Int.init) ?? 0
-        let isHead = environment["REQUEST_METHOD"] == "HEAD"
-        var headersSent = false
-        var step = call.start(index: 0, environ: environ, requestID: ByteBuffer(string: id), runOnce: true)
-        defer { call.finish() }
-        while true {
-            switch step {
-            case .needInput:
-                guard remaining > 0 else { step = call.resumeAtEndOfInput(); continue }
-                var buffer = ByteBuffer()
-                let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: min(remaining, 65536)) { raw in
-                    max(0, read(input, raw.baseAddress, min(remaining, raw.count)))
-                }
-                guard n > 0 else { step = call.resume(inputFailure: .closed); continue }
-                remaining -= n
-                step = call.resume(input: buffer)
-            case .send(let hasHead):
-                var buffer = ByteBuffer()
-                if hasHead { writeHead(of: call, contentLength: nil, into: &buffer); headersSent = true }
-                if !isHead { call.writeChunk(into: &buffer) }
-                guard write(buffer) else { step = call.resume(.clientGone); continue }
-                step = call.resume(isHead ? .stop : .goOn)
-            case .sendFile(let path, let size):
-                var buffer = ByteBuffer()
-                writeHead(of: call, contentLength: call.contentLength == nil ? Int(size) : nil, into: &buffer)
-                headersSent = true
-                if !isHead, let data = FileManager.default.contents(atPath: path) { buffer.writeBytes(data) }
-                step = call.resume(write(buffer) ? .goOn : .clientGone)
-            case .timeSliceOver:
-                step = call.resumeAfterTimeSlice()
-            case .finished(let hasHead, let hasBody):
-                guard hasHead else { return 0 }
-                var buffer = ByteBuffer()
-                let length = hasBody ? call.chunkLength : 0
-                let bodiless = !BodyFraming.allowsBody(code: call.statusCode, isHead: false)
-                writeHead(of: call, contentLength: call.contentLength == nil && !bodiless ? length : nil, into: &buffer)
-                if !isHead && !bodiless { call.writeChunk(into: &buffer, limit: call.contentLength ?? length) }
-                return write(buffer) ? 0 : 1
-            case .failed(let message):
-                return fail(message, headersSent: headersSent)
-            }
-        }
+        return (try? exitStatus.futureResult.wait()) ?? 1
     }
 
-    private var requestID: String {
-        if let given = environment["HTTP_X_REQUEST_ID"], !given.isEmpty, given.utf8.count <= 128 { return given }
+    /// The request's id: the web server's X-Request-Id when valid, else one of the program's own.
+    var requestID: String {
+        if let given = environment["HTTP_X_REQUEST_ID"], RequestIDs.isValid(given) { return given }
         return "cgi-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    }
-
-    /// `Status: 200 OK`, the application's header lines, the length when the program knows it.
-    private func writeHead(of call: ApplicationCall, contentLength: Int?, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString("Status: ")
-        call.writeStatus(into: &buffer)
-        buffer.writeStaticString("\r\n")
-        call.writeHeaderLines(into: &buffer)
-        if let contentLength {
-            buffer.writeStaticString("Content-Length: ")
-            buffer.writeDigits(UInt64(contentLength))
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("\r\n")
-    }
-
-    /// 500 with a short body (when the head is not out yet); the message, with its traceback, to the log.
-    private func fail(_ message: String, headersSent: Bool) -> Int32 {
-        logger.error("\(script): \(message)")
-        if !headersSent {
-            _ = write(ByteBuffer(string: "Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\nInternal Server Error\n"))
-        }
-        return 1
-    }
-
-    /// Writes all of `buffer` to the output; false when the web server went away.
-    private func write(_ buffer: ByteBuffer) -> Bool {
-        buffer.withUnsafeReadableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(output, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
     }
 }
 

@@ -6,7 +6,8 @@ import NIOCore
 /// It resumes the coroutine and tells its caller what the application wants next
 /// (a `Step`). While a step is current, its values (head, chunk) stay on the
 /// coroutine's stack, where `writeHead` and `writeChunk` copy them straight into the
-/// outgoing buffer; the next resume pops them. See `Prelude` for the yields.
+/// outgoing buffer; the next resume pops them. The yields and their values are the
+/// protocol of CLuaGatewayBridge.h (`luagw_yield_kind` and the rest).
 struct ApplicationCall {
     /// What the application asks of the server.
     enum Step {
@@ -19,6 +20,8 @@ struct ApplicationCall {
         /// The application finished; the head and a whole body are there unless
         /// the response was streamed.
         case finished(hasHead: Bool, hasBody: Bool)
+        /// It waits for an operation (`luagw_operation`) whose arguments are the step's values.
+        case wait(operation: Int)
         /// The application computed for a whole time slice: resume it after others had their turn.
         case timeSliceOver
         /// The application failed; the message has its traceback.
@@ -26,10 +29,18 @@ struct ApplicationCall {
     }
 
     /// What the server answers a `send` with.
-    enum Verdict: lua_Integer {
-        case clientGone = 0
-        case goOn = 1
-        case stop = 2
+    enum Verdict {
+        case clientGone
+        case goOn
+        case stop
+
+        var value: luagw_verdict {
+            switch self {
+            case .clientGone: LUAGW_VERDICT_CLIENT_GONE
+            case .goOn: LUAGW_VERDICT_GO_ON
+            case .stop: LUAGW_VERDICT_STOP
+            }
+        }
     }
 
     let state: LuaState
@@ -38,7 +49,8 @@ struct ApplicationCall {
     private var pending: Int32 = 0
     /// The stack index of the head's first value (code), when the step has a head.
     private var headBase: Int32 = 0
-    /// The stack index of the current chunk (a `send` chunk or a `finished` body).
+    /// The stack index of the current chunk (a `send` chunk or a `finished` body), or of a
+    /// `wait` step's first argument.
     private var chunkIndex: Int32 = 0
 
     init(state: LuaState) {
@@ -76,25 +88,24 @@ struct ApplicationCall {
         return resume(arguments: 1)
     }
 
-    /// Why a body cannot be completed; the prelude words the error.
-    enum InputFailure: lua_Integer, CaseIterable, CustomStringConvertible {
-        case closed = 1
-        case tooLarge = 2
-        case timedOut = 3
-        case malformedChunkSize = 4
-        case malformedChunkEnd = 5
-        case malformedTrailer = 6
+    /// Why a body cannot be completed.
+    enum InputFailure: CustomStringConvertible {
+        case closed
+        case tooLarge
+        case timedOut
+        case malformedChunkSize
+        case malformedChunkEnd
+        case malformedTrailer
 
         /// Whether the client's bytes broke the body's framing (the answer is then 400).
-        var isMalformed: Bool { rawValue >= InputFailure.malformedChunkSize.rawValue }
-
-        /// Every failure's words as the items of a Lua table constructor, in raw-value order
-        /// (they hold no `"` or backslash).
-        static var luaList: String {
-            allCases.sorted { $0.rawValue < $1.rawValue }.map { "\"\($0.description)\"" }.joined(separator: ", ")
+        var isMalformed: Bool {
+            switch self {
+            case .malformedChunkSize, .malformedChunkEnd, .malformedTrailer: true
+            case .closed, .tooLarge, .timedOut: false
+            }
         }
 
-        /// The words of the error the application's read raises (Prelude/Input.swift).
+        /// The words of the error the application's read raises (after "wsgi.input: ").
         var description: String {
             switch self {
             case .closed: "the client closed the connection before sending the whole body"
@@ -111,15 +122,41 @@ struct ApplicationCall {
     mutating func resume(inputFailure: InputFailure) -> Step {
         popPending()
         lua_pushboolean(thread, 0)
-        lua_pushinteger(thread, inputFailure.rawValue)
+        guard Array(inputFailure.description.utf8).withLuaBytes({ luagw_pushbytes(state.main, thread, $0) }) == LUA_OK else {
+            return failSetup()
+        }
         return resume(arguments: 2)
     }
 
-    /// Resumes a `send` or `sendFile` step.
+    /// Resumes a `send`, `sendFile` or `wait` step with a verdict.
     mutating func resume(_ verdict: Verdict) -> Step {
         popPending()
-        lua_pushinteger(thread, verdict.rawValue)
+        lua_pushinteger(thread, lua_Integer(verdict.value.rawValue))
         return resume(arguments: 1)
+    }
+
+    /// Resumes a `wait` step with the operation's results (after GO_ON; a wait the
+    /// request cannot finish is resumed with `resume(.clientGone)` instead).
+    mutating func resume(results: [OperationValue]) -> Step {
+        popPending()
+        lua_pushinteger(thread, lua_Integer(LUAGW_VERDICT_GO_ON.rawValue))
+        for value in results {
+            switch value {
+            case .nil:
+                lua_pushnil(thread)
+            case .boolean(let b):
+                lua_pushboolean(thread, b ? 1 : 0)
+            case .number(let n):
+                lua_pushnumber(thread, n)
+            case .integer(let n):
+                lua_pushinteger(thread, lua_Integer(n))
+            case .bytes(let bytes):
+                guard bytes.withLuaBytes({ luagw_pushbytes(state.main, thread, $0) }) == LUA_OK else {
+                    return failSetup()
+                }
+            }
+        }
+        return resume(arguments: Int32(results.count) + 1)
     }
 
     /// Resumes the application after its time slice was over.
@@ -140,27 +177,39 @@ struct ApplicationCall {
 
     // MARK: the current step's values
 
+    /// Where the slot of the current step's head is on the stack.
+    private func index(of slot: luagw_head_slot) -> Int32 { headBase + Int32(slot.rawValue) }
+
     /// The status code of the current step's head.
-    var statusCode: Int { Int(lua_tointegerx(thread, headBase, nil)) }
+    var statusCode: Int { Int(lua_tointegerx(thread, index(of: LUAGW_HEAD_CODE), nil)) }
 
     /// The application's Content-Length, if it set one.
     var contentLength: Int? {
         var isNumber: Int32 = 0
-        let n = lua_tointegerx(thread, headBase + 3, &isNumber)
+        let n = lua_tointegerx(thread, index(of: LUAGW_HEAD_LENGTH), &isNumber)
         return isNumber != 0 ? Int(n) : nil
     }
 
-    /// Whether the application set Date (1) and Server (2).
-    var headerFlags: Int { Int(lua_tointegerx(thread, headBase + 4, nil)) }
+    /// Whether the application set the header of `flag` itself.
+    func headerIsSet(_ flag: luagw_head_flag) -> Bool {
+        Int32(lua_tointegerx(thread, index(of: LUAGW_HEAD_FLAGS), nil)) & Int32(flag.rawValue) != 0
+    }
 
     /// Appends the status ("200 OK") of the current step's head.
     func writeStatus(into buffer: inout ByteBuffer) {
-        buffer.writeLuaString(at: headBase + 1, of: thread)
+        buffer.writeLuaString(at: index(of: LUAGW_HEAD_LINE), of: thread)
     }
 
     /// Appends the application's header lines (each ending in CRLF).
     func writeHeaderLines(into buffer: inout ByteBuffer) {
-        buffer.writeLuaString(at: headBase + 2, of: thread)
+        buffer.writeLuaString(at: index(of: LUAGW_HEAD_BLOCK), of: thread)
+    }
+
+    /// The `n`th (0-based) argument of a `wait` step, as a number.
+    func numberArgument(_ n: Int32) -> Double? {
+        var isNumber: Int32 = 0
+        let value = lua_tonumberx(thread, chunkIndex + n, &isNumber)
+        return isNumber != 0 ? value : nil
     }
 
     /// The byte count of the current chunk (a `send` chunk or a `finished` body).
@@ -187,23 +236,27 @@ struct ApplicationCall {
             guard count >= 2, lua_touserdata(thread, base) == luagw_sentinel() else {
                 return .failed("the application yielded outside a coroutine (coroutine.yield at the top level)")
             }
-            switch lua_tointegerx(thread, base + 1, nil) {
-            case 1:
+            switch lua_Integer(lua_tointegerx(thread, base + 1, nil)) {
+            case lua_Integer(LUAGW_YIELD_READ.rawValue):
                 return .needInput
-            case 2:
-                // sentinel, SEND, chunk [, code, line, block, length, flags]
+            case lua_Integer(LUAGW_YIELD_SEND.rawValue):
+                // sentinel, SEND, chunk [, head...]
                 chunkIndex = base + 2
                 headBase = base + 3
                 return .send(hasHead: count > 3)
-            default:
-                // sentinel, FILE, path, size, code, line, block, length, flags
+            case lua_Integer(LUAGW_YIELD_FILE.rawValue):
+                // sentinel, FILE, path, size, head...
                 headBase = base + 4
                 return .sendFile(path: LuaState.string(at: base + 2, of: thread) ?? "",
                                  size: Int64(lua_tointegerx(thread, base + 3, nil)))
+            default:
+                // sentinel, WAIT, operation, arguments...
+                chunkIndex = base + 3
+                return .wait(operation: Int(lua_tointegerx(thread, base + 2, nil)))
             }
         case LUA_OK:
-            // DONE [, body, code, line, block, length, flags] | FAILED, message
-            if lua_tointegerx(thread, base, nil) == 2 {
+            // DONE [, body, head...] | FAILED, message
+            if lua_tointegerx(thread, base, nil) == lua_Integer(LUAGW_OUTCOME_FAILED.rawValue) {
                 return .failed(LuaState.string(at: base + 1, of: thread) ?? "unknown error")
             }
             chunkIndex = base + 1

@@ -23,18 +23,14 @@ final class LuaState {
     }
     private var poisoned = false
 
-    private static let preludeBytes = Array(Prelude.source.utf8)
-
     /// Makes a state and loads every script of `scripts` into it. A script that fails
     /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
     init(scripts: ScriptSet, limits: LuaLimits = LuaLimits(), onLoadError: (Mount, String) -> Void) throws(LuaError) {
         guard let L = luagw_newstate(limits.memoryPerState) else { throw .outOfMemory }
-        var refs: [Int32] = [0, 0, 0, 0]
+        var refs: [Int32] = []
         var thread: OpaquePointer?
         var threadRef: Int32 = 0
-        let status = Self.preludeBytes.withLuaBytes { source in
-            luagw_prepare(L, source, Prelude.chunkName, &refs, 4, &thread, &threadRef)
-        }
+        let status = Prelude.prepare(L, refs: &refs, thread: &thread, threadRef: &threadRef)
         guard status == LUA_OK, let thread else {
             let message = LuaState.string(at: -1, of: L) ?? "unknown error"
             luagw_close(L)
@@ -45,18 +41,18 @@ final class LuaState {
         self.scripts = scripts
         self.limits = limits
         self.budget = luagw_budget_of(L)
-        self.serveRef = refs[0]
+        self.serveRef = refs[Prelude.Result.serve.rawValue]
         budget.pointee.request_thread = thread
         // Loading runs the scripts' top levels: the run-time limit holds there too.
         luagw_budget_watch_load(L, limits.runTime)
         defer { luagw_budget_stop(L) }
-        try call(ref: refs[2], arguments: [.bytes(Array(scripts.root.utf8))])
+        try call(ref: refs[Prelude.Result.setRoot.rawValue], arguments: [.bytes(Array(scripts.root.utf8))])
         for (relative, source) in scripts.modules {
-            try call(ref: refs[3], arguments: [.bytes(Array(relative.utf8)), .bytes(source)])
+            try call(ref: refs[Prelude.Result.addModule.rawValue], arguments: [.bytes(Array(relative.utf8)), .bytes(source)])
         }
         for (index, mount) in scripts.mounts.enumerated() {
             do {
-                try call(ref: refs[1], arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8))],
+                try call(ref: refs[Prelude.Result.loadApp.rawValue], arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8))],
                          failureIsSecondResult: true)
             } catch {
                 onLoadError(mount, error.message)

@@ -1,20 +1,9 @@
 import NIOCore
 
-/// One request and its response on a connection: what has arrived of the body, what
-/// the application waits for, and how the response is framed. A connection has one,
-/// reset for each request it serves.
+/// One request and its response on a connection: what has arrived of the body, where
+/// the request was routed, and how the response is framed. A connection has one, reset
+/// for each request it serves.
 final class Exchange {
-    /// What the request's application waits for, if anything.
-    enum Waiting {
-        case nothing
-        case state
-        case input
-        case writable
-        case fileWritten
-        case timeSlice
-    }
-
-    var isActive = false
     var head = RequestHead.none
     /// False for an answer to bytes that never made a request (400, 408, 431, 503 at connect).
     var hasRequest = true
@@ -40,25 +29,22 @@ final class Exchange {
     var continueSent = false
 
     // The application.
-    var call: ApplicationCall?
+    /// The request waits in the pool's queue for a state.
+    var waitsForState = false
     /// The generation of scripts the request was routed on.
     var generation = 0
     var mountIndex = 0
     var scriptNameLength = 0
-    var waiting = Waiting.nothing
-    /// Set when the application has finished and only the rest of the body is awaited.
-    var isDraining = false
 
     // The response.
+    /// Whether the response may be followed by another on this connection: set before
+    /// the head, the head says `Connection: close`; after it, the connection just closes.
     var keepAlive = true
     var headersSent = false
     var framing = BodyFraming.none
-    /// The response can't be followed by another on this connection.
-    var mustClose = false
 
     /// Starts the exchange of a new request.
     func reset(head: RequestHead) {
-        isActive = true
         self.head = head
         hasRequest = true
         status = 0
@@ -74,13 +60,10 @@ final class Exchange {
         bodyEnded = false
         expectsContinue = false
         continueSent = false
-        call = nil
-        waiting = .nothing
-        isDraining = false
+        waitsForState = false
         keepAlive = head.keepAlive
         headersSent = false
         framing = .none
-        mustClose = false
     }
 
     /// The response head is on its way, with `status`.

@@ -1,3 +1,4 @@
+internal import CLuaGatewayBridge
 import NIOCore
 
 /// Writes response heads and framed body bytes (SPEC 1.3) as raw bytes: the status
@@ -13,12 +14,11 @@ enum ResponseEncoder {
         call.writeStatus(into: &buffer)
         buffer.writeStaticString("\r\n")
         call.writeHeaderLines(into: &buffer)
-        let flags = call.headerFlags
-        if flags & 1 == 0 {
+        if !call.headerIsSet(LUAGW_HEAD_HAS_DATE) {
             var date = dates.headerLine()
             buffer.writeBuffer(&date)
         }
-        if flags & 2 == 0 { buffer.writeString(serverLine) }
+        if !call.headerIsSet(LUAGW_HEAD_HAS_SERVER) { buffer.writeString(serverLine) }
         writeFraming(exchange: exchange, contentLength: contentLength, into: &buffer)
     }
 

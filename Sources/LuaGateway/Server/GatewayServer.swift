@@ -106,7 +106,7 @@ public final class GatewayServer {
         reloader?.stop()
         try? channel?.close().wait()
         guard let workers else { return }
-        _ = workers.collect { $0.beginDraining() }
+        _ = workers.collect { $0.beginShutdown() }
         let deadline = DispatchTime.now() + grace
         while DispatchTime.now() < deadline, workers.collect({ $0.connections.count }).reduce(0, +) > 0 {
             Thread.sleep(forTimeInterval: 0.02)

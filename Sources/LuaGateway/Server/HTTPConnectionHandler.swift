@@ -4,7 +4,8 @@ import NIOCore
 /// Serves the requests of one connection, in order (SPEC 5): it queues what arrives
 /// for later requests, holds the socket's reads while a request's application is not
 /// reading its body (or while later requests wait), and hands each request to its
-/// application (see `+Application`).
+/// application (`+Application`). Where the connection is lives in `state`; the
+/// response bytes are the `writer`'s; the application's steps are the `runner`'s.
 final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = RequestPart
     typealias OutboundIn = ByteBuffer
@@ -12,35 +13,38 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     let worker: Worker
     let exchange = Exchange()
+    var state = ConnectionState()
+    let writer: ResponseWriter
+    /// Runs the current request's application; made when the handler joins a channel.
+    var runner: RequestRunner!
     /// The handler's context while it is in the pipeline; released when it leaves, or the
-    /// two would keep each other alive. Used only while the connection is open.
-    var context: ChannelHandlerContext!
-    /// Buffers for responses (the channel's allocator is NIO's default one, this).
-    let allocator = ByteBufferAllocator()
+    /// two would keep each other alive.
+    var context: ChannelHandlerContext?
     var remote = RemotePeer(nil)
     var local = RemotePeer(nil)
     /// Whether the peer is a proxy whose forwarding headers are believed.
     var trustsProxy = false
-    /// Set once the connection is closed or closing: nothing more is written.
-    var isClosed = false
     /// What arrived and is not handled yet.
     private var arrivals = CircularBuffer<RequestPart>(initialCapacity: 4)
     private var isHandlingArrivals = false
     private var readIsHeld = false
-    /// What the connection waits for, and until when (see `+Deadlines`).
-    var phase = Phase.receivingHead
+    /// When the current deadline passes (see `+Deadlines`).
     var deadline = NIODeadline.distantFuture
-    /// Bytes of streamed chunks written but not flushed yet.
-    var unflushedBytes = 0
     /// An exchange ended since the last read completed (see `channelReadComplete`).
     var exchangeEndedSinceRead = false
+    /// The application waits for its file body to be written (not for writability).
+    var sendsFile = false
 
     init(worker: Worker) {
         self.worker = worker
+        self.writer = ResponseWriter(exchange: exchange, worker: worker)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        writer.context = context
+        let pool = worker.pool
+        runner = RequestRunner(host: self, eventLoop: context.eventLoop) { pool.giveBack($0) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -49,16 +53,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let allowed = worker.configuration.forwardedAllowIPs
         trustsProxy = allowed.contains("*") || allowed.contains(remote.address)
         worker.connections.add(self)
-        setDeadline(after: worker.configuration.limits.headerTimeout)
+        setDeadline(.head)
         if worker.connections.count > worker.connectionLimit {
-            exchange.resetWithoutRequest()
-            respondSimply("503 Service Unavailable")
+            respondWithoutRequest("503 Service Unavailable")
         }
         context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        isClosed = true
+        markClosed()
         worker.connections.remove(self)
         self.context = nil
     }
@@ -66,7 +69,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isClosed else { return }  // lingering: dropped
+        guard !state.isClosed else { return }  // lingering: dropped
         arrivals.append(unwrapInboundIn(data))
         handleArrivals()
     }
@@ -75,14 +78,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // Bytes that only completed the request just answered do not start the next one.
         if exchangeEndedSinceRead {
             exchangeEndedSinceRead = false
-        } else {
-            bytesArrived()
+        } else if let deadline = state.bytesArrived(readsBody: runner.waiting == .input) {
+            setDeadline(deadline)
         }
         context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard !isClosed else { return }
+        guard !state.isClosed else { return }
         worker.logger.debug("connection error: \(error)")
         closeConnection()
     }
@@ -90,57 +93,55 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             // The client sends no more: serve what arrived, then close.
-            if phase == .lingering {
-                context.close(promise: nil)
-            } else if !exchange.isActive && arrivals.isEmpty {
+            switch state.clientHalfClosed(hasQueued: !arrivals.isEmpty) {
+            case .closeNow:
                 closeConnection()
-            } else {
+            case .stopReceiving:
                 stopReceiving(because: .closed)
             }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// Set when the client half-closed or its bytes stopped parsing: no request
-    /// starts after the current one.
-    var inputClosed = false
-
     /// Nothing more will be taken for the current request (the client half-closed, its
     /// body stopped parsing, grew too large or stalled): its reads fail, and the connection
     /// closes after its response.
     func stopReceiving(because failure: ApplicationCall.InputFailure) {
-        inputClosed = true
         if exchange.inputFailure == nil { exchange.inputFailure = failure }
         if failure == .tooLarge {
             exchange.body.removeAll()
             exchange.bufferedBytes = 0
         }
         if !exchange.headersSent { exchange.keepAlive = false }
-        if exchange.isDraining {
-            exchange.isActive = false
+        switch state.stopReceiving() {
+        case .close:
             closeAfterWrites()
-        } else {
-            clientStoppedSending()
+        case .failReads:
+            if !exchange.bodyEnded { runner.inputArrived() }
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        isClosed = true
+        markClosed()
         worker.connections.remove(self)
         arrivals.removeAll()
-        clientWentAway()
+        if runner.isRunning {
+            runner.clientGone()
+        } else if exchange.waitsForState {
+            exchange.waitsForState = false
+        }
         context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { writableAgain() }
+        if context.channel.isWritable, runner.waiting == .host, !sendsFile { runner.resume(.goOn) }
         context.fireChannelWritabilityChanged()
     }
 
     // MARK: outbound: holding reads
 
     func read(context: ChannelHandlerContext) {
-        if shouldHoldReads && !isClosed {
+        if shouldHoldReads && !state.isClosed {
             readIsHeld = true
         } else {
             context.read()
@@ -155,7 +156,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Lets a held read go when nothing holds it any more.
     func releaseReadIfPossible() {
-        guard readIsHeld, !shouldHoldReads, !isClosed else { return }
+        guard readIsHeld, !shouldHoldReads, !state.isClosed, let context else { return }
         readIsHeld = false
         context.read()
     }
@@ -168,12 +169,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard !isHandlingArrivals else { return }
         isHandlingArrivals = true
         defer { isHandlingArrivals = false }
-        while let arrival = arrivals.first, !isClosed {
+        while let arrival = arrivals.first, !state.isClosed {
             switch arrival {
             case .head(let head, let facts):
-                guard !exchange.isActive else { return }
+                guard !state.isActive else { return }
                 arrivals.removeFirst()
-                if inputClosed { return }
+                if state.inputClosed { return }
                 begin(head, facts: facts)
             case .body(let bytes):
                 arrivals.removeFirst()
@@ -187,48 +188,25 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 stopReceiving(because: failure)
             case .malformed(let malformed, nil):
                 // Bytes after the current request that make no request: answered in turn.
-                guard !exchange.isActive else { return }
+                guard !state.isActive else { return }
                 arrivals.removeFirst()
-                exchange.resetWithoutRequest()
-                respondSimply(malformed.status, detail: malformed.reason)
+                respondWithoutRequest(malformed.status, detail: malformed.reason)
             }
         }
         releaseReadIfPossible()
     }
 
-    // MARK: writing
+    // MARK: closing
 
-    func write(_ buffer: ByteBuffer, flush: Bool = true) {
-        guard !isClosed else { return }
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        if flush {
-            context.flush()
-            unflushedBytes = 0
-        }
-    }
-
-    /// Flushes streamed chunks written without a flush.
-    func flushStreamed() {
-        guard unflushedBytes > 0, !isClosed else { return }
-        unflushedBytes = 0
-        context.flush()
-    }
-
-    /// Streamed bytes past which a flush goes out even while the application keeps producing.
-    static let flushThreshold = 64 * 1024
-
-    /// Closes the connection once what was written has gone out.
     /// Closes the connection once what was written has gone out. It closes the sending
     /// side first and lingers (reading and dropping) until the client closes or
     /// `lingerTime` passes, so that bytes the client still sends do not make the kernel
     /// reset the connection before the client has read the response (as nginx does).
     func closeAfterWrites() {
-        guard !isClosed else { return }
-        isClosed = true
-        phase = .lingering
-        setDeadline(after: Self.lingerTime)
-        let context = self.context!
-        context.writeAndFlush(wrapOutboundOut(allocator.buffer(capacity: 0))).whenComplete { _ in
+        guard let context, let written = writer.writesDone() else { return }
+        writer.context = nil
+        deadline = .now() + .nanoseconds(Int64(Self.lingerTime * 1_000_000_000))
+        written.whenComplete { _ in
             context.close(mode: .output, promise: nil)
             context.read()
         }
@@ -238,17 +216,24 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Shutdown: closes the connection if no request is in progress on it, else lets the
     /// response say `Connection: close` (when its head is not out yet).
-    func drain() {
-        if !exchange.isActive && arrivals.isEmpty {
+    func shutDown() {
+        if !state.isActive && arrivals.isEmpty {
             closeConnection()
         } else if !exchange.headersSent {
             exchange.keepAlive = false
         }
     }
 
+    /// Closes the connection now (a lingering one too).
     func closeConnection() {
-        guard !isClosed else { return }
-        isClosed = true
-        context.close(promise: nil)
+        guard state.phase != .closed else { return }
+        markClosed()
+        context?.close(promise: nil)
+    }
+
+    /// Nothing more is written or read.
+    private func markClosed() {
+        state.closed()
+        writer.context = nil
     }
 }

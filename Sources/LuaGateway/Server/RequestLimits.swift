@@ -30,3 +30,16 @@ public struct RequestLimits: Sendable {
         self.maxConnections = maxConnections
     }
 }
+
+extension RequestLimits {
+    /// Why a request is answered before any application sees it (SPEC 5), if it is: the
+    /// status line of the refusal.
+    func refusal(of head: RequestHead, facts: RequestHeadFacts) -> String? {
+        if head.uri.utf8.count > maxTargetBytes { return "414 URI Too Long" }
+        if head.fields.count > maxHeaderCount || facts.headerBytes > maxHeaderBytes {
+            return "431 Request Header Fields Too Large"
+        }
+        if let length = facts.contentLength, length > maxBodyBytes { return "413 Content Too Large" }
+        return nil
+    }
+}

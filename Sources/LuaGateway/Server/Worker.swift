@@ -18,8 +18,8 @@ final class Worker {
     var path: [UInt8] = []
     /// Connections this worker serves at most: its share of the server's limit.
     let connectionLimit: Int
-    private let idPrefix: String
-    private var nextID: UInt64 = 0
+    /// Where this worker's request ids come from.
+    var requestIDs: RequestIDs
 
     init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.configuration = configuration
@@ -30,8 +30,7 @@ final class Worker {
         self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,
                               logger: logger, reportsLoadErrors: index == 0)
-        let random = UInt32.random(in: 0...UInt32.max)
-        self.idPrefix = String(random, radix: 16) + "-" + String(index, radix: 16) + "-"
+        self.requestIDs = RequestIDs(worker: index)
         path.reserveCapacity(256)
         luagw_watchdog_register()
         if let log = accessLog {
@@ -42,13 +41,13 @@ final class Worker {
     }
 
     /// Set when the server shuts down: connections close once their request is answered.
-    private(set) var isDraining = false
+    private(set) var isShuttingDown = false
 
     /// Starts a graceful shutdown on this loop: idle connections close now, busy ones
     /// after their response.
-    func beginDraining() {
-        isDraining = true
-        for connection in connections.all { connection.drain() }
+    func beginShutdown() {
+        isShuttingDown = true
+        for connection in connections.all { connection.shutDown() }
     }
 
     /// This loop's thread is done running Lua (the server shuts down).
@@ -59,13 +58,6 @@ final class Worker {
     /// Closes every connection left (the grace time is over).
     func closeAllConnections() {
         for connection in connections.all { connection.closeConnection() }
-    }
-
-    /// Writes a new request id (unique in this process) into `buffer`.
-    func writeRequestID(into buffer: inout ByteBuffer) {
-        nextID &+= 1
-        buffer.writeString(idPrefix)
-        buffer.writeDigits(nextID, radix: 16)
     }
 }
 

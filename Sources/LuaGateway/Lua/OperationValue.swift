@@ -1,0 +1,11 @@
+import NIOCore
+
+/// A value an operation hands back to the request that waited for it (pushed onto its
+/// coroutine when it resumes; bytes become a Lua string).
+enum OperationValue {
+    case `nil`
+    case boolean(Bool)
+    case number(Double)
+    case integer(Int)
+    case bytes(ByteBuffer)
+}

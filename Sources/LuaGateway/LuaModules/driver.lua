@@ -1,0 +1,145 @@
+-- The request driver: `serve(index, environ, request_id, run_once)` runs as the body of
+-- a request's coroutine. It completes environ, calls the application, turns whatever it
+-- returned into the server's yields (SPEC 1.1), and calls the body's `close` exactly
+-- once, whatever happens. It returns DONE [, body, head...] or FAILED, message.
+local C, need = ...
+local P = C.protocol
+local SENTINEL, SEND, FILE, DONE, FAILED = C.sentinel, P.SEND, P.FILE, P.DONE, P.FAILED
+local GONE, GO_ON = P.GONE, P.GO_ON
+local traceback, log = C.traceback, C.log
+local co_yield = coroutine.yield
+local type, error, tostring, xpcall = type, error, tostring, xpcall
+local setmetatable, getmetatable = setmetatable, getmetatable
+local concat, format = table.concat, string.format
+
+local scripts = need("scripts")
+local new_input, new_errors = need("input").new, need("errors").new
+local file_wrapper, is_file = need("file_wrapper").new, need("file_wrapper").is_file
+local new_start_response = need("start_response").new
+local luagw = need("luagw")
+
+-- Hands a chunk to the server; false when the server wants no more (HEAD, length reached).
+local function send(r, chunk)
+  local verdict
+  if r.sent then
+    verdict = co_yield(SENTINEL, SEND, chunk)
+  else
+    if not r.code then error("the application sent body data before calling start_response", 0) end
+    r.sent = true
+    verdict = co_yield(SENTINEL, SEND, chunk, r.code, r.line, r.block, r.length, r.flags)
+  end
+  if verdict == GONE then error("the client went away", 0) end
+  if verdict ~= GO_ON then r.stopped = true end
+  return not r.stopped
+end
+
+local function stream(r, iterator)
+  while true do
+    local chunk = iterator()
+    if chunk == nil then return end
+    if type(chunk) ~= "string" then
+      error(format("the body iterator returned a %s; expected a string, or nil at the end", type(chunk)), 0)
+    end
+    if #chunk > 0 and not send(r, chunk) then return end
+  end
+end
+
+local function body_string(body)
+  for i = 1, #body do
+    if type(body[i]) ~= "string" then
+      error(format("body element %d is a %s; expected a string", i, type(body[i])), 0)
+    end
+  end
+  return concat(body)
+end
+
+local is_callable = scripts.is_callable
+
+-- Runs the application; returns the whole body as a string, or nil once it has been streamed.
+local function respond(r, app, environ)
+  local body = app(environ, r.start_response)
+  r.body = body
+  local t = type(body)
+  if t == "string" or t == "nil" then
+    if r.sent and body and #body > 0 then send(r, body); return nil end
+    return body
+  elseif is_file(body) and not r.sent then
+    if not r.code then error("the application returned a file before calling start_response", 0) end
+    r.sent = true
+    local verdict = co_yield(SENTINEL, FILE, body.path, body.size, r.code, r.line, r.block, r.length, r.flags)
+    if verdict == GONE then error("the client went away", 0) end
+    return nil
+  elseif t == "table" and not is_callable(body) then
+    local s = body_string(body)
+    if r.sent then
+      if #s > 0 then send(r, s) end
+      return nil
+    end
+    return s
+  elseif is_callable(body) then
+    stream(r, body)
+    return nil
+  end
+  error(format("the application returned a %s; expected a string, a table, a function or nil", t), 0)
+end
+
+-- Calls the body's close exactly once; an error there is logged, the response stands.
+local function close_body(body, request_id)
+  if type(body) ~= "table" then return end
+  local close = body.close
+  local mt = getmetatable(body)
+  if type(close) ~= "function" and type(mt) == "table" then close = mt.__close end
+  if type(close) ~= "function" and getmetatable(close) == nil then return end
+  local ok, err = xpcall(close, traceback, body)
+  if not ok then log(request_id, "error in the body's close: " .. tostring(err)) end
+end
+
+local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() return 2 end,
+  __newindex = function() error("wsgi.version is read-only", 2) end })
+
+local VERSION = C.version
+local SOFTWARE = "luagw/" .. VERSION
+
+-- The request record of this state (it serves one request at a time), with the
+-- start_response bound to it; reset for each request.
+local record = {}
+record.start_response = new_start_response(record, send)
+local function new_record()
+  local r = record
+  r.sent, r.stopped, r.body = false, false, nil
+  r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
+  return r
+end
+
+local apps, load_errors = scripts.apps, scripts.load_errors
+
+local M = {}
+
+function M.serve(index, environ, request_id, run_once)
+  local app = apps[index]
+  if not app then return FAILED, load_errors[index] or "no application is loaded for this script" end
+  local r = new_record()
+  local errors = new_errors(request_id)
+  environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host names itself
+  environ.GATEWAY_INTERFACE = "CGI/1.1"
+  environ["luagw.version"] = VERSION
+  environ["wsgi.url_scheme"] = environ["wsgi.url_scheme"] or "http"
+  environ["wsgi.input"] = new_input()
+  environ["wsgi.errors"] = errors
+  environ["wsgi.version"] = WSGI_VERSION
+  environ["wsgi.input_terminated"] = true
+  environ["wsgi.multithread"] = false
+  environ["wsgi.multiprocess"] = true
+  environ["wsgi.run_once"] = run_once
+  environ["wsgi.file_wrapper"] = file_wrapper
+  environ.luagw = luagw
+  local ok, result = xpcall(respond, traceback, r, app, environ)
+  close_body(r.body, request_id)
+  errors:flush()
+  if not ok then return FAILED, result end
+  if r.sent then return DONE end
+  if not r.code then return FAILED, "the application returned without calling start_response" end
+  return DONE, result, r.code, r.line, r.block, r.length, r.flags
+end
+
+return M

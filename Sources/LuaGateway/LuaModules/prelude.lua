@@ -1,0 +1,36 @@
+-- The prelude: run once in every new state, before any script (Lua/Prelude.swift lists
+-- the files, CLuaGatewayBridge/helpers.c loads them). It receives the C helpers `C`,
+-- with luagw's other Lua files loaded but not run in `C.modules`, runs them as modules,
+-- and returns what the server calls: serve (one request, as the body of the request
+-- coroutine), load_app, set_root and add_module (scripts.lua).
+local C = ...
+
+local loaded = {}
+
+-- Runs one of luagw's own modules once, with the helpers and this function; returns its table.
+local function need(name)
+  local m = loaded[name]
+  if m == nil then
+    local chunk = C.modules[name]
+    if not chunk then error("luagw has no module " .. name, 2) end
+    m = chunk(C, need)
+    loaded[name] = m
+  end
+  return m
+end
+
+-- Requests make short-lived garbage: the generational collector suits it best.
+collectgarbage("generational")
+
+-- luagw's public modules (luagw, luagw.*) are found by `require` before any file of the
+-- same name; the others are the prelude's own.
+for name in pairs(C.modules) do
+  if name == "luagw" or string.sub(name, 1, 6) == "luagw." then
+    package.preload[name] = function() return need(name) end
+  end
+end
+
+need("coroutines")
+local scripts = need("scripts")
+local driver = need("driver")
+return driver.serve, scripts.load_app, scripts.set_root, scripts.add_module

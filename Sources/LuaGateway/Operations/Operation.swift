@@ -1,0 +1,40 @@
+import NIOCore
+
+/// Something a request waits for without blocking its event loop (SPEC 7): a sleep
+/// now; connects, reads and writes of sockets later. Each operation is started from a
+/// `wait` step's arguments, completes at most once with the values the request resumes
+/// with, and is cancelled when the request ends first (its timers stopped, its sockets
+/// closed). The runner knows operations only through this.
+protocol Operation: AnyObject {
+    /// The request ended: stop, and never complete.
+    func cancel()
+}
+
+/// Starts the operation a `wait` step names (`luagw_operation` of CLuaGatewayBridge.h).
+enum Operations {
+    /// Called once with the operation's results.
+    typealias Completion = ([OperationValue]) -> Void
+
+    /// Starts operation `number` with the arguments of `call`'s current step; the
+    /// operation, or a message for the application when it cannot start.
+    static func start(_ number: Int, call: ApplicationCall, on eventLoop: EventLoop,
+                      completion: @escaping Completion) -> Result<Operation, OperationError> {
+        guard let start = starters[number] else { return .failure(OperationError("luagw: no operation \(number)")) }
+        return start(call, eventLoop, completion)
+    }
+
+    private typealias Starter = (ApplicationCall, EventLoop, @escaping Completion) -> Result<Operation, OperationError>
+
+    private static let starters: [Int: Starter] = [
+        Sleep.number: Sleep.start,
+    ]
+}
+
+/// Why an operation did not start: the message the request fails with.
+struct OperationError: Error {
+    let message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+}

@@ -1,0 +1,176 @@
+import NIOCore
+
+/// Runs one request's application at a time on a borrowed state (SPEC 1-2): the step
+/// loop that HTTP connections and CGI programs share (and SPEC 7's timers will). It
+/// carries the application's coroutine forward until it waits for something: body
+/// bytes and a slow client (its host resumes it), the end of a time slice, or an
+/// operation (`Operations`: a sleep, later sockets); the operation still pending when
+/// the request ends is cancelled. One runner per connection, reused by its requests.
+final class RequestRunner {
+    /// What the running application waits for.
+    enum Waiting: Equatable {
+        case nothing
+        /// Body bytes the host does not have yet.
+        case input
+        /// The host to take more of the response (the client reads slowly).
+        case host
+        /// Its time slice is over: it goes on once others had their turn.
+        case timeSlice
+        /// An operation to complete.
+        case operation
+    }
+
+    private unowned let host: RequestHost
+    /// The host, held while a request runs: a connection that closes stays until its
+    /// application has unwound (a time slice or an operation may still resume it).
+    private var runningHost: RequestHost?
+    private let eventLoop: EventLoop
+    private let giveBack: (LuaState) -> Void
+    private(set) var call: ApplicationCall?
+    private(set) var waiting = Waiting.nothing
+    private var pending: Operation?
+
+    /// `giveBack` returns a state to where it was borrowed from when the request ends.
+    init(host: RequestHost, eventLoop: EventLoop, giveBack: @escaping (LuaState) -> Void) {
+        self.host = host
+        self.eventLoop = eventLoop
+        self.giveBack = giveBack
+    }
+
+    /// Whether an application is running (or waiting).
+    var isRunning: Bool { call != nil }
+
+    /// Starts the application of mount `index` (0-based) on `state`.
+    func start(on state: LuaState, index: Int, environ: EnvironBuilder, requestID: ByteBuffer, runOnce: Bool) {
+        var call = ApplicationCall(state: state)
+        runningHost = host
+        let step = call.start(index: index, environ: environ, requestID: requestID, runOnce: runOnce)
+        self.call = call
+        advance(step)
+    }
+
+    // MARK: events that resume the application
+
+    /// The host has input for an application waiting for it.
+    func inputArrived() {
+        guard waiting == .input else { return }
+        waiting = .nothing
+        advance(.needInput)
+    }
+
+    /// The host takes more of the response (or the client is gone).
+    func resume(_ verdict: ApplicationCall.Verdict) {
+        guard waiting == .host else { return }
+        waiting = .nothing
+        advance(call!.resume(verdict))
+    }
+
+    /// The client is gone: an application waiting on the client learns it (its reads fail,
+    /// its sends raise, its body's close runs); one waiting on an operation stops waiting.
+    func clientGone() {
+        switch waiting {
+        case .input:
+            inputArrived()
+        case .host:
+            resume(.clientGone)
+        case .operation:
+            pending?.cancel()
+            pending = nil
+            waiting = .nothing
+            advance(call!.resume(.clientGone))
+        case .nothing, .timeSlice:
+            break  // it learns at its next send
+        }
+    }
+
+    // MARK: the step loop
+
+    /// Carries the application forward until it waits for something or is done; what it
+    /// sent meanwhile goes out in one flush (chunks produced back to back share a system
+    /// call; a chunk never waits behind a pause of the application).
+    private func advance(_ first: ApplicationCall.Step) {
+        run(from: first)
+        host.flush()
+    }
+
+    private func run(from first: ApplicationCall.Step) {
+        var step = first
+        while true {
+            switch step {
+            case .needInput:
+                switch host.nextInput() {
+                case .bytes(let bytes)?: step = call!.resume(input: bytes)
+                case .end?: step = call!.resumeAtEndOfInput()
+                case .failure(let failure)?: step = call!.resume(inputFailure: failure)
+                case nil:
+                    waiting = .input
+                    return
+                }
+            case .send(let hasHead):
+                guard let verdict = host.send(call!, hasHead: hasHead) else {
+                    waiting = .host
+                    return
+                }
+                step = call!.resume(verdict)
+            case .sendFile(let path, let size):
+                guard let verdict = host.sendFile(call!, path: path, size: size) else {
+                    waiting = .host
+                    return
+                }
+                step = call!.resume(verdict)
+            case .wait(let operation):
+                switch Operations.start(operation, call: call!, on: eventLoop, completion: operationCompleted) {
+                case .success(let started):
+                    pending = started
+                    waiting = .operation
+                    return
+                case .failure(let error):
+                    host.fail(error.message, stopped: false)
+                    return end()
+                }
+            case .finished(let hasHead, let hasBody):
+                host.finish(call!, hasHead: hasHead, hasBody: hasBody)
+                return end()
+            case .timeSliceOver:
+                // Let the loop serve others, then go on (SPEC 5, fairness). Not `execute`: NIO
+                // runs the tasks it is given until none is left before it looks at sockets
+                // again; a task due a moment later lets the loop poll its sockets first.
+                waiting = .timeSlice
+                eventLoop.scheduleTask(in: .microseconds(50)) { self.timeSliceResumes() }
+                return
+            case .failed(let message):
+                host.fail(message, stopped: call!.wasStopped)
+                return end()
+            }
+        }
+    }
+
+    private func timeSliceResumes() {
+        guard waiting == .timeSlice else { return }
+        waiting = .nothing
+        advance(call!.resumeAfterTimeSlice())
+    }
+
+    private func operationCompleted(_ results: [OperationValue]) {
+        guard waiting == .operation else { return }
+        pending = nil
+        waiting = .nothing
+        advance(call!.resume(results: results))
+    }
+
+    /// The request is over: a pending operation is cancelled, the coroutine reset, the
+    /// state given back; then the host ends the exchange.
+    private func end() {
+        pending?.cancel()
+        pending = nil
+        waiting = .nothing
+        if var call {
+            call.finish()
+            self.call = nil
+            giveBack(call.state)
+        }
+        let host = runningHost ?? self.host
+        runningHost = nil  // the host may start its next request now
+        host.requestEnded()
+    }
+}
