@@ -158,17 +158,28 @@ extension HTTPConnectionHandler: RequestHost {
     }
 
     func sendFile(_ call: ApplicationCall, path: String, size: Int64) -> ApplicationCall.Verdict? {
+        fileBody = .writing
         let waits = writer.sendFile(of: call, path: path, size: size) { [weak self] result in
-            guard let self, self.sendsFile else { return }
-            self.sendsFile = false
+            guard let self, self.fileBody == .writing else { return }
             if case .failure = result { self.exchange.keepAlive = false }
-            self.runner.resume(self.writer.canWrite ? .goOn : .clientGone)
+            let verdict: ApplicationCall.Verdict = self.writer.canWrite ? .goOn : .clientGone
+            if self.runner.waiting == .host {
+                self.fileBody = .none
+                self.runner.resume(verdict)
+            } else {
+                self.fileBody = .written(verdict)  // at once, before sendFile returned
+            }
         }
-        if waits {
-            sendsFile = true
+        switch fileBody {
+        case .writing where waits:
             return nil
+        case .written(let verdict):
+            fileBody = .none
+            return verdict
+        default:
+            fileBody = .none
+            return writer.canWrite ? .goOn : .clientGone
         }
-        return writer.canWrite ? .goOn : .clientGone
     }
 
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {
@@ -202,7 +213,7 @@ extension HTTPConnectionHandler: RequestHost {
     }
 
     func requestEnded() {
-        sendsFile = false
+        fileBody = .none
         endResponse()
     }
 }

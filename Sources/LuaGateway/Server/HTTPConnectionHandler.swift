@@ -32,8 +32,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     var deadline = NIODeadline.distantFuture
     /// An exchange ended since the last read completed (see `channelReadComplete`).
     var exchangeEndedSinceRead = false
-    /// The application waits for its file body to be written (not for writability).
-    var sendsFile = false
+    /// Where a `wsgi.file_wrapper` body is: its application waits for it to be written,
+    /// not for writability.
+    var fileBody = FileBody.none
+    enum FileBody: Equatable {
+        case none
+        case writing
+        /// Written before `sendFile` returned: its verdict.
+        case written(ApplicationCall.Verdict)
+    }
 
     init(worker: Worker) {
         self.worker = worker
@@ -134,7 +141,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, runner.waiting == .host, !sendsFile { runner.resume(.goOn) }
+        if context.channel.isWritable, runner.waiting == .host, fileBody == .none { runner.resume(.goOn) }
         context.fireChannelWritabilityChanged()
     }
 

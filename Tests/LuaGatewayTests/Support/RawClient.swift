@@ -54,6 +54,13 @@ final class RawClient {
     /// Closes the sending side (the server sees the end of input).
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
+    /// Makes the close that follows a reset (RST), as a client that crashes or gives up does:
+    /// the server learns at once that the connection is gone.
+    func resetOnClose() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    }
+
     /// Reads more bytes into the buffer; false at the end of the stream.
     @discardableResult
     func fill() throws -> Bool {
