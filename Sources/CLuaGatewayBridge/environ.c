@@ -20,12 +20,9 @@ static int ascii_equal_nocase(luagw_bytes b, const char *lower) {
     return 1;
 }
 
-/// Pushes "HTTP_" .. upper(name) with '-' turned to '_'; returns 0 (pushes nothing)
-/// for a name that must not reach the application. [-0, +(0|1), m]
-static int push_header_key(lua_State *L, luagw_bytes name) {
-    if (memchr(name.data, '_', name.length) != NULL) return 0;     /* could spoof another */
-    if (ascii_equal_nocase(name, "content-type") || ascii_equal_nocase(name, "content-length"))
-        return 0;                                                   /* CONTENT_* are fixed keys */
+/// Pushes "HTTP_" .. upper(name) with '-' turned to '_' (Swift passes only the names that
+/// reach the application: none with '_', no Content-Type or Content-Length). [-0, +1, m]
+static void push_header_key(lua_State *L, luagw_bytes name) {
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, name.length + 5);           /* ... buffer? */
     memcpy(p, "HTTP_", 5);
@@ -36,7 +33,6 @@ static int push_header_key(lua_State *L, luagw_bytes name) {
         p[5 + i] = c;
     }
     luaL_pushresultsize(&b, name.length + 5);                      /* ... key */
-    return 1;
 }
 
 /// [-1 (spec), +1 (environ), m]
@@ -51,7 +47,7 @@ static int build_environ(lua_State *L) {
     }
     for (int i = 0; i < spec->nheaders; i++) {
         const luagw_pair *kv = &spec->headers[i];
-        if (!push_header_key(L, kv->key)) continue;                /* spec env k */
+        push_header_key(L, kv->key);                               /* spec env k */
         lua_pushvalue(L, -1);                                      /* spec env k k */
         if (lua_rawget(L, 2) == LUA_TSTRING) {                     /* spec env k old */
             lua_pushstring(L, ascii_equal_nocase(kv->key, "cookie") ? "; " : ", ");

@@ -92,4 +92,17 @@ final class CGITests: XCTestCase {
         XCTAssertTrue(err.contains("a partial line"), err)
         XCTAssertEqual(status, 0)
     }
+
+    func testAnApplicationThatSleepsRunsAsACGIProgram() throws {
+        let (out, _, status) = try runCGI(#"""
+            local luagw = require "luagw"
+            return function(e, sr)
+              luagw.sleep(0.01)
+              sr("200 OK", {}); return "slept " .. e.GATEWAY_INTERFACE
+            end
+            """#)
+        XCTAssertTrue(out.hasPrefix("Status: 200 OK\r\n"), out)
+        XCTAssertTrue(out.hasSuffix("slept CGI/1.1"), out)
+        XCTAssertEqual(status, 0)
+    }
 }

@@ -6,7 +6,8 @@ import XCTest
 /// name and port, the bind address, the response's framing.
 final class RequestPartsTests: XCTestCase {
     private func target(_ uri: String) -> (path: String, query: String) {
-        let target = RequestTarget(uri)
+        let head = try! RequestHeadParser.parse(ByteBuffer(string: "OPTIONS \(uri) HTTP/1.1\r\nHost: t\r\n")).head
+        let target = RequestTarget(head)
         return (String(decoding: Array(target.path), as: UTF8.self), String(decoding: Array(target.query), as: UTF8.self))
     }
 
@@ -16,6 +17,7 @@ final class RequestPartsTests: XCTestCase {
         XCTAssertTrue(target("/a?b?c") == ("/a", "b?c"))
         XCTAssertTrue(target("http://example.org:81/p?q") == ("/p", "q"))
         XCTAssertTrue(target("http://example.org") == ("/", ""))
+        XCTAssertTrue(target("http://example.org?q") == ("/", "q"))
         XCTAssertTrue(target("*") == ("*", ""))
     }
 

@@ -60,6 +60,13 @@ final class SleepTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.05)
     }
 
+    func testTimeAsleepDoesNotCountTowardsTheRunTimeLimit() throws {
+        let server = try TestServer(Self.scripts, lua: LuaLimits(runTime: 0.2))
+        let response = try server.get("/slow?0.5")
+        XCTAssertEqual(response.code, 200, "asleep 0.5 s under a 0.2 s run-time limit")
+        XCTAssertEqual(response.text, "slept")
+    }
+
     func testAClientThatGoesAwayCancelsTheSleep() throws {
         let server = try TestServer(Self.scripts, workers: 1)
         do {

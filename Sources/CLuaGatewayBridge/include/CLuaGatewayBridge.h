@@ -174,8 +174,8 @@ int luagw_pcall(lua_State *L, int nargs, int nresults);
 int luagw_pushbytes(lua_State *L, lua_State *to, luagw_bytes bytes);
 
 /// Builds a request's environ on `L` (a thread that is not running):
-/// `fixed` keys verbatim, then each request header as HTTP_NAME (names with `_`
-/// dropped, repeats joined with ", " or "; " for Cookie). [-0, +1, -]
+/// `fixed` keys verbatim, then each request header as HTTP_NAME (repeats joined with
+/// ", ", or "; " for Cookie). Swift passes only the headers that reach the application. [-0, +1, -]
 int luagw_build_environ(lua_State *L, const luagw_pair *fixed, int nfixed,
                         const luagw_pair *headers, int nheaders);
 

@@ -50,7 +50,8 @@ public struct CGIProgram {
 
 extension EnvironBuilder {
     /// The CGI meta-variables (RFC 3875) and HTTP_* variables of the process environment,
-    /// as they are; the prelude adds the wsgi.* keys.
+    /// as they are (`GATEWAY_INTERFACE` and `SERVER_SOFTWARE` are the web server's, when it
+    /// sets them); the prelude adds the Lua objects.
     func fillFromCGI(_ environment: [String: String], requestID: String) {
         reset()
         let names: Set<String> = ["REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REQUEST_URI", "CONTENT_TYPE",
@@ -63,6 +64,8 @@ extension EnvironBuilder {
             setDynamic(required, "")
         }
         if environment["REQUEST_METHOD"] == nil { setDynamic("REQUEST_METHOD", "GET") }
+        if environment["GATEWAY_INTERFACE"] == nil { setDynamic("GATEWAY_INTERFACE", "CGI/1.1") }
+        if environment["SERVER_SOFTWARE"] == nil { setDynamic("SERVER_SOFTWARE", EnvironBuilder.software) }
         setDynamic("wsgi.url_scheme", environment["HTTPS"].map { ["on", "1"].contains($0.lowercased()) } == true ? "https" : "http")
         setDynamic("luagw.request_id", requestID)
     }

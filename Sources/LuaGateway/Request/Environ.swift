@@ -1,7 +1,9 @@
 import Foundation
 import NIOCore
 
-/// The environ of one request (SPEC 2), filled from its head.
+/// The environ of one request (SPEC 2), filled from its head: the CGI variables and the
+/// `luagw.request_id` here, `HTTP_*` by the C side, the Lua objects (`wsgi.input`, ...)
+/// by the prelude's driver; each key in one place.
 extension EnvironBuilder {
     /// `trustsProxy`: the peer is a proxy the operator listed, whose X-Forwarded-For
     /// (its rightmost address) and X-Forwarded-Proto are believed (SPEC 5).
@@ -9,6 +11,8 @@ extension EnvironBuilder {
               trustsProxy: Bool) {
         reset()
         let head = exchange.head
+        set("SERVER_SOFTWARE", EnvironBuilder.software)
+        set("GATEWAY_INTERFACE", "CGI/1.1")
         set("REQUEST_METHOD", head.method)
         set("SCRIPT_NAME", decodedPath[..<exchange.scriptNameLength])
         set("PATH_INFO", decodedPath[exchange.scriptNameLength...])
@@ -18,21 +22,26 @@ extension EnvironBuilder {
         set("REMOTE_PORT", remote.port)
         set("luagw.request_id", exchange.requestID.readableBytesView)
         for field in head.fields {
-            let name = head.view(field.name), value = head.view(field.value)
-            if HTTPSyntax.equalsIgnoringCase(name, "content-type") {
-                set("CONTENT_TYPE", value)
-            } else if HTTPSyntax.equalsIgnoringCase(name, "content-length") {
-                set("CONTENT_LENGTH", value)
-            } else if trustsProxy, HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-for") {
-                let client = String(decoding: value, as: UTF8.self).split(separator: ",").last?
+            switch field.role {
+            case .header, .cookie: addHeader(name: head.view(field.name), value: head.view(field.value))
+            case .contentType: set("CONTENT_TYPE", head.view(field.value))
+            case .contentLength: set("CONTENT_LENGTH", head.view(field.value))
+            case .hidden: continue
+            }
+        }
+        var scheme = "http"
+        if trustsProxy {
+            if let forwarded = head.forwardedFor {
+                let client = String(decoding: head.view(forwarded), as: UTF8.self).split(separator: ",").last?
                     .trimmingCharacters(in: .whitespaces) ?? ""
                 if !client.isEmpty { exchange.forwardedClient = client }
-            } else if trustsProxy, HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-proto") {
-                let scheme = String(decoding: value, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
-                if scheme == "https" || scheme == "http" { set("wsgi.url_scheme", scheme) }
             }
-            addHeader(name: name, value: value)
+            if let proto = head.forwardedProto {
+                let given = String(decoding: head.view(proto), as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+                if given == "https" { scheme = given }
+            }
         }
+        set("wsgi.url_scheme", scheme)
         set("REMOTE_ADDR", exchange.forwardedClient ?? remote.address)
         if let authority = head.authority {
             let (host, port) = splitHost(head.view(authority))
@@ -43,6 +52,10 @@ extension EnvironBuilder {
             set("SERVER_PORT", local.port)
         }
     }
+}
+
+extension EnvironBuilder {
+    static let software = "luagw/" + GatewayVersion.string
 }
 
 /// An address and port as environ shows them.

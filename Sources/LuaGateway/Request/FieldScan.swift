@@ -1,6 +1,7 @@
 /// What the header fields of one head say about the request as a whole, collected field by field,
 /// then checked together: Host (RFC 9112 §3.2), the body's framing (RFC 9112 §6), the connection
-/// (RFC 9112 §9.3), `Expect` and `X-Request-Id`.
+/// (RFC 9112 §9.3), `Expect`, `X-Request-Id`, `X-Forwarded-*`; and what each field is to environ.
+/// The one place the fields' names are compared.
 struct FieldScan {
     private var hosts = 0
     private(set) var host: Range<Int>?
@@ -10,12 +11,16 @@ struct FieldScan {
     private var connectionKeepAlive = false
     private var expectsContinue = false
     private var requestID: Range<Int>?
+    private(set) var forwardedFor: Range<Int>?
+    private(set) var forwardedProto: Range<Int>?
     private var headerBytes = 0
     private(set) var body = RequestHeadParser.Body.none
 
-    mutating func note(_ field: RequestHead.Field, in raw: UnsafeRawBufferPointer) {
+    /// Notes what `field` says, and sets its role.
+    mutating func note(_ field: inout RequestHead.Field, in raw: UnsafeRawBufferPointer) {
         let name = raw[field.name], value = raw[field.value]
         headerBytes += name.count + value.count
+        guard field.role != .hidden else { return }
         switch name.count {
         case 4 where HTTPSyntax.equalsIgnoringCase(name, "host"):
             hosts += 1
@@ -27,12 +32,21 @@ struct FieldScan {
                 if HTTPSyntax.equalsIgnoringCase(token, "close") { connectionClose = true }
                 if HTTPSyntax.equalsIgnoringCase(token, "keep-alive") { connectionKeepAlive = true }
             }
+        case 6 where HTTPSyntax.equalsIgnoringCase(name, "cookie"):
+            field.role = .cookie
         case 12 where HTTPSyntax.equalsIgnoringCase(name, "x-request-id"):
             requestID = field.value
+        case 12 where HTTPSyntax.equalsIgnoringCase(name, "content-type"):
+            field.role = .contentType
         case 14 where HTTPSyntax.equalsIgnoringCase(name, "content-length"):
             contentLengths.append(field.value)
+            field.role = .contentLength
+        case 15 where HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-for"):
+            forwardedFor = field.value
         case 17 where HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding"):
             transferEncodings.append(field.value)
+        case 17 where HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-proto"):
+            forwardedProto = field.value
         default:
             break
         }

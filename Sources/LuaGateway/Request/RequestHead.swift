@@ -4,10 +4,26 @@ import NIOCore
 /// header fields stay bytes in the head's own buffer, since a field value may hold any byte
 /// past 0x7F and Lua strings are bytes.
 struct RequestHead {
-    /// A header field line: ranges of its name and its value (without surrounding whitespace).
+    /// A header field line: ranges of its name and its value (without surrounding whitespace),
+    /// and what it is to environ, found by the one scan of the head (`FieldScan`).
     struct Field {
         let name: Range<Int>
         let value: Range<Int>
+        var role: Role
+
+        /// What a field is to environ (SPEC 2).
+        enum Role {
+            /// `HTTP_NAME`; repeats joined with ", ".
+            case header
+            /// `HTTP_COOKIE`; repeats joined with "; " (RFC 9110 §5.3 does not apply to Cookie).
+            case cookie
+            /// `CONTENT_TYPE`, not `HTTP_CONTENT_TYPE`.
+            case contentType
+            /// `CONTENT_LENGTH`, not `HTTP_CONTENT_LENGTH`.
+            case contentLength
+            /// Kept from the application: a name with `_` could pose as another's `HTTP_` key.
+            case hidden
+        }
     }
 
     /// The method, a token (RFC 9110 §9.1): any, not only the registered ones.
@@ -22,6 +38,11 @@ struct RequestHead {
     var fields: [Field]
     /// The authority the request names: an absolute-form target's, else the Host field's (RFC 9112 §3.2.2).
     var authority: Range<Int>?
+    /// Where the path starts in `uri` (after an absolute-form target's scheme and authority).
+    var pathStart = 0
+    /// The last X-Forwarded-For and X-Forwarded-Proto values (believed from trusted proxies only).
+    var forwardedFor: Range<Int>?
+    var forwardedProto: Range<Int>?
 
     var isHead: Bool { method == "HEAD" }
 

@@ -29,15 +29,17 @@ enum RequestHeadParser {
             var parsedFields: [RequestHead.Field] = []
             parsedFields.reserveCapacity(16)
             while let range = lines.next() {
-                let field = try parseField(raw, range)
+                var field = try parseField(raw, range)
+                fields.note(&field, in: raw)
                 parsedFields.append(field)
-                fields.note(field, in: raw)
             }
             let isHTTP11 = line.minor >= 1
             let facts = checkingFields ? try fields.facts(isHTTP11: isHTTP11, in: raw) : RequestHeadFacts()
             let head = RequestHead(method: line.method, uri: line.uri, isHTTP11: isHTTP11,
                                    keepAlive: fields.keepAlive(isHTTP11: isHTTP11) && !facts.mustClose,
-                                   bytes: bytes, fields: parsedFields, authority: line.authority ?? fields.host)
+                                   bytes: bytes, fields: parsedFields, authority: line.authority ?? fields.host,
+                                   pathStart: line.pathStart, forwardedFor: fields.forwardedFor,
+                                   forwardedProto: fields.forwardedProto)
             return Parsed(head: head, facts: facts, body: fields.body)
         }
     }
@@ -48,8 +50,11 @@ enum RequestHeadParser {
         guard let first = range.first, !HTTPSyntax.isWhitespace(raw[first]) else {
             throw MalformedRequest.badRequest("a header line starts with whitespace (obsolete line folding is not accepted)")
         }
-        var colon = range.lowerBound
-        while colon < range.upperBound, HTTPSyntax.isTokenByte(raw[colon]) { colon += 1 }
+        var colon = range.lowerBound, underscore = false
+        while colon < range.upperBound, HTTPSyntax.isTokenByte(raw[colon]) {
+            if raw[colon] == UInt8(ascii: "_") { underscore = true }
+            colon += 1
+        }
         guard colon < range.upperBound, raw[colon] == UInt8(ascii: ":"), colon > range.lowerBound else {
             throw MalformedRequest.badRequest("invalid header field name")
         }
@@ -57,6 +62,7 @@ enum RequestHeadParser {
         guard value.allSatisfy(HTTPSyntax.isFieldValueByte) else {
             throw MalformedRequest.badRequest("invalid character in the value of a header field")
         }
-        return RequestHead.Field(name: range.lowerBound..<colon, value: value.startIndex..<value.endIndex)
+        return RequestHead.Field(name: range.lowerBound..<colon, value: value.startIndex..<value.endIndex,
+                                 role: underscore ? .hidden : .header)
     }
 }

@@ -8,6 +8,8 @@ struct RequestLine {
     var minor: Int
     /// The authority of an absolute-form target, as a range of the head.
     var authority: Range<Int>?
+    /// Where the path starts in `uri`: after an absolute-form target's authority, else 0.
+    var pathStart = 0
 
     init(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) throws {
         var index = range.lowerBound
@@ -32,6 +34,7 @@ struct RequestLine {
         let target = targetStart..<(fragment ?? targetEnd)
         uri = Self.string(raw, target)
         authority = try Self.checkForm(of: target, in: raw, method: method)
+        if let authority { pathStart = authority.upperBound - targetStart }
     }
 
     /// `HTTP/1.x` gives x; a well-formed version of another major version is a 505.

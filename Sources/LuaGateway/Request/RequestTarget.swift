@@ -1,27 +1,19 @@
 import NIOCore
 
-/// The parts of a request target (`/path?query`, or absolute-form `http://host/path?query`),
-/// found on its bytes.
+/// The parts of a request target (`/path?query`, or absolute-form `http://host/path?query`,
+/// whose path the request line found), on its bytes.
 struct RequestTarget {
-    /// The raw path, before percent-decoding.
+    /// The raw path, before percent-decoding (`/` when an absolute-form target has none).
     let path: Substring.UTF8View
     /// The raw query without `?`; empty when there is none.
     let query: Substring.UTF8View
 
-    init(_ uri: String) {
-        var rest = Substring(uri).utf8
-        if rest.first != UInt8(ascii: "/"), let colon = rest.firstIndex(of: UInt8(ascii: ":")),
-           rest[colon...].starts(with: "://".utf8) {
-            let authority = rest[rest.index(colon, offsetBy: 3)...]
-            rest = authority.firstIndex(of: UInt8(ascii: "/")).map { authority[$0...] } ?? Substring("/").utf8
-        }
-        if let mark = rest.firstIndex(of: UInt8(ascii: "?")) {
-            path = rest[..<mark]
-            query = rest[rest.index(after: mark)...]
-        } else {
-            path = rest
-            query = Substring().utf8
-        }
+    init(_ head: RequestHead) {
+        let rest = Substring(head.uri).utf8.dropFirst(head.pathStart)
+        let mark = rest.firstIndex(of: UInt8(ascii: "?"))
+        let path = rest[..<(mark ?? rest.endIndex)]
+        self.path = path.isEmpty ? Substring("/").utf8 : path
+        query = mark.map { rest[rest.index(after: $0)...] } ?? Substring().utf8
     }
 }
 

@@ -20,10 +20,10 @@ final class RequestRunner {
         case operation
     }
 
-    private unowned let host: RequestHost
-    /// The host, held while a request runs: a connection that closes stays until its
-    /// application has unwound (a time slice or an operation may still resume it).
-    private var runningHost: RequestHost?
+    private unowned let owner: RequestHost
+    /// The host, held while a request runs (and only then): a connection that closes stays
+    /// until its application has unwound (a time slice or an operation may still resume it).
+    private var host: RequestHost?
     private let eventLoop: EventLoop
     private let giveBack: (LuaState) -> Void
     private(set) var call: ApplicationCall?
@@ -32,7 +32,7 @@ final class RequestRunner {
 
     /// `giveBack` returns a state to where it was borrowed from when the request ends.
     init(host: RequestHost, eventLoop: EventLoop, giveBack: @escaping (LuaState) -> Void) {
-        self.host = host
+        self.owner = host
         self.eventLoop = eventLoop
         self.giveBack = giveBack
     }
@@ -43,7 +43,7 @@ final class RequestRunner {
     /// Starts the application of mount `index` (0-based) on `state`.
     func start(on state: LuaState, index: Int, environ: EnvironBuilder, requestID: ByteBuffer, runOnce: Bool) {
         var call = ApplicationCall(state: state)
-        runningHost = host
+        self.host = owner
         let step = call.start(index: index, environ: environ, requestID: requestID, runOnce: runOnce)
         self.call = call
         advance(step)
@@ -89,11 +89,12 @@ final class RequestRunner {
     /// sent meanwhile goes out in one flush (chunks produced back to back share a system
     /// call; a chunk never waits behind a pause of the application).
     private func advance(_ first: ApplicationCall.Step) {
-        run(from: first)
+        guard let host else { return }
+        run(from: first, host: host)
         host.flush()
     }
 
-    private func run(from first: ApplicationCall.Step) {
+    private func run(from first: ApplicationCall.Step, host: RequestHost) {
         var step = first
         while true {
             switch step {
@@ -126,11 +127,11 @@ final class RequestRunner {
                     return
                 case .failure(let error):
                     host.fail(error.message, stopped: false)
-                    return end()
+                    return end(host)
                 }
             case .finished(let hasHead, let hasBody):
                 host.finish(call!, hasHead: hasHead, hasBody: hasBody)
-                return end()
+                return end(host)
             case .timeSliceOver:
                 // Let the loop serve others, then go on (SPEC 5, fairness). Not `execute`: NIO
                 // runs the tasks it is given until none is left before it looks at sockets
@@ -140,7 +141,7 @@ final class RequestRunner {
                 return
             case .failed(let message):
                 host.fail(message, stopped: call!.wasStopped)
-                return end()
+                return end(host)
             }
         }
     }
@@ -160,7 +161,7 @@ final class RequestRunner {
 
     /// The request is over: a pending operation is cancelled, the coroutine reset, the
     /// state given back; then the host ends the exchange.
-    private func end() {
+    private func end(_ host: RequestHost) {
         pending?.cancel()
         pending = nil
         waiting = .nothing
@@ -169,8 +170,7 @@ final class RequestRunner {
             self.call = nil
             giveBack(call.state)
         }
-        let host = runningHost ?? self.host
-        runningHost = nil  // the host may start its next request now
+        self.host = nil  // the host may start its next request now
         host.requestEnded()
     }
 }

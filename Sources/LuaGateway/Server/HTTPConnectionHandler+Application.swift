@@ -17,7 +17,7 @@ extension HTTPConnectionHandler: StateWaiter {
             return respondSimply(refusal)
         }
         exchange.expectsContinue = facts.expectsContinue
-        let target = RequestTarget(head.uri)
+        let target = RequestTarget(head)
         percentDecode(target.path, into: &worker.path)
         guard let route = worker.pool.scripts.route(worker.path) else {
             return respondSimply("404 Not Found")
@@ -39,7 +39,7 @@ extension HTTPConnectionHandler: StateWaiter {
     func stateIsFree(_ luaState: LuaState) {
         guard exchange.waitsForState, !state.isClosed else { return worker.pool.giveBack(luaState) }
         exchange.waitsForState = false
-        let target = RequestTarget(exchange.head.uri)
+        let target = RequestTarget(exchange.head)
         percentDecode(target.path, into: &worker.path)
         run(on: luaState, target: target)
     }
