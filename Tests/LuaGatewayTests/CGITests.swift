@@ -57,18 +57,9 @@ final class CGITests: XCTestCase {
         let scratch = try ScratchDirectory("luagw-cgi")
         defer { scratch.remove() }
         let script = try scratch.write("app.lua", source)
-        let process = Process()
-        let output = Pipe(), errors = Pipe()
-        process.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
-        process.arguments = ["cgi", script.path]
-        process.environment = ["REQUEST_METHOD": "GET", "PATH_INFO": "", "QUERY_STRING": ""]
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (out, err, process.terminationStatus)
+        let result = try LuagwProcess.run(["cgi", script.path],
+                                          environment: ["REQUEST_METHOD": "GET", "PATH_INFO": "", "QUERY_STRING": ""])
+        return (result.out, result.err, result.status)
     }
 
     func testErrorsAre500WithTheTracebackOnStandardError() throws {

@@ -4,17 +4,8 @@ import XCTest
 /// The command-line tool: --version, --help documents each flag, bad flags get a clear error.
 final class CommandLineTests: XCTestCase {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let binary = try LuagwProcess.binary()
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try LuagwProcess.run(arguments, mergingErrors: true)
+        return (result.status, result.out)
     }
 
     func testVersion() throws {

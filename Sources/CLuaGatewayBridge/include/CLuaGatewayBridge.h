@@ -34,7 +34,7 @@ typedef enum luagw_yield_kind {
     LUAGW_YIELD_READ = 1,   /* `READ`: request body bytes; resumed with a string, nil at the end, or false, message */
     LUAGW_YIELD_SEND = 2,   /* `SEND, chunk [, head...]`: body bytes (the head the first time); resumed with a verdict */
     LUAGW_YIELD_FILE = 3,   /* `FILE, path, size, head...`: a file the server streams itself; resumed with a verdict */
-    LUAGW_YIELD_WAIT = 4,   /* `WAIT, operation, arguments...`: wait for an operation; resumed with its results */
+    LUAGW_YIELD_WAIT = 4,   /* `WAIT, operation, arguments...`: resumed with GO_ON and the operation's results, or GONE */
 } luagw_yield_kind;
 
 /// How `serve` ends: `DONE [, body, head...]` or `FAILED, message`.
@@ -43,7 +43,7 @@ typedef enum luagw_outcome {
     LUAGW_OUTCOME_FAILED = 2,
 } luagw_outcome;
 
-/// What the server answers a SEND or FILE with.
+/// What the server answers a SEND, FILE or WAIT with.
 typedef enum luagw_verdict {
     LUAGW_VERDICT_CLIENT_GONE = 0,  /* the client went away: the application is stopped with an error */
     LUAGW_VERDICT_GO_ON = 1,        /* send more */

@@ -20,6 +20,24 @@ final class LuagwProcess {
         return found
     }
 
+    /// Runs the binary with `arguments` to its end; its exit status, standard output and
+    /// standard error (`mergingErrors`: both in `out`). For short outputs.
+    static func run(_ arguments: [String], environment: [String: String]? = nil,
+                    mergingErrors: Bool = false) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        let output = Pipe(), errors = mergingErrors ? output : Pipe()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = mergingErrors ? "" : String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, out, err)
+    }
+
     /// Writes `scripts` to a new directory and serves it with `luagw serve DIR --bind ... arguments`;
     /// returns once the port accepts connections (another port is tried if the one picked is taken).
     init(_ scripts: [String: String], arguments: [String] = []) throws {
