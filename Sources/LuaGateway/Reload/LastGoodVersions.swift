@@ -26,7 +26,7 @@ struct LastGoodVersions {
             _ = try LuaState(scripts: Self.set(next, mounts, modules), limits: limits) { mount, message in
                 failed[mount.path] = message
             }
-            for (path, message) in failed.sorted(by: { $0.key < $1.key }) where !failures.contains(message) {
+            for (_, message) in failed.sorted(by: { $0.key < $1.key }) where !failures.contains(message) {
                 failures.append(message)
             }
             let served = Dictionary(current.mounts.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
