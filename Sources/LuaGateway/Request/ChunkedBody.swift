@@ -9,7 +9,7 @@ struct ChunkedBody {
         case needMoreData
         case data(ByteBuffer)
         case end
-        case malformed(ApplicationCall.InputFailure)
+        case malformed(InputFailure)
     }
 
     private enum State {

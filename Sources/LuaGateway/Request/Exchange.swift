@@ -23,7 +23,7 @@ final class Exchange {
     /// Body bytes received so far (for the body size limit).
     var receivedBytes = 0
     /// Why the rest of the body will not come, once that is known.
-    var inputFailure: ApplicationCall.InputFailure?
+    var inputFailure: InputFailure?
     var bodyEnded = false
     var expectsContinue = false
     var continueSent = false

@@ -162,7 +162,7 @@ struct RequestDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    private mutating func fail(_ malformed: MalformedRequest, failure: ApplicationCall.InputFailure? = nil,
+    private mutating func fail(_ malformed: MalformedRequest, failure: InputFailure? = nil,
                                context: ChannelHandlerContext, buffer: inout ByteBuffer) {
         state = .failed
         buffer.moveReaderIndex(to: buffer.writerIndex)

@@ -11,5 +11,5 @@ enum RequestPart {
     case end
     /// The bytes stopped making a request; nothing after them is decoded. `body` says what broke
     /// when it was the body of a request already handed on.
-    case malformed(MalformedRequest, body: ApplicationCall.InputFailure?)
+    case malformed(MalformedRequest, body: InputFailure?)
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Where a request came from, as its runner sees it: an HTTP connection, a CGI program
 /// (and, with SPEC 7's timers, no client at all). The runner carries the application
 /// forward; the host supplies body bytes and takes the response.
@@ -32,7 +34,5 @@ protocol RequestHost: AnyObject {
 enum RequestInput {
     case bytes(ByteBuffer)
     case end
-    case failure(ApplicationCall.InputFailure)
+    case failure(InputFailure)
 }
-
-import NIOCore

@@ -113,7 +113,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Nothing more will be taken for the current request (the client half-closed, its
     /// body stopped parsing, grew too large or stalled): its reads fail, and the connection
     /// closes after its response.
-    func stopReceiving(because failure: ApplicationCall.InputFailure) {
+    func stopReceiving(because failure: InputFailure) {
         if exchange.inputFailure == nil { exchange.inputFailure = failure }
         if failure == .tooLarge {
             exchange.body.removeAll()
