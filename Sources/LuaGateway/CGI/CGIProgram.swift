@@ -50,13 +50,13 @@ public struct CGIProgram {
 
 extension EnvironBuilder {
     /// The CGI meta-variables (RFC 3875) and HTTP_* variables of the process environment,
-    /// as they are (`GATEWAY_INTERFACE` and `SERVER_SOFTWARE` are the web server's, when it
-    /// sets them); the prelude adds the Lua objects.
+    /// as they are (`SERVER_SOFTWARE` is the web server's, when it sets it); the prelude adds
+    /// the Lua objects and constants.
     func fillFromCGI(_ environment: [String: String], requestID: String) {
         reset()
         let names: Set<String> = ["REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REQUEST_URI", "CONTENT_TYPE",
                                   "CONTENT_LENGTH", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT",
-                                  "SERVER_SOFTWARE", "GATEWAY_INTERFACE", "PATH_TRANSLATED", "AUTH_TYPE", "REMOTE_USER", "REMOTE_HOST"]
+                                  "SERVER_SOFTWARE", "PATH_TRANSLATED", "AUTH_TYPE", "REMOTE_USER", "REMOTE_HOST"]
         for (name, value) in environment where names.contains(name) || name.hasPrefix("HTTP_") {
             setDynamic(name, value)
         }
@@ -64,9 +64,7 @@ extension EnvironBuilder {
             setDynamic(required, "")
         }
         if environment["REQUEST_METHOD"] == nil { setDynamic("REQUEST_METHOD", "GET") }
-        if environment["GATEWAY_INTERFACE"] == nil { setDynamic("GATEWAY_INTERFACE", "CGI/1.1") }
-        if environment["SERVER_SOFTWARE"] == nil { setDynamic("SERVER_SOFTWARE", EnvironBuilder.software) }
-        setDynamic("wsgi.url_scheme", environment["HTTPS"].map { ["on", "1"].contains($0.lowercased()) } == true ? "https" : "http")
+        if environment["HTTPS"].map({ ["on", "1"].contains($0.lowercased()) }) == true { setDynamic("wsgi.url_scheme", "https") }
         setDynamic("luagw.request_id", requestID)
     }
 }

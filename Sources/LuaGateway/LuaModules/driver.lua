@@ -1,6 +1,6 @@
 -- The request driver: `serve(index, environ, request_id, run_once)` runs as the body of
--- a request's coroutine. It completes environ with the Lua objects (the server has set
--- the CGI variables and HTTP_* keys), calls the application, turns whatever it
+-- a request's coroutine. It completes environ with the Lua objects, the constants and the
+-- defaults (Request/Environ.swift says who sets which key), calls the application, turns whatever it
 -- returned into the server's yields (SPEC 1.1), and calls the body's `close` exactly
 -- once, whatever happens. It returns DONE [, body, head...] or FAILED, message.
 local C, need = ...
@@ -99,6 +99,7 @@ local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() r
   __newindex = function() error("wsgi.version is read-only", 2) end })
 
 local VERSION = C.version
+local SOFTWARE = "luagw/" .. VERSION
 
 -- The request record of this state (it serves one request at a time), with the
 -- start_response bound to it; reset for each request.
@@ -120,6 +121,9 @@ function M.serve(index, environ, request_id, run_once)
   if not app then return FAILED, load_errors[index] or "no application is loaded for this script" end
   local r = new_record()
   local errors = new_errors(request_id)
+  environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host's own, else luagw's
+  environ.GATEWAY_INTERFACE = "CGI/1.1"
+  environ["wsgi.url_scheme"] = environ["wsgi.url_scheme"] or "http"  -- the server sets "https"
   environ["luagw.version"] = VERSION
   environ["wsgi.input"] = new_input()
   environ["wsgi.errors"] = errors

@@ -1,9 +1,13 @@
 import Foundation
 import NIOCore
 
-/// The environ of one request (SPEC 2), filled from its head: the CGI variables and the
-/// `luagw.request_id` here, `HTTP_*` by the C side, the Lua objects (`wsgi.input`, ...)
-/// by the prelude's driver; each key in one place.
+/// The environ of one request (SPEC 2), filled from its head. Who sets what, each key in
+/// one place: here, what the request and its connection say (the CGI variables,
+/// `luagw.request_id`, `wsgi.url_scheme` when a trusted proxy says https); the C side, the
+/// `HTTP_*` keys; the prelude's driver (driver.lua), what is the same for every request (the
+/// Lua objects, constants, and the defaults `wsgi.url_scheme = "http"` and luagw's
+/// `SERVER_SOFTWARE`, which a CGI host's own replaces). Constants are Lua's because a Lua
+/// constant costs nothing per request, and a string pushed from C is hashed each time.
 extension EnvironBuilder {
     /// `trustsProxy`: the peer is a proxy the operator listed, whose X-Forwarded-For
     /// (its rightmost address) and X-Forwarded-Proto are believed (SPEC 5).
@@ -11,8 +15,6 @@ extension EnvironBuilder {
               trustsProxy: Bool) {
         reset()
         let head = exchange.head
-        set("SERVER_SOFTWARE", EnvironBuilder.software)
-        set("GATEWAY_INTERFACE", "CGI/1.1")
         set("REQUEST_METHOD", head.method)
         set("SCRIPT_NAME", decodedPath[..<exchange.scriptNameLength])
         set("PATH_INFO", decodedPath[exchange.scriptNameLength...])
@@ -21,27 +23,34 @@ extension EnvironBuilder {
         set("SERVER_PROTOCOL", exchange.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0")
         set("REMOTE_PORT", remote.port)
         set("luagw.request_id", exchange.requestID.readableBytesView)
+        var isHTTPS = false
         for field in head.fields {
             switch field.role {
-            case .header, .cookie: addHeader(name: head.view(field.name), value: head.view(field.value))
-            case .contentType: set("CONTENT_TYPE", head.view(field.value))
-            case .contentLength: set("CONTENT_LENGTH", head.view(field.value))
-            case .hidden: continue
-            }
-        }
-        var scheme = "http"
-        if trustsProxy {
-            if let forwarded = head.forwardedFor {
-                let client = String(decoding: head.view(forwarded), as: UTF8.self).split(separator: ",").last?
+            case .header, .cookie:
+                addHeader(name: head.view(field.name), value: head.view(field.value))
+            case .contentType:
+                set("CONTENT_TYPE", head.view(field.value))
+            case .contentLength:
+                set("CONTENT_LENGTH", head.view(field.value))
+            case .forwardedFor:
+                addHeader(name: head.view(field.name), value: head.view(field.value))
+                guard trustsProxy else { continue }
+                let client = String(decoding: head.view(field.value), as: UTF8.self).split(separator: ",").last?
                     .trimmingCharacters(in: .whitespaces) ?? ""
                 if !client.isEmpty { exchange.forwardedClient = client }
-            }
-            if let proto = head.forwardedProto {
-                let given = String(decoding: head.view(proto), as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
-                if given == "https" { scheme = given }
+            case .forwardedProto:
+                addHeader(name: head.view(field.name), value: head.view(field.value))
+                guard trustsProxy else { continue }
+                switch String(decoding: head.view(field.value), as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() {
+                case "https": isHTTPS = true
+                case "http": isHTTPS = false
+                default: break  // not a scheme luagw serves: ignored
+                }
+            case .hidden:
+                continue
             }
         }
-        set("wsgi.url_scheme", scheme)
+        if isHTTPS { set("wsgi.url_scheme", "https" as StaticString) }
         set("REMOTE_ADDR", exchange.forwardedClient ?? remote.address)
         if let authority = head.authority {
             let (host, port) = splitHost(head.view(authority))
@@ -52,10 +61,6 @@ extension EnvironBuilder {
             set("SERVER_PORT", local.port)
         }
     }
-}
-
-extension EnvironBuilder {
-    static let software = "luagw/" + GatewayVersion.string
 }
 
 /// An address and port as environ shows them.

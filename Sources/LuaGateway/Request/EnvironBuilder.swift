@@ -32,6 +32,10 @@ final class EnvironBuilder {
         set(key, value.utf8)
     }
 
+    func set(_ key: StaticString, _ value: StaticString) {
+        set(key, UnsafeRawBufferPointer(start: value.utf8Start, count: value.utf8CodeUnitCount))
+    }
+
     /// A key known only at run time (CGI's environment).
     func setDynamic(_ key: String, _ value: String) {
         fixed.append((append(key.utf8), append(value.utf8)))

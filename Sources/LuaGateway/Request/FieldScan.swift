@@ -11,8 +11,6 @@ struct FieldScan {
     private var connectionKeepAlive = false
     private var expectsContinue = false
     private var requestID: Range<Int>?
-    private(set) var forwardedFor: Range<Int>?
-    private(set) var forwardedProto: Range<Int>?
     private var headerBytes = 0
     private(set) var body = RequestHeadParser.Body.none
 
@@ -42,11 +40,11 @@ struct FieldScan {
             contentLengths.append(field.value)
             field.role = .contentLength
         case 15 where HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-for"):
-            forwardedFor = field.value
+            field.role = .forwardedFor
         case 17 where HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding"):
             transferEncodings.append(field.value)
         case 17 where HTTPSyntax.equalsIgnoringCase(name, "x-forwarded-proto"):
-            forwardedProto = field.value
+            field.role = .forwardedProto
         default:
             break
         }

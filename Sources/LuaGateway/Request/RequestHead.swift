@@ -15,6 +15,10 @@ struct RequestHead {
         enum Role {
             /// `HTTP_NAME`; repeats joined with ", ".
             case header
+            /// `HTTP_X_FORWARDED_FOR`, and `REMOTE_ADDR` when a trusted proxy sent it.
+            case forwardedFor
+            /// `HTTP_X_FORWARDED_PROTO`, and `wsgi.url_scheme` when a trusted proxy sent it.
+            case forwardedProto
             /// `HTTP_COOKIE`; repeats joined with "; " (RFC 9110 §5.3 does not apply to Cookie).
             case cookie
             /// `CONTENT_TYPE`, not `HTTP_CONTENT_TYPE`.
@@ -40,9 +44,6 @@ struct RequestHead {
     var authority: Range<Int>?
     /// Where the path starts in `uri` (after an absolute-form target's scheme and authority).
     var pathStart = 0
-    /// The last X-Forwarded-For and X-Forwarded-Proto values (believed from trusted proxies only).
-    var forwardedFor: Range<Int>?
-    var forwardedProto: Range<Int>?
 
     var isHead: Bool { method == "HEAD" }
 

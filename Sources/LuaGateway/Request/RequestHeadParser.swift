@@ -38,8 +38,7 @@ enum RequestHeadParser {
             let head = RequestHead(method: line.method, uri: line.uri, isHTTP11: isHTTP11,
                                    keepAlive: fields.keepAlive(isHTTP11: isHTTP11) && !facts.mustClose,
                                    bytes: bytes, fields: parsedFields, authority: line.authority ?? fields.host,
-                                   pathStart: line.pathStart, forwardedFor: fields.forwardedFor,
-                                   forwardedProto: fields.forwardedProto)
+                                   pathStart: line.pathStart)
             return Parsed(head: head, facts: facts, body: fields.body)
         }
     }

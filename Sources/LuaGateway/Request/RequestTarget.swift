@@ -8,7 +8,7 @@ struct RequestTarget {
     /// The raw query without `?`; empty when there is none.
     let query: Substring.UTF8View
 
-    init(_ head: RequestHead) {
+    init(_ head: borrowing RequestHead) {
         let rest = Substring(head.uri).utf8.dropFirst(head.pathStart)
         let mark = rest.firstIndex(of: UInt8(ascii: "?"))
         let path = rest[..<(mark ?? rest.endIndex)]
