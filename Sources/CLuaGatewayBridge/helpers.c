@@ -1,5 +1,6 @@
 // Setting up a state: the standard libraries, then luagw's Lua modules with the C functions they need.
 #include "CLuaGatewayBridge.h"
+#include <time.h>
 
 static luagw_log_function log_function = NULL;
 
@@ -26,6 +27,14 @@ static int safe(lua_State *L) {
         }
     }
     lua_pushboolean(L, 1);
+    return 1;
+}
+
+/// now(): seconds since the epoch, a float (luagw.now). [-0, +1, -]
+static int now(lua_State *L) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    lua_pushnumber(L, (lua_Number)t.tv_sec + (lua_Number)t.tv_nsec / 1e9);
     return 1;
 }
 
@@ -69,14 +78,16 @@ static const struct { const char *name; int value; } protocol[] = {
     { "WAIT", LUAGW_YIELD_WAIT }, { "DONE", LUAGW_OUTCOME_DONE }, { "FAILED", LUAGW_OUTCOME_FAILED },
     { "GONE", LUAGW_VERDICT_CLIENT_GONE }, { "GO_ON", LUAGW_VERDICT_GO_ON }, { "STOP", LUAGW_VERDICT_STOP },
     { "HAS_DATE", LUAGW_HEAD_HAS_DATE }, { "HAS_SERVER", LUAGW_HEAD_HAS_SERVER },
-    { "SLEEP", LUAGW_OPERATION_SLEEP },
+    { "SLEEP", LUAGW_OPERATION_SLEEP }, { "CONNECT", LUAGW_OPERATION_CONNECT }, { "SEND_BYTES", LUAGW_OPERATION_SEND },
+    { "RECEIVE", LUAGW_OPERATION_RECEIVE }, { "KEEPALIVE", LUAGW_OPERATION_KEEPALIVE },
+    { "CLOSE", LUAGW_OPERATION_CLOSE },
 };
 
 /// Pushes the helpers' table. [-0, +1, m]
 static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", enter }, { "leave", leave },
-        { "safe", safe }, { NULL, NULL },
+        { "safe", safe }, { "now", now }, { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */
     lua_pushlightuserdata(L, luagw_sentinel());        /* C s */

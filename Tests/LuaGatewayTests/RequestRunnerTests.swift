@@ -44,7 +44,7 @@ final class RequestRunnerTests: XCTestCase {
     private func run(_ source: String, host: RecordingHost) throws -> (RequestRunner, LuaState) {
         let scripts = ScriptSet(root: "/nonexistent", mounts: [Mount(path: "", file: "/t/app.lua", source: Array(source.utf8))])
         let state = try LuaState(scripts: scripts) { _, message in XCTFail(message) }
-        let runner = RequestRunner(host: host, eventLoop: loop) { [unowned self] in self.givenBack.append($0) }
+        let runner = RequestRunner(host: host, eventLoop: loop, sockets: SocketTable()) { [unowned self] in self.givenBack.append($0) }
         let environ = EnvironBuilder()
         environ.reset()
         runner.start(on: state, index: 0, environ: environ, requestID: ByteBuffer(string: "r1"), runOnce: false)
@@ -115,7 +115,8 @@ final class RequestRunnerTests: XCTestCase {
     func testAnOperationNumberNobodyRegisteredDoesNotStart() throws {
         let host = RecordingHost()
         let (_, state) = try run(#"return function(e, sr) sr(200, {}); return "" end"#, host: host)
-        let result = Operations.start(99, call: ApplicationCall(state: state), on: loop) { _ in XCTFail("completed") }
+        let context = OperationContext(eventLoop: loop, sockets: SocketTable())
+        let result = Operations.start(99, call: ApplicationCall(state: state), context: context) { _ in XCTFail("completed") }
         guard case .failure(let error) = result else { return XCTFail("an unknown operation started") }
         XCTAssertEqual(error.message, "luagw: no operation 99")
     }

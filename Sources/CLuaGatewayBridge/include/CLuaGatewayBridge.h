@@ -69,7 +69,12 @@ typedef enum luagw_head_flag {
 /// The operations a request may WAIT for (SPEC 7). Each is started and cancelled by its
 /// own Swift type (see Operations/); the step loop knows none of them.
 typedef enum luagw_operation {
-    LUAGW_OPERATION_SLEEP = 1,  /* `seconds`: resumed with nothing once they have passed */
+    LUAGW_OPERATION_SLEEP = 1,      /* seconds → nothing, once they have passed */
+    LUAGW_OPERATION_CONNECT = 2,    /* host, port, timeout, pool key → handle, times reused | nil, err */
+    LUAGW_OPERATION_SEND = 3,       /* handle, bytes, timeout → bytes sent | nil, err */
+    LUAGW_OPERATION_RECEIVE = 4,    /* handle, timeout → what arrived (any amount) | nil, err */
+    LUAGW_OPERATION_KEEPALIVE = 5,  /* handle, idle seconds, pool size → 1 | nil, err */
+    LUAGW_OPERATION_CLOSE = 6,      /* handle → 1 | nil, err */
 } luagw_operation;
 
 /// One Lua file of luagw's own (Sources/LuaGateway/LuaModules), lent by Swift: `name` is

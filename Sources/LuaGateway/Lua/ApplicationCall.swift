@@ -175,6 +175,19 @@ struct ApplicationCall {
         buffer.writeLuaString(at: index(of: LUAGW_HEAD_BLOCK), of: thread)
     }
 
+    /// The `n`th (0-based) argument of a `wait` step, as a string (nil when it is not one).
+    func stringArgument(_ n: Int32) -> String? {
+        LuaState.string(at: chunkIndex + n, of: thread)
+    }
+
+    /// The `n`th (0-based) argument of a `wait` step, its bytes copied into a new buffer.
+    func bytesArgument(_ n: Int32) -> ByteBuffer? {
+        guard luagw_isstring(thread, chunkIndex + n) != 0 else { return nil }
+        var buffer = ByteBuffer()
+        buffer.writeLuaString(at: chunkIndex + n, of: thread)
+        return buffer
+    }
+
     /// The `n`th (0-based) argument of a `wait` step, as a number.
     func numberArgument(_ n: Int32) -> Double? {
         var isNumber: Int32 = 0

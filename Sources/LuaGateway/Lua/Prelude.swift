@@ -16,8 +16,10 @@ enum Prelude {
         ("file_wrapper", PackageResources.file_wrapper_lua),
         ("start_response", PackageResources.start_response_lua),
         ("wait", PackageResources.wait_lua),
+        ("tcp", PackageResources.tcp_lua),
         ("driver", PackageResources.driver_lua),
         ("luagw", PackageResources.luagw_lua),
+        ("luagw.ngx", PackageResources.luagw_ngx_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.

@@ -44,4 +44,9 @@ function M.new(request_id)
   return errors
 end
 
+-- The running request's errors object (ngx.log writes there).
+function M.current()
+  return errors
+end
+
 return M

@@ -2,10 +2,11 @@
 -- Each call that waits suspends only the calling request's coroutine.
 local C, need = ...
 local wait = need("wait").wait
+local tcp = need("tcp").tcp
 local SLEEP = C.protocol.SLEEP
 local tonumber, error = tonumber, error
 
-local luagw = { version = C.version }
+local luagw = { version = C.version, now = C.now, socket = { tcp = tcp } }
 
 -- Suspends the request for `seconds` (fractions allowed; 0 lets the event loop turn once).
 function luagw.sleep(seconds)

@@ -16,18 +16,30 @@ enum Operations {
     typealias Completion = ([OperationValue]) -> Void
 
     /// Starts operation `number` with the arguments of `call`'s current step; the
-    /// operation, or a message for the application when it cannot start.
-    static func start(_ number: Int, call: ApplicationCall, on eventLoop: EventLoop,
+    /// operation, or a message for the application when it cannot start. `completion` may
+    /// be called before this returns (an operation with nothing to wait for).
+    static func start(_ number: Int, call: ApplicationCall, context: OperationContext,
                       completion: @escaping Completion) -> Result<Operation, OperationError> {
         guard let start = starters[number] else { return .failure(OperationError("luagw: no operation \(number)")) }
-        return start(call, eventLoop, completion)
+        return start(call, context, completion)
     }
 
-    private typealias Starter = (ApplicationCall, EventLoop, @escaping Completion) -> Result<Operation, OperationError>
+    private typealias Starter = (ApplicationCall, OperationContext, @escaping Completion) -> Result<Operation, OperationError>
 
     private static let starters: [Int: Starter] = [
         Sleep.number: Sleep.start,
+        SocketConnect.number: SocketConnect.start,
+        SocketSend.number: SocketSend.start,
+        SocketReceive.number: SocketReceive.start,
+        SocketKeepAlive.number: SocketKeepAlive.start,
+        SocketClose.number: SocketClose.start,
     ]
+}
+
+/// An operation that was over when it started (it completed at once): nothing to cancel.
+final class FinishedOperation: Operation {
+    static let shared = FinishedOperation()
+    func cancel() {}
 }
 
 /// Why an operation did not start: the message the request fails with.

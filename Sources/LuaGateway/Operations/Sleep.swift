@@ -11,12 +11,12 @@ final class Sleep: Operation {
 
     private var task: Scheduled<Void>?
 
-    static func start(call: ApplicationCall, on eventLoop: EventLoop,
+    static func start(call: ApplicationCall, context: OperationContext,
                       completion: @escaping Operations.Completion) -> Result<Operation, OperationError> {
         guard let seconds = call.numberArgument(0) else { return .failure(OperationError("luagw.sleep: no duration")) }
         let sleep = Sleep()
         let delay = max(Self.shortest, .nanoseconds(Int64(min(seconds, 1e9) * 1e9)))
-        sleep.task = eventLoop.scheduleTask(in: delay) { completion([]) }
+        sleep.task = context.eventLoop.scheduleTask(in: delay) { completion([]) }
         return .success(sleep)
     }
 

@@ -20,6 +20,8 @@ final class RequestRunner {
         case operation
     }
 
+    /// What operations use: the loop, its sockets, the request's cleanups.
+    let context: OperationContext
     private unowned let owner: RequestHost
     /// The host, held while a request runs (and only then): a connection that closes stays
     /// until its application has unwound (a time slice or an operation may still resume it).
@@ -29,11 +31,15 @@ final class RequestRunner {
     private(set) var call: ApplicationCall?
     private(set) var waiting = Waiting.nothing
     private var pending: Operation?
+    /// Results of an operation that completed while it was being started.
+    private var completedAtOnce: [OperationValue]?
+    private var isStartingOperation = false
 
     /// `giveBack` returns a state to where it was borrowed from when the request ends.
-    init(host: RequestHost, eventLoop: EventLoop, giveBack: @escaping (LuaState) -> Void) {
+    init(host: RequestHost, eventLoop: EventLoop, sockets: SocketTable, giveBack: @escaping (LuaState) -> Void) {
         self.owner = host
         self.eventLoop = eventLoop
+        self.context = OperationContext(eventLoop: eventLoop, sockets: sockets)
         self.giveBack = giveBack
     }
 
@@ -44,6 +50,7 @@ final class RequestRunner {
     func start(on state: LuaState, index: Int, environ: EnvironBuilder, requestID: ByteBuffer, runOnce: Bool) {
         var call = ApplicationCall(state: state)
         self.host = owner
+        context.requestBegins()
         let step = call.start(index: index, environ: environ, requestID: requestID, runOnce: runOnce)
         self.call = call
         advance(step)
@@ -120,7 +127,13 @@ final class RequestRunner {
                 }
                 step = call!.resume(verdict)
             case .wait(let operation):
-                switch Operations.start(operation, call: call!, on: eventLoop, completion: operationCompleted) {
+                isStartingOperation = true
+                let started = Operations.start(operation, call: call!, context: context, completion: operationCompleted)
+                isStartingOperation = false
+                switch started {
+                case .success where completedAtOnce != nil:
+                    step = call!.resume(results: completedAtOnce!)
+                    completedAtOnce = nil
                 case .success(let started):
                     pending = started
                     waiting = .operation
@@ -153,18 +166,24 @@ final class RequestRunner {
     }
 
     private func operationCompleted(_ results: [OperationValue]) {
+        if isStartingOperation {
+            completedAtOnce = results  // the step loop resumes the application itself
+            return
+        }
         guard waiting == .operation else { return }
         pending = nil
         waiting = .nothing
         advance(call!.resume(results: results))
     }
 
-    /// The request is over: a pending operation is cancelled, the coroutine reset, the
-    /// state given back; then the host ends the exchange.
+    /// The request is over: a pending operation is cancelled, what the request held (its
+    /// sockets) released, the coroutine reset, the state given back; then the host ends
+    /// the exchange.
     private func end(_ host: RequestHost) {
         pending?.cancel()
         pending = nil
         waiting = .nothing
+        context.requestEnded()
         if var call {
             call.finish()
             self.call = nil

@@ -9,6 +9,8 @@ final class Worker {
     let configuration: GatewayConfiguration
     let logger: Logger
     let environ = EnvironBuilder()
+    /// The loop's outbound connections (SPEC 7), kept-alive ones included.
+    let sockets = SocketTable()
     let connections: ConnectionSweeper
     /// Where a line per request goes; nil when the access log is off.
     let accessLog: AccessLog?

@@ -1,0 +1,84 @@
+-- `require "luagw.ngx"` (SPEC 7): sets the global `ngx` (in _G, where libraries written for
+-- OpenResty look for it) and returns it: enough of OpenResty's API that its pure-Lua client
+-- libraries (lua-resty-redis, lua-resty-memcached: Debian's lua-nginx-redis and
+-- lua-nginx-memcached) run unchanged. Those libraries were written for LuaJIT (Lua 5.1):
+-- `unpack` is set in _G too when Lua 5.4 lacks it.
+local C, need = ...
+local luagw = need("luagw")
+local errors = need("errors")
+local type, tostring, tonumber, select, setmetatable = type, tostring, tonumber, select, setmetatable
+local floor, concat, format = math.floor, table.concat, string.format
+local gsub, byte, char = string.gsub, string.byte, string.char
+
+local ngx = {
+  socket = { tcp = luagw.socket.tcp },
+  sleep = luagw.sleep,
+  now = luagw.now,
+  -- ngx.null: the value that stands for a null reply (a light userdata in OpenResty).
+  null = setmetatable({}, { __tostring = function() return "null" end }),
+  OK = 0, ERROR = -1, AGAIN = -2, DONE = -4, DECLINED = -5,
+  STDERR = 0, EMERG = 1, ALERT = 2, CRIT = 3, ERR = 4, WARN = 5, NOTICE = 6, INFO = 7, DEBUG = 8,
+}
+
+function ngx.time()
+  return floor(luagw.now())
+end
+
+local LEVELS = { [0] = "stderr", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug" }
+
+-- ngx.log(level, ...): a line of the request's error log (wsgi.errors), tagged with its level.
+function ngx.log(level, ...)
+  local parts = { "[", LEVELS[level] or tostring(level), "] " }
+  for i = 1, select("#", ...) do parts[#parts + 1] = tostring((select(i, ...))) end
+  errors.current():write(concat(parts) .. "\n")
+end
+
+-- As nginx escapes a URI component: everything but unreserved characters as %XX.
+function ngx.escape_uri(s)
+  return (gsub(tostring(s), "[^%w%-%._~]", function(c) return format("%%%02X", byte(c)) end))
+end
+
+function ngx.unescape_uri(s)
+  return (gsub(gsub(tostring(s), "%+", " "), "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
+end
+
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+function ngx.encode_base64(s, no_padding)
+  s = tostring(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = byte(s, i, i + 2)
+    local n = (a << 16) | ((b or 0) << 8) | (c or 0)
+    local k = b and (c and 4 or 3) or 2
+    for j = 1, 4 do
+      local v = (n >> (6 * (4 - j))) & 63
+      out[#out + 1] = j <= k and B64:sub(v + 1, v + 1) or (no_padding and "" or "=")
+    end
+  end
+  return concat(out)
+end
+
+local B64_VALUE = {}
+for i = 1, 64 do B64_VALUE[byte(B64, i)] = i - 1 end
+
+-- nil when `s` is not base64.
+function ngx.decode_base64(s)
+  if type(s) ~= "string" then return nil end
+  s = gsub(s, "=+$", "")
+  local out, n, bits = {}, 0, 0
+  for i = 1, #s do
+    local v = B64_VALUE[byte(s, i)]
+    if not v then return nil end
+    n, bits = (n << 6) | v, bits + 6
+    if bits >= 8 then
+      bits = bits - 8
+      out[#out + 1] = char((n >> bits) & 255)
+    end
+  end
+  return concat(out)
+end
+
+_G.ngx = ngx
+if _G.unpack == nil then _G.unpack = table.unpack end
+return ngx

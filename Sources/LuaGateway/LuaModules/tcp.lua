@@ -1,0 +1,218 @@
+-- The TCP cosocket (SPEC 7): `luagw.socket.tcp()` and `ngx.socket.tcp()`, with OpenResty's
+-- method set and return conventions (timeouts in milliseconds; failures `nil, err`). The
+-- server's operations (Operations/Sockets) connect, send, hand over what arrived, pool and
+-- close; the patterns of receive and receiveuntil are read here, from this object's buffer.
+local C, need = ...
+local wait = need("wait").wait
+local P = C.protocol
+local CONNECT, SEND, RECEIVE, KEEPALIVE, CLOSE = P.CONNECT, P.SEND_BYTES, P.RECEIVE, P.KEEPALIVE, P.CLOSE
+local type, error, tostring, tointeger, setmetatable = type, error, tostring, math.tointeger, setmetatable
+local sfind, ssub, gsub, format, concat = string.find, string.sub, string.gsub, string.format, table.concat
+local isyieldable = coroutine.isyieldable
+
+-- Seconds a connect, send or receive may wait unless settimeout says otherwise (SPEC 7).
+local DEFAULT_TIMEOUT = 60
+-- OpenResty's lua_socket_keepalive_timeout and lua_socket_pool_size defaults.
+local POOL_IDLE, POOL_SIZE = 60, 30
+
+local Socket = {}
+Socket.__index = Socket
+
+local M = {}
+
+function M.tcp()
+  return setmetatable({ buf = "", pos = 1, connect_timeout = DEFAULT_TIMEOUT, send_timeout = DEFAULT_TIMEOUT,
+                        read_timeout = DEFAULT_TIMEOUT }, Socket)
+end
+
+local function seconds(ms, name)
+  if ms == nil then return DEFAULT_TIMEOUT end
+  if type(ms) ~= "number" or ms < 0 then
+    error(format("bad argument to '%s' (milliseconds expected, got %s)", name, tostring(ms)), 3)
+  end
+  return ms > 0 and ms / 1000 or DEFAULT_TIMEOUT
+end
+
+function Socket:settimeout(ms)
+  local s = seconds(ms, "settimeout")
+  self.connect_timeout, self.send_timeout, self.read_timeout = s, s, s
+end
+
+function Socket:settimeouts(connect_ms, send_ms, read_ms)
+  self.connect_timeout = seconds(connect_ms, "settimeouts")
+  self.send_timeout = seconds(send_ms, "settimeouts")
+  self.read_timeout = seconds(read_ms, "settimeouts")
+end
+
+-- Forgets the connection (closed by either side, or back in its pool).
+local function forget(self)
+  self.handle, self.buf, self.pos = nil, "", 1
+end
+
+function Socket:close()
+  local handle = self.handle
+  if not handle then return nil, "closed" end
+  forget(self)
+  -- Where Lua cannot yield, the request's end closes it.
+  if isyieldable() then wait("close", CLOSE, handle) end
+  return 1
+end
+
+-- connect(host, port [, opts]) or connect("unix:/path" [, opts])
+function Socket:connect(host, port, opts)
+  if type(port) == "table" then port, opts = nil, port end
+  if type(host) ~= "string" then error("bad argument #1 to 'connect' (host expected)", 2) end
+  local number = tointeger(port)
+  if port ~= nil and not number then error("bad argument #2 to 'connect' (port expected)", 2) end
+  if not port and ssub(host, 1, 5) ~= "unix:" then error("bad argument #2 to 'connect' (port expected)", 2) end
+  if self.handle then self:close() end
+  local key = opts and opts.pool or (number and host .. ":" .. number or host)
+  local handle, reused = wait("connect", CONNECT, host, number or 0, self.connect_timeout, key)
+  if not handle then return nil, reused end
+  self.handle, self.reused, self.key, self.buf, self.pos = handle, reused, key, "", 1
+  return 1
+end
+
+function Socket:getreusedtimes()
+  if not self.handle then return nil, "closed" end
+  return self.reused
+end
+
+-- A string, or a nested array of strings (and numbers), joined.
+local function flatten(data, parts)
+  for i = 1, #data do
+    local v = data[i]
+    local t = type(v)
+    if t == "table" then
+      flatten(v, parts)
+    elseif t == "string" or t == "number" then
+      parts[#parts + 1] = v
+    else
+      error(format("bad data to 'send' (a %s in the array)", t), 4)
+    end
+  end
+  return parts
+end
+
+function Socket:send(data)
+  if not self.handle then return nil, "closed" end
+  local t = type(data)
+  if t == "table" then
+    data = concat(flatten(data, {}))
+  elseif t == "number" or t == "boolean" then
+    data = tostring(data)
+  elseif t ~= "string" then
+    error(format("bad argument #1 to 'send' (string, number, boolean or array expected, got %s)", t), 2)
+  end
+  local sent, err = wait("send", SEND, self.handle, data, self.send_timeout)
+  if not sent then forget(self) end  -- a failed send closed the connection
+  return sent, err
+end
+
+-- Waits for more bytes; true, or nil and the error (any but "timeout" releases the connection).
+local function fill(self)
+  local chunk, err = wait("receive", RECEIVE, self.handle, self.read_timeout)
+  if not chunk then
+    if err ~= "timeout" then  -- closed, or failed: released, its buffer kept for the partial result
+      local handle = self.handle
+      self.handle = nil
+      wait("receive", CLOSE, handle)
+    end
+    return nil, err
+  end
+  local buf, pos = self.buf, self.pos
+  self.buf = pos > #buf and chunk or ssub(buf, pos) .. chunk
+  self.pos = 1
+  return true
+end
+
+local function take(self, n)
+  local pos = self.pos
+  self.pos = pos + n
+  return ssub(self.buf, pos, pos + n - 1)
+end
+
+-- The rest of the buffer, as the partial result of a failed receive.
+local function rest(self)
+  return take(self, #self.buf - self.pos + 1)
+end
+
+function Socket:receive(pattern)
+  if not self.handle then return nil, "closed" end
+  pattern = pattern or "*l"
+  local count = tointeger(pattern)
+  if count then
+    if count < 0 then error("bad argument #1 to 'receive' (a byte count of 0 or more expected)", 2) end
+    while #self.buf - self.pos + 1 < count do
+      local ok, err = fill(self)
+      if not ok then return nil, err, rest(self) end
+    end
+    return take(self, count)
+  elseif pattern == "*l" or pattern == "l" then
+    while true do
+      local i = sfind(self.buf, "\n", self.pos, true)
+      if i then
+        local line = take(self, i - self.pos + 1)
+        return (gsub(ssub(line, 1, -2), "\r", ""))
+      end
+      local ok, err = fill(self)
+      if not ok then return nil, err, rest(self) end
+    end
+  elseif pattern == "*a" or pattern == "a" then
+    while true do
+      local ok, err = fill(self)
+      if not ok then
+        if err == "closed" then return rest(self) end
+        return nil, err, rest(self)
+      end
+    end
+  end
+  error(format("bad argument #1 to 'receive' (invalid pattern %q)", tostring(pattern)), 2)
+end
+
+-- receiveuntil(pattern [, {inclusive = true}]): a reader that returns the data before the
+-- next `pattern` (called with a size: at most that many bytes a call, then nil once the
+-- pattern is reached).
+function Socket:receiveuntil(pattern, opts)
+  if type(pattern) ~= "string" or pattern == "" then
+    error("bad argument #1 to 'receiveuntil' (a non-empty string expected)", 2)
+  end
+  local inclusive = opts and opts.inclusive
+  local reached = false
+  return function(size)
+    if not self.handle then return nil, "closed" end
+    if size and reached then reached = false; return nil end
+    while true do
+      local i, j = sfind(self.buf, pattern, self.pos, true)
+      if i then
+        local before = i - self.pos
+        if size and before > size then return take(self, size) end
+        local data = take(self, before)
+        self.pos = j + 1
+        if size then reached = true end
+        return inclusive and data .. pattern or data
+      end
+      if size then
+        local safe = #self.buf - self.pos + 1 - (#pattern - 1)
+        if safe >= size then return take(self, size) end
+      end
+      local ok, err = fill(self)
+      if not ok then return nil, err, rest(self) end
+    end
+  end
+end
+
+function Socket:setkeepalive(idle_ms, pool_size)
+  local handle = self.handle
+  if not handle then return nil, "closed" end
+  if self.pos <= #self.buf then
+    self:close()
+    return nil, "unread data in buffer"
+  end
+  local idle = tointeger(idle_ms) or 0
+  local size = tointeger(pool_size) or POOL_SIZE
+  forget(self)
+  return wait("setkeepalive", KEEPALIVE, handle, self.key, idle > 0 and idle / 1000 or POOL_IDLE, size)
+end
+
+return M

@@ -1,0 +1,66 @@
+import NIOCore
+
+/// The outbound connections of one event loop (SPEC 7): those requests hold, by handle, each
+/// owned by the request that opened it; and those kept alive for reuse, by pool key
+/// (`host:port`, or the caller's `pool` option), most recently used last.
+final class SocketTable {
+    /// A request: its runner's context and its number there.
+    struct Owner: Equatable {
+        let context: ObjectIdentifier
+        let request: Int
+    }
+
+    private var open: [Int: (connection: OutboundConnection, owner: Owner)] = [:]
+    private var nextHandle = 0
+    private var pools: [String: [OutboundConnection]] = [:]
+
+    /// Connections held by requests now, and idle in pools (for tests and diagnostics).
+    var counts: (open: Int, idle: Int) { (open.count, pools.values.reduce(0) { $0 + $1.count }) }
+
+    /// Hands `connection` to `owner`; its handle.
+    func add(_ connection: OutboundConnection, owner: Owner) -> Int {
+        nextHandle += 1
+        open[nextHandle] = (connection, owner)
+        return nextHandle
+    }
+
+    /// The connection of `handle`, if `owner` holds it.
+    func connection(_ handle: Int, owner: Owner) -> OutboundConnection? {
+        guard let entry = open[handle], entry.owner == owner else { return nil }
+        return entry.connection
+    }
+
+    /// Forgets `handle` (closed, or put in a pool).
+    func remove(_ handle: Int) {
+        open[handle] = nil
+    }
+
+    /// An idle connection of pool `key`, if one is still open.
+    func takeIdle(_ key: String) -> OutboundConnection? {
+        while let connection = pools[key]?.popLast() {
+            connection.idleClose?.cancel()
+            connection.idleClose = nil
+            if !connection.isClosed && !connection.hasUnreadBytes {
+                connection.reusedTimes += 1
+                return connection
+            }
+            connection.close()
+        }
+        return nil
+    }
+
+    /// Keeps `connection` for reuse under `key`, at most `size` there (the least recently
+    /// used closes), closed after `idle` unused.
+    func keepAlive(_ connection: OutboundConnection, key: String, idle: TimeAmount, size: Int, on eventLoop: EventLoop) {
+        var pool = pools[key] ?? []
+        pool.append(connection)
+        while pool.count > max(1, size) { pool.removeFirst().close() }
+        pools[key] = pool
+        connection.channel?.read()  // an idle peer's close (or stray bytes) is noticed at once
+        connection.idleClose = eventLoop.scheduleTask(in: idle) { [weak self, weak connection] in
+            guard let self, let connection else { return }
+            connection.close()
+            self.pools[key]?.removeAll { $0 === connection }
+        }
+    }
+}
