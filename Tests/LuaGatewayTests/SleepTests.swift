@@ -51,6 +51,22 @@ final class SleepTests: XCTestCase {
         XCTAssertEqual(server.busyStates, 1, "the sleeper still holds its state")
     }
 
+    func testFiftySleepersOnOneWorkerSleepTogether() throws {
+        let server = try TestServer(Self.scripts, workers: 1, pool: PoolLimits())
+        let started = Date()
+        let sleepers = try (0..<50).map { _ in try server.client() }
+        for sleeper in sleepers { try sleeper.send("GET /slow?1 HTTP/1.1\r\nHost: t\r\n\r\n") }
+        server.waitForBusyStates(50)
+        let hello = Date()
+        XCTAssertEqual(try server.get("/fast").text, "fast")
+        let helloTook = Date().timeIntervalSince(hello)
+        for sleeper in sleepers { XCTAssertEqual(try sleeper.readResponse().text, "slept") }
+        let took = Date().timeIntervalSince(started)
+        // One after another they would take 50 s; together, about 1 s (generous bounds: a busy machine).
+        XCTAssertLessThan(took, 15, "50 one-second sleeps took \(took) s")
+        XCTAssertLessThan(helloTook, 1, "a request among 50 sleepers waited \(helloTook) s")
+    }
+
     func testASleepEndsAndTheRequestGoesOn() throws {
         let server = try TestServer(Self.scripts)
         let started = Date()

@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import LuaGateway
+
+/// SPEC 7's TCP cosocket against peers the test controls: a listener that never answers, one
+/// that closes mid-response, a port nobody listens on, a name nobody resolves; and the
+/// descriptors of sockets that requests leave open.
+final class SocketTests: XCTestCase {
+    /// A loopback listener run by the test: `serve` gets each accepted descriptor on a thread.
+    final class Listener {
+        let port: Int
+        private let fd: Int32
+
+        init(serve: ((Int32) -> Void)? = nil) throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.fd = fd
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+            }
+            guard bound == 0, listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
+            withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+            }
+            port = Int(UInt16(bigEndian: address.sin_port))
+            if let serve {
+                let listening = fd
+                Thread.detachNewThread {
+                    while true {
+                        let client = accept(listening, nil, nil)
+                        if client < 0 { return }
+                        serve(client)
+                    }
+                }
+            }
+        }
+
+        deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+    }
+
+    static let client = #"""
+        local luagw = require "luagw"
+        return function(e, sr)
+          local host, port, timeout = e.QUERY_STRING:match("^([^:]+):(%d+):?(%d*)$")
+          local sock = luagw.socket.tcp()
+          sock:settimeout(tonumber(timeout) or 5000)
+          local ok, err = sock:connect(host, tonumber(port))
+          if not ok then sr(200, {}); return "connect: " .. err end
+          if e.PATH_INFO == "/leave" then sr(200, {}); return "left open" end
+          sock:send({ "PING", "\r\n" })
+          local line, err, partial = sock:receive()
+          sr(200, {})
+          return line and ("line: " .. line) or ("receive: " .. err .. " partial: " .. tostring(partial))
+        end
+        """#
+
+    func testAPortNobodyListensOnIsRefused() throws {
+        let port = try Listener().port  // closed again at once: nobody listens there
+        let server = try TestServer(["c.lua": Self.client])
+        XCTAssertEqual(try server.get("/c?127.0.0.1:\(port)").text, "connect: connection refused")
+    }
+
+    func testANameNobodyResolvesSaysSo() throws {
+        let server = try TestServer(["c.lua": Self.client])
+        XCTAssertEqual(try server.get("/c?no-such-host.invalid:80").text, "connect: no resolver answer")
+    }
+
+    func testAPeerThatNeverAnswersTimesOutAndTheWorkerServesOthers() throws {
+        let silent = try Listener { _ in }  // accepts, never writes, never closes
+        let server = try TestServer(["c.lua": Self.client, "hello.lua": #"return function(e, sr) sr(200, {}); return "hi" end"#],
+                                    workers: 1)
+        let waiting = try server.client()
+        try waiting.send("GET /c?127.0.0.1:\(silent.port):3000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        server.waitForBusyStates(1)
+        XCTAssertEqual(try server.get("/hello").text, "hi", "the worker answers while a request waits on its socket")
+        XCTAssertEqual(try waiting.readResponse().text, "receive: timeout partial: ")
+    }
+
+    func testAPeerThatClosesMidResponseGivesThePartialLine() throws {
+        let halfway = try Listener { client in
+            var buffer = [UInt8](repeating: 0, count: 64)
+            _ = recv(client, &buffer, buffer.count, 0)
+            _ = "PO".withCString { send(client, $0, 2, 0) }
+            close(client)
+        }
+        let server = try TestServer(["c.lua": Self.client])
+        XCTAssertEqual(try server.get("/c?127.0.0.1:\(halfway.port)").text, "receive: closed partial: PO")
+    }
+
+    func testSocketsLeftOpenAreClosedWhenTheRequestEnds() throws {
+        let listener = try Listener { client in close(client) }
+        let server = try TestServer(["c.lua": Self.client], workers: 1)
+        let client = try server.client()
+        _ = try client.request("GET /c/leave?127.0.0.1:\(listener.port) HTTP/1.1\r\nHost: t\r\n\r\n")
+        let before = Self.openDescriptors()
+        for _ in 0..<10_000 {
+            XCTAssertEqual(try client.request("GET /c/leave?127.0.0.1:\(listener.port) HTTP/1.1\r\nHost: t\r\n\r\n").text, "left open")
+        }
+        try waitUntil("the descriptors of 10,000 abandoned sockets closed") { Self.openDescriptors() <= before + 8 }
+        XCTAssertEqual(server.server.workers!.collect { $0.sockets.counts.open }.reduce(0, +), 0, "no socket is held")
+    }
+
+    static func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+    }
+}
