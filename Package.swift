@@ -27,6 +27,7 @@ let package = Package(
                 "CLuaGatewayBridge",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             // The Lua half of luagw, one module a file, compiled into the binary.

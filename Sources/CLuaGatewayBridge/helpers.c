@@ -3,8 +3,50 @@
 #include <time.h>
 
 static luagw_log_function log_function = NULL;
+static luagw_shared_function shared_function = NULL;
 
 void luagw_set_log_function(luagw_log_function fn) { log_function = fn; }
+void luagw_set_shared_function(luagw_shared_function fn) { shared_function = fn; }
+
+/// shared(op, ...): one operation of the shared dictionaries (shared.lua); its arguments
+/// nil, booleans, numbers or strings, and so its results. Never yields. [-n, +r, v]
+static int shared(lua_State *L) {
+    luagw_value args[8], results[LUAGW_SHARED_RESULTS];
+    int op = (int)luaL_checkinteger(L, 1);
+    int nargs = lua_gettop(L) - 1;
+    luaL_argcheck(L, nargs <= 8, 9, "too many arguments");
+    for (int i = 0; i < nargs; i++) {
+        luagw_value *v = &args[i];
+        v->type = lua_type(L, i + 2);
+        v->is_integer = 0;
+        switch (v->type) {
+        case LUA_TNIL: break;
+        case LUA_TBOOLEAN: v->integer = lua_toboolean(L, i + 2); break;
+        case LUA_TNUMBER:
+            v->is_integer = lua_isinteger(L, i + 2);
+            if (v->is_integer) v->integer = lua_tointeger(L, i + 2); else v->number = lua_tonumber(L, i + 2);
+            break;
+        case LUA_TSTRING: v->bytes.data = lua_tolstring(L, i + 2, &v->bytes.length); break;
+        default: return luaL_error(L, "a shared dictionary keeps nil, booleans, numbers and strings, not a %s",
+                                   luaL_typename(L, i + 2));
+        }
+    }
+    if (shared_function == NULL) return luaL_error(L, "shared dictionaries are not set up");
+    int n = shared_function(op, args, nargs, results);
+    luaL_checkstack(L, n, NULL);
+    for (int i = 0; i < n; i++) {
+        const luagw_value *v = &results[i];
+        switch (v->type) {
+        case LUA_TBOOLEAN: lua_pushboolean(L, (int)v->integer); break;
+        case LUA_TNUMBER:
+            if (v->is_integer) lua_pushinteger(L, v->integer); else lua_pushnumber(L, v->number);
+            break;
+        case LUA_TSTRING: lua_pushlstring(L, v->bytes.data, v->bytes.length); break;
+        default: lua_pushnil(L); break;
+        }
+    }
+    return n;
+}
 
 /// log(request_id, message): hands one wsgi.errors line to the server's log. [-2, +0, v]
 static int log_line(lua_State *L) {
@@ -81,13 +123,16 @@ static const struct { const char *name; int value; } protocol[] = {
     { "SLEEP", LUAGW_OPERATION_SLEEP }, { "CONNECT", LUAGW_OPERATION_CONNECT }, { "SEND_BYTES", LUAGW_OPERATION_SEND },
     { "RECEIVE", LUAGW_OPERATION_RECEIVE }, { "KEEPALIVE", LUAGW_OPERATION_KEEPALIVE },
     { "CLOSE", LUAGW_OPERATION_CLOSE },
+    { "SHARED_GET", LUAGW_SHARED_GET }, { "SHARED_SET", LUAGW_SHARED_SET }, { "SHARED_ADD", LUAGW_SHARED_ADD },
+    { "SHARED_REPLACE", LUAGW_SHARED_REPLACE }, { "SHARED_INCR", LUAGW_SHARED_INCR }, { "SHARED_TTL", LUAGW_SHARED_TTL },
+    { "SHARED_EXPIRE", LUAGW_SHARED_EXPIRE }, { "SHARED_KEYS", LUAGW_SHARED_KEYS }, { "SHARED_FLUSH", LUAGW_SHARED_FLUSH },
 };
 
 /// Pushes the helpers' table. [-0, +1, m]
 static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", enter }, { "leave", leave },
-        { "safe", safe }, { "now", now }, { NULL, NULL },
+        { "safe", safe }, { "now", now }, { "shared", shared }, { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */
     lua_pushlightuserdata(L, luagw_sentinel());        /* C s */

@@ -77,12 +77,45 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_CLOSE = 6,      /* handle → 1 | nil, err */
 } luagw_operation;
 
+/// The operations of the shared dictionaries (shared.lua → SharedDictionaries.swift); each
+/// takes the dictionary's name first. Not WAITs: they never wait.
+typedef enum luagw_shared_op {
+    LUAGW_SHARED_GET = 1,       /* name, key → value | nil */
+    LUAGW_SHARED_SET = 2,       /* name, key, value, ttl → true, nil, forcible */
+    LUAGW_SHARED_ADD = 3,       /* name, key, value, ttl → true, nil, forcible | false, "exists", false */
+    LUAGW_SHARED_REPLACE = 4,   /* name, key, value, ttl → true, nil, forcible | false, "not found", false */
+    LUAGW_SHARED_INCR = 5,      /* name, key, n, init, init ttl → value, nil, forcible | nil, err */
+    LUAGW_SHARED_TTL = 6,       /* name, key → seconds (0: none) | nil, "not found" */
+    LUAGW_SHARED_EXPIRE = 7,    /* name, key, ttl → true | nil, "not found" */
+    LUAGW_SHARED_KEYS = 8,      /* name, max → the keys, each as string.pack("s4") */
+    LUAGW_SHARED_FLUSH = 9,     /* name → nothing */
+} luagw_shared_op;
+
 /// One Lua file of luagw's own (Sources/LuaGateway/LuaModules), lent by Swift: `name` is
 /// its file name without `.lua`; it loads as the chunk `=luagw/NAME.lua`.
 typedef struct luagw_module {
     const char *name;
     luagw_bytes source;
 } luagw_module;
+
+/// A Lua value that crosses to Swift and back by value: nil, a boolean, a number or a string
+/// (bytes lent: a Lua string's for arguments, Swift's until its next call for results).
+typedef struct luagw_value {
+    int type;              /* LUA_TNIL, LUA_TBOOLEAN, LUA_TNUMBER or LUA_TSTRING */
+    int is_integer;        /* for LUA_TNUMBER: `integer` holds it, else `number` */
+    lua_Integer integer;   /* also the boolean, 0 or 1 */
+    lua_Number number;
+    luagw_bytes bytes;
+} luagw_value;
+
+/// The shared dictionaries' entry point (SPEC 7, Swift's SharedDictionaries): operation
+/// `op` on the dictionary and key in `args`; fills `results`; returns how many (at most
+/// LUAGW_SHARED_RESULTS). Called from any event-loop thread; must not raise.
+typedef int (*luagw_shared_function)(int op, const luagw_value *args, int nargs, luagw_value *results);
+#define LUAGW_SHARED_RESULTS 4
+
+/// Sets the shared dictionaries' entry point (process-wide, once at start-up).
+void luagw_set_shared_function(luagw_shared_function fn);
 
 /// Where `wsgi.errors` output goes: request id, message. Must not raise.
 typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes message);

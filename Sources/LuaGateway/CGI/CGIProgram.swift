@@ -30,6 +30,7 @@ public struct CGIProgram {
     /// an event loop of its own, so that what waits (`luagw.sleep`, time slices) waits there.
     public func run() -> Int32 {
         WSGIErrorsLog.route(to: logger)
+        SharedDictionaries.setUp(capacity: 1 << 20)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let eventLoop = group.next()

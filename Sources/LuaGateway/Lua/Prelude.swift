@@ -17,6 +17,7 @@ enum Prelude {
         ("start_response", PackageResources.start_response_lua),
         ("wait", PackageResources.wait_lua),
         ("tcp", PackageResources.tcp_lua),
+        ("shared", PackageResources.shared_lua),
         ("driver", PackageResources.driver_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),

@@ -13,6 +13,7 @@ local gsub, byte, char = string.gsub, string.byte, string.char
 local ngx = {
   socket = { tcp = luagw.socket.tcp },
   sleep = luagw.sleep,
+  shared = luagw.shared,
   now = luagw.now,
   -- ngx.null: the value that stands for a null reply (a light userdata in OpenResty).
   null = setmetatable({}, { __tostring = function() return "null" end }),

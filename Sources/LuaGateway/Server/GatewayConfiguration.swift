@@ -31,13 +31,16 @@ public struct GatewayConfiguration: Sendable {
     public var reload: ReloadMode
     /// Seconds between two looks at the directory when polling.
     public var pollInterval: Double
+    /// Bytes of keys and values each `luagw.shared` dictionary holds at most (SPEC 7).
+    public var sharedCapacity: Int
 
     public init(target: String, bind: BindAddress = BindAddress(host: "127.0.0.1", port: 8080),
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
                 development: Bool = false, bodyBufferLimit: Int = 256 * 1024,
                 reload: ReloadMode = .watch, pollInterval: Double = 1.0, limits: RequestLimits = RequestLimits(),
                 lua: LuaLimits = LuaLimits(), accessLogDescriptor: Int32? = nil,
-                forwardedAllowIPs: Set<String> = [], reusePort: Bool = false) {
+                forwardedAllowIPs: Set<String> = [], reusePort: Bool = false, sharedCapacity: Int = 1 << 20) {
+        self.sharedCapacity = sharedCapacity
         self.reusePort = reusePort
         self.forwardedAllowIPs = forwardedAllowIPs
         self.accessLogDescriptor = accessLogDescriptor

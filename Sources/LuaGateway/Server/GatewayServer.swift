@@ -24,6 +24,7 @@ public final class GatewayServer {
         self.configuration = configuration
         self.logger = logger
         WSGIErrorsLog.route(to: logger)
+        SharedDictionaries.setUp(capacity: configuration.sharedCapacity)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.workers))
         self.scripts = try ScriptSet.load(from: configuration.target)
     }
