@@ -20,6 +20,7 @@ enum Prelude {
         ("shared", PackageResources.shared_lua),
         ("driver", PackageResources.driver_lua),
         ("luagw", PackageResources.luagw_lua),
+        ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
     ]
 

@@ -6,7 +6,8 @@ local tcp = need("tcp").tcp
 local SLEEP = C.protocol.SLEEP
 local tonumber, error = tonumber, error
 
-local luagw = { version = C.version, now = C.now, socket = { tcp = tcp }, shared = need("shared") }
+local luagw = { version = C.version, now = C.now, socket = { tcp = tcp }, shared = need("shared"),
+                http = need("luagw.http") }
 
 -- Suspends the request for `seconds` (fractions allowed; 0 lets the event loop turn once).
 function luagw.sleep(seconds)
