@@ -31,6 +31,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("shared-capacity"), help: "Bytes of keys and values each luagw.shared dictionary holds at most; the least recently used entries go past it.")
     var sharedCapacity: Int = 1 << 20
 
+    @Option(name: .customLong("max-timers"), help: "Pending luagw.timer timers per worker at most; luagw.timer.at past it returns nil, err.")
+    var maxTimers: Int = 1024
+
     @Option(help: "Event-loop threads, each with its own pool of Lua states (default: the core count).")
     var workers: Int = GatewayConfiguration.defaultWorkers
 
@@ -107,6 +110,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
         }
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
+        guard maxTimers >= 0 else { throw ValidationError("--max-timers must not be negative") }
         guard sharedCapacity >= 1024 else { throw ValidationError("--shared-capacity must be at least 1024 bytes") }
         guard ReloadMode(rawValue: reload) != nil else { throw ValidationError("--reload: expected watch, poll, signal or off, got \(reload)") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
@@ -144,7 +148,7 @@ struct Serve: ParsableCommand {
             lua: LuaLimits(memoryPerState: memoryPerState << 20, runTime: runTime, timeSlice: timeSlice / 1000),
             accessLogDescriptor: try accessLogDescriptor(),
             forwardedAllowIPs: Set(forwardedAllowIPs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
-            reusePort: reusePort, sharedCapacity: sharedCapacity)
+            reusePort: reusePort, sharedCapacity: sharedCapacity, maxTimers: maxTimers)
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")

@@ -44,7 +44,7 @@ final class RequestRunnerTests: XCTestCase {
     private func run(_ source: String, host: RecordingHost) throws -> (RequestRunner, LuaState) {
         let scripts = ScriptSet(root: "/nonexistent", mounts: [Mount(path: "", file: "/t/app.lua", source: Array(source.utf8))])
         let state = try LuaState(scripts: scripts) { _, message in XCTFail(message) }
-        let runner = RequestRunner(host: host, eventLoop: loop, sockets: SocketTable()) { [unowned self] in self.givenBack.append($0) }
+        let runner = RequestRunner(host: host, eventLoop: loop, sockets: SocketTable(), timers: nil) { [unowned self] in self.givenBack.append($0) }
         let environ = EnvironBuilder()
         environ.reset()
         runner.start(on: state, index: 0, environ: environ, requestID: ByteBuffer(string: "r1"), runOnce: false)

@@ -75,6 +75,8 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_RECEIVE = 4,    /* handle, timeout → what arrived (any amount) | nil, err */
     LUAGW_OPERATION_KEEPALIVE = 5,  /* handle, idle seconds, pool size → 1 | nil, err */
     LUAGW_OPERATION_CLOSE = 6,      /* handle → 1 | nil, err */
+    LUAGW_OPERATION_TIMER = 7,      /* id, delay, interval (0: once) → true | nil, err */
+    LUAGW_OPERATION_TIMER_CANCEL = 8, /* id → true | nil, err */
 } luagw_operation;
 
 /// The operations of the shared dictionaries (shared.lua → SharedDictionaries.swift); each

@@ -45,7 +45,7 @@ final class CGIRequest: RequestHost {
         remaining = environment["CONTENT_LENGTH"].flatMap(Int.init) ?? 0
         isHead = environment["REQUEST_METHOD"] == "HEAD"
         self.state = state
-        let runner = RequestRunner(host: self, eventLoop: eventLoop, sockets: SocketTable()) { _ in }
+        let runner = RequestRunner(host: self, eventLoop: eventLoop, sockets: SocketTable(), timers: nil) { _ in }
         self.runner = runner
         runner.start(on: state, index: 0, environ: environ, requestID: ByteBuffer(string: id), runOnce: true)
     }

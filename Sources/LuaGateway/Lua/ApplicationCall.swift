@@ -72,6 +72,17 @@ struct ApplicationCall {
         return resume(arguments: 4)
     }
 
+    /// Starts timer `id` of this state (timer.lua's run), `premature` when the server shuts
+    /// down or a reload replaced the state's scripts.
+    mutating func startTimer(id: Int, premature: Bool) -> Step {
+        let T = thread
+        luagw_budget_start(state.main, state.limits.runTime, state.limits.timeSlice)
+        lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.runTimerRef))   // run
+        lua_pushinteger(T, lua_Integer(id))                                      // run id
+        lua_pushboolean(T, premature ? 1 : 0)                                    // run id premature
+        return resume(arguments: 2)
+    }
+
     /// Resumes a `needInput` step with body bytes.
     mutating func resume(input: ByteBuffer) -> Step {
         popPending()

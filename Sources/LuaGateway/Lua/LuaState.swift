@@ -12,6 +12,8 @@ final class LuaState {
     let scripts: ScriptSet
     /// Where `serve` (the prelude's request driver) is anchored in the registry.
     let serveRef: Int32
+    /// Where `run_timer` (timer.lua's run) is anchored.
+    let runTimerRef: Int32
     /// What the state may spend.
     let limits: LuaLimits
     /// Its budget, kept by the C side: memory held, and the running request's time.
@@ -22,6 +24,10 @@ final class LuaState {
         set { poisoned = newValue }
     }
     private var poisoned = false
+    /// Set by the pool: the state is lent (to a request or a timer).
+    var isLent = false
+    /// Set by the pool: a reload replaced the state's scripts, and the pool no longer counts it.
+    var isRetired = false
 
     /// Makes a state and loads every script of `scripts` into it. A script that fails
     /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
@@ -42,6 +48,7 @@ final class LuaState {
         self.limits = limits
         self.budget = luagw_budget_of(L)
         self.serveRef = refs[Prelude.Result.serve.rawValue]
+        self.runTimerRef = refs[Prelude.Result.runTimer.rawValue]
         budget.pointee.request_thread = thread
         // Loading runs the scripts' top levels: the run-time limit holds there too.
         luagw_budget_watch_load(L, limits.runTime)

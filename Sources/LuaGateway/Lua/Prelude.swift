@@ -16,6 +16,7 @@ enum Prelude {
         ("file_wrapper", PackageResources.file_wrapper_lua),
         ("start_response", PackageResources.start_response_lua),
         ("wait", PackageResources.wait_lua),
+        ("timer", PackageResources.timer_lua),
         ("tcp", PackageResources.tcp_lua),
         ("shared", PackageResources.shared_lua),
         ("driver", PackageResources.driver_lua),
@@ -26,7 +27,7 @@ enum Prelude {
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.
     enum Result: Int, CaseIterable {
-        case serve, loadApp, setRoot, addModule
+        case serve, loadApp, setRoot, addModule, runTimer
     }
 
     /// Every module's source in one array, and where each lies in it: lent to C in one piece.

@@ -8,6 +8,8 @@ local tonumber, error = tonumber, error
 
 local luagw = { version = C.version, now = C.now, socket = { tcp = tcp }, shared = need("shared"),
                 http = need("luagw.http") }
+local timer = need("timer")
+luagw.timer = { at = timer.at, every = timer.every }
 
 -- Suspends the request for `seconds` (fractions allowed; 0 lets the event loop turn once).
 function luagw.sleep(seconds)

@@ -14,6 +14,7 @@ local ngx = {
   socket = { tcp = luagw.socket.tcp },
   sleep = luagw.sleep,
   shared = luagw.shared,
+  timer = luagw.timer,
   now = luagw.now,
   -- ngx.null: the value that stands for a null reply (a light userdata in OpenResty).
   null = setmetatable({}, { __tostring = function() return "null" end }),

@@ -2,7 +2,7 @@
 -- the files, CLuaGatewayBridge/helpers.c loads them). It receives the C helpers `C`,
 -- with luagw's other Lua files loaded but not run in `C.modules`, runs them as modules,
 -- and returns what the server calls: serve (one request, as the body of the request
--- coroutine), load_app, set_root and add_module (scripts.lua).
+-- coroutine), load_app, set_root and add_module (scripts.lua), run_timer (timer.lua).
 local C = ...
 
 local loaded = {}
@@ -33,4 +33,4 @@ end
 need("coroutines")
 local scripts = need("scripts")
 local driver = need("driver")
-return driver.serve, scripts.load_app, scripts.set_root, scripts.add_module
+return driver.serve, scripts.load_app, scripts.set_root, scripts.add_module, need("timer").run

@@ -33,6 +33,8 @@ enum Operations {
         SocketReceive.number: SocketReceive.start,
         SocketKeepAlive.number: SocketKeepAlive.start,
         SocketClose.number: SocketClose.start,
+        TimerStart.number: TimerStart.start,
+        TimerCancel.number: TimerCancel.start,
     ]
 }
 

@@ -6,13 +6,16 @@ import NIOCore
 final class OperationContext {
     let eventLoop: EventLoop
     let sockets: SocketTable
+    /// The worker's timers; nil under `luagw cgi`, which ends with its request.
+    let timers: TimerTable?
     /// Which request of the runner runs now: a socket belongs to the request that opened it.
     private(set) var request = 0
     private var cleanups: [() -> Void] = []
 
-    init(eventLoop: EventLoop, sockets: SocketTable) {
+    init(eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable? = nil) {
         self.eventLoop = eventLoop
         self.sockets = sockets
+        self.timers = timers
     }
 
     /// Runs `cleanup` when the current request ends, whatever way it ends.

@@ -23,6 +23,8 @@ final class StatePool {
     private var idle: [LuaState] = []
     private var live = 0
     private var waiters = CircularBuffer<StateWaiter>()
+    /// Timers waiting for their own state to come back (see `lend`).
+    private var reserved: [ObjectIdentifier: [(LuaState) -> Void]] = [:]
     /// Whether the next state made reports scripts that fail to load (once per script set).
     private var reportsLoadErrors: Bool
 
@@ -47,8 +49,8 @@ final class StatePool {
 
     /// Lends a state, or queues `waiter` until one is free.
     func borrow(orWait waiter: StateWaiter) -> Outcome {
-        if let state = idle.popLast() { return .ready(state) }
-        if live < limits.maximum, let state = makeState() { return .ready(state) }
+        if let state = idle.popLast() { return lent(state) }
+        if live < limits.maximum, let state = makeState() { return lent(state) }
         guard waiters.count < limits.queue else { return .full }
         waiters.append(waiter)
         return .queued
@@ -60,6 +62,7 @@ final class StatePool {
         self.scripts = scripts
         reportsLoadErrors = false  // the reload has reported them
         live -= idle.count
+        for state in idle { state.isRetired = true }
         idle.removeAll()
         for _ in 0..<limits.initial {
             guard let state = makeState() else { break }
@@ -71,17 +74,49 @@ final class StatePool {
     /// trusted, or that belongs to an older generation, is closed (and replaced when a
     /// request waits for one).
     func giveBack(_ state: LuaState) {
+        state.isLent = false
+        let id = ObjectIdentifier(state)
+        if let timer = reserved[id]?.first, !state.isPoisoned {
+            reserved[id]?.removeFirst()
+            if reserved[id]?.isEmpty == true { reserved[id] = nil }
+            state.isLent = true
+            eventLoop.execute { timer(state) }
+            return
+        }
+        reserved[id] = nil
+        if state.isRetired { return }  // a timer ran on it after the pool let it go
         var next: LuaState? = state
         if state.isPoisoned || state.scripts.generation != scripts.generation {
             live -= 1
+            state.isRetired = true
             next = waiters.isEmpty ? nil : makeState()
         }
         guard let next else { return }
         if let waiter = waiters.popFirst() {
+            next.isLent = true
             eventLoop.execute { waiter.stateIsFree(next) }
         } else {
             idle.append(next)
         }
+    }
+
+    /// Lends `state` itself, for one of its timers: at once when it is idle (or retired and
+    /// free), else when its request gives it back. False when it can no longer run anything.
+    func lend(_ state: LuaState, to timer: @escaping (LuaState) -> Void) -> Bool {
+        guard !state.isPoisoned else { return false }
+        if state.isLent {
+            reserved[ObjectIdentifier(state), default: []].append(timer)
+            return true
+        }
+        if let index = idle.firstIndex(where: { $0 === state }) { idle.remove(at: index) }
+        state.isLent = true
+        timer(state)
+        return true
+    }
+
+    private func lent(_ state: LuaState) -> Outcome {
+        state.isLent = true
+        return .ready(state)
     }
 
     private func makeState() -> LuaState? {

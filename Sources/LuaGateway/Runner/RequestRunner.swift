@@ -36,10 +36,11 @@ final class RequestRunner {
     private var isStartingOperation = false
 
     /// `giveBack` returns a state to where it was borrowed from when the request ends.
-    init(host: RequestHost, eventLoop: EventLoop, sockets: SocketTable, giveBack: @escaping (LuaState) -> Void) {
+    init(host: RequestHost, eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable?,
+         giveBack: @escaping (LuaState) -> Void) {
         self.owner = host
         self.eventLoop = eventLoop
-        self.context = OperationContext(eventLoop: eventLoop, sockets: sockets)
+        self.context = OperationContext(eventLoop: eventLoop, sockets: sockets, timers: timers)
         self.giveBack = giveBack
     }
 
@@ -48,10 +49,19 @@ final class RequestRunner {
 
     /// Starts the application of mount `index` (0-based) on `state`.
     func start(on state: LuaState, index: Int, environ: EnvironBuilder, requestID: ByteBuffer, runOnce: Bool) {
+        begin(on: state) { $0.start(index: index, environ: environ, requestID: requestID, runOnce: runOnce) }
+    }
+
+    /// Starts timer `id` of `state` (SPEC 7), run like a request.
+    func startTimer(on state: LuaState, id: Int, premature: Bool) {
+        begin(on: state) { $0.startTimer(id: id, premature: premature) }
+    }
+
+    private func begin(on state: LuaState, _ first: (inout ApplicationCall) -> ApplicationCall.Step) {
         var call = ApplicationCall(state: state)
         self.host = owner
         context.requestBegins()
-        let step = call.start(index: index, environ: environ, requestID: requestID, runOnce: runOnce)
+        let step = first(&call)
         self.call = call
         advance(step)
     }

@@ -33,14 +33,18 @@ public struct GatewayConfiguration: Sendable {
     public var pollInterval: Double
     /// Bytes of keys and values each `luagw.shared` dictionary holds at most (SPEC 7).
     public var sharedCapacity: Int
+    /// Timers pending at most per worker (SPEC 7); `luagw.timer.at` past it returns `nil, err`.
+    public var maxTimers: Int
 
     public init(target: String, bind: BindAddress = BindAddress(host: "127.0.0.1", port: 8080),
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),
                 development: Bool = false, bodyBufferLimit: Int = 256 * 1024,
                 reload: ReloadMode = .watch, pollInterval: Double = 1.0, limits: RequestLimits = RequestLimits(),
                 lua: LuaLimits = LuaLimits(), accessLogDescriptor: Int32? = nil,
-                forwardedAllowIPs: Set<String> = [], reusePort: Bool = false, sharedCapacity: Int = 1 << 20) {
+                forwardedAllowIPs: Set<String> = [], reusePort: Bool = false, sharedCapacity: Int = 1 << 20,
+                maxTimers: Int = 1024) {
         self.sharedCapacity = sharedCapacity
+        self.maxTimers = maxTimers
         self.reusePort = reusePort
         self.forwardedAllowIPs = forwardedAllowIPs
         self.accessLogDescriptor = accessLogDescriptor

@@ -51,7 +51,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.context = context
         writer.context = context
         let pool = worker.pool
-        runner = RequestRunner(host: self, eventLoop: context.eventLoop, sockets: worker.sockets) { pool.giveBack($0) }
+        runner = RequestRunner(host: self, eventLoop: context.eventLoop, sockets: worker.sockets, timers: worker.timers) {
+            pool.giveBack($0)
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -11,6 +11,8 @@ final class Worker {
     let environ = EnvironBuilder()
     /// The loop's outbound connections (SPEC 7), kept-alive ones included.
     let sockets = SocketTable()
+    /// The loop's pending timers (SPEC 7).
+    let timers: TimerTable
     let connections: ConnectionSweeper
     /// Where a line per request goes; nil when the access log is off.
     let accessLog: AccessLog?
@@ -33,6 +35,8 @@ final class Worker {
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,
                               logger: logger, reportsLoadErrors: index == 0)
         self.requestIDs = RequestIDs(worker: index)
+        self.timers = TimerTable(limit: configuration.maxTimers, eventLoop: eventLoop, pool: pool, sockets: sockets,
+                                 logger: logger)
         path.reserveCapacity(256)
         luagw_watchdog_register()
         if let log = accessLog {
@@ -50,6 +54,7 @@ final class Worker {
     func beginShutdown() {
         isShuttingDown = true
         for connection in connections.all { connection.shutDown() }
+        timers.expireAll()
     }
 
     /// This loop's thread is done running Lua (the server shuts down).
@@ -86,7 +91,10 @@ final class WorkerTable: @unchecked Sendable {
     /// every worker serves it.
     func adopt(_ scripts: ScriptSet) {
         for worker in workers.values {
-            try? worker.pool.eventLoop.submit { worker.pool.adopt(scripts) }.wait()
+            try? worker.pool.eventLoop.submit {
+                worker.pool.adopt(scripts)
+                worker.timers.expireReplaced(generation: scripts.generation)
+            }.wait()
         }
     }
 }

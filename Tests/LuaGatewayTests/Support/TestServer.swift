@@ -15,7 +15,8 @@ final class TestServer {
          development: Bool = false, bodyBufferLimit: Int = 256 * 1024, file: String? = nil,
          reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits(),
          lua: LuaLimits = LuaLimits(), accessLog: Int32? = nil, forwardedAllowIPs: Set<String> = [],
-         bind: BindAddress = BindAddress(host: "127.0.0.1", port: 0), reusePort: Bool = false) throws {
+         bind: BindAddress = BindAddress(host: "127.0.0.1", port: 0), reusePort: Bool = false,
+         maxTimers: Int = 1024) throws {
         let scratch = try ScratchDirectory("luagw-test")
         self.scratch = scratch
         let directory = scratch.url
@@ -27,7 +28,8 @@ final class TestServer {
         let configuration = GatewayConfiguration(target: target, bind: bind, workers: workers,
                                                  pool: pool, development: development, bodyBufferLimit: bodyBufferLimit,
                                                  reload: reload, limits: limits, lua: lua, accessLogDescriptor: accessLog,
-                                                 forwardedAllowIPs: forwardedAllowIPs, reusePort: reusePort)
+                                                 forwardedAllowIPs: forwardedAllowIPs, reusePort: reusePort,
+                                                 maxTimers: maxTimers)
         server = try GatewayServer(configuration: configuration, logger: logger ?? quiet)
         port = try server.start().port
     }
