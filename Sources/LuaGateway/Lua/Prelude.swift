@@ -23,6 +23,7 @@ enum Prelude {
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
+        ("luagw.socket", PackageResources.luagw_socket_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.
