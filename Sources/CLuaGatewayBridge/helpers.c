@@ -107,7 +107,7 @@ static int leave(lua_State *L) {
 typedef struct prelude_spec {
     const luagw_module *modules;
     int nmodules;
-    luagw_bytes version;
+    luagw_settings settings;
     int *refs;
     int nrefs;
     lua_State **thread;
@@ -138,8 +138,10 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
     luaL_newlib(L, functions);                         /* C */
     lua_pushlightuserdata(L, luagw_sentinel());        /* C s */
     lua_setfield(L, -2, "sentinel");                   /* C */
-    lua_pushlstring(L, spec->version.data, spec->version.length);  /* C v */
+    lua_pushlstring(L, spec->settings.version.data, spec->settings.version.length);  /* C v */
     lua_setfield(L, -2, "version");                    /* C */
+    lua_pushnumber(L, spec->settings.socket_timeout);  /* C t */
+    lua_setfield(L, -2, "socket_timeout");             /* C */
     lua_createtable(L, 0, (int)(sizeof protocol / sizeof protocol[0]));  /* C p */
     for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
         lua_pushinteger(L, protocol[i].value);         /* C p n */
@@ -178,9 +180,9 @@ static int prepare(lua_State *L) {
     return 0;
 }
 
-int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_bytes version,
+int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_settings settings,
                   int *refs, int nrefs, lua_State **thread, int *thread_ref) {
-    prelude_spec spec = { modules, nmodules, version, refs, nrefs, thread, thread_ref };
+    prelude_spec spec = { modules, nmodules, settings, refs, nrefs, thread, thread_ref };
     lua_pushcfunction(L, prepare);                     /* prepare */
     lua_pushlightuserdata(L, &spec);                   /* prepare spec */
     return luagw_pcall(L, 1, 0);                       /* (nothing) | error */

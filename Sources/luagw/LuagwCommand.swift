@@ -34,6 +34,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-timers"), help: "Pending luagw.timer timers per worker at most; luagw.timer.at past it returns nil, err.")
     var maxTimers: Int = 1024
 
+    @Option(name: .customLong("socket-timeout"), help: "Seconds a luagw socket or HTTP-client call waits unless the application sets a timeout.")
+    var socketTimeout: Double = 60
+
     @Option(help: "Event-loop threads, each with its own pool of Lua states (default: the core count).")
     var workers: Int = GatewayConfiguration.defaultWorkers
 
@@ -110,6 +113,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
         }
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
+        guard socketTimeout > 0 else { throw ValidationError("--socket-timeout must be positive") }
         guard maxTimers >= 0 else { throw ValidationError("--max-timers must not be negative") }
         guard sharedCapacity >= 1024 else { throw ValidationError("--shared-capacity must be at least 1024 bytes") }
         guard ReloadMode(rawValue: reload) != nil else { throw ValidationError("--reload: expected watch, poll, signal or off, got \(reload)") }
@@ -145,7 +149,8 @@ struct Serve: ParsableCommand {
             limits: RequestLimits(maxTargetBytes: maxTarget, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaders,
                                   maxBodyBytes: maxBody, keepAliveTimeout: keepAlive, headerTimeout: headerTimeout,
                                   bodyTimeout: bodyTimeout, maxConnections: maxConnections),
-            lua: LuaLimits(memoryPerState: memoryPerState << 20, runTime: runTime, timeSlice: timeSlice / 1000),
+            lua: LuaLimits(memoryPerState: memoryPerState << 20, runTime: runTime, timeSlice: timeSlice / 1000,
+                           socketTimeout: socketTimeout),
             accessLogDescriptor: try accessLogDescriptor(),
             forwardedAllowIPs: Set(forwardedAllowIPs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
             reusePort: reusePort, sharedCapacity: sharedCapacity, maxTimers: maxTimers)

@@ -10,6 +10,7 @@ local modules = here .. "/../../Sources/LuaGateway/LuaModules/"
 harness.C = {
   sentinel = {},
   version = "test",
+  socket_timeout = 60,
   protocol = { READ = 1, SEND = 2, FILE = 3, WAIT = 4, DONE = 1, FAILED = 2, GONE = 0, GO_ON = 1, STOP = 2,
                HAS_DATE = 1, HAS_SERVER = 2, SLEEP = 1 },
   safe = function(s) return not s:find("[\r\n%z]") end,

@@ -83,6 +83,21 @@ final class SocketTests: XCTestCase {
         XCTAssertEqual(try waiting.readResponse().text, "receive: timeout partial: ")
     }
 
+    func testTheDefaultTimeoutIsTheServers() throws {
+        let silent = try Listener { _ in }
+        let server = try TestServer(["quiet.lua": #"""
+            return function(e, sr)
+              local sock = require("luagw").socket.tcp()
+              assert(sock:connect("127.0.0.1", tonumber(e.QUERY_STRING)))
+              local started = require("luagw").now()
+              local line, err = sock:receive()
+              sr(200, {})
+              return err .. " " .. tostring(require("luagw").now() - started >= 0.3)
+            end
+            """#], lua: LuaLimits(socketTimeout: 0.3))
+        XCTAssertEqual(try server.get("/quiet?\(silent.port)").text, "timeout true")
+    }
+
     func testAPeerThatClosesMidResponseGivesThePartialLine() throws {
         let halfway = try Listener { client in
             var buffer = [UInt8](repeating: 0, count: 64)

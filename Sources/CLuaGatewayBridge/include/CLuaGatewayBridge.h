@@ -192,13 +192,20 @@ void luagw_budget_stop(lua_State *L);
 /// The panic handler: an unprotected error is a bug of luagw; reports and aborts.
 int luagw_panic(lua_State *L);
 
+/// What the Lua side is told at load besides the protocol: luagw's version, and the seconds a
+/// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`).
+typedef struct luagw_settings {
+    luagw_bytes version;
+    double socket_timeout;
+} luagw_settings;
+
 /// Sets up a new state in protected mode: opens the standard libraries, loads each of
 /// `modules` as its own chunk (not run), and runs the first with a table of the C helpers
-/// (`traceback`, `log`, `safe`, `enter`, `leave`, `sentinel`, `protocol`, `version`) and the
-/// loaded chunks (`modules`, by name). Its first `nrefs` results are anchored in the registry
+/// (`traceback`, `log`, `safe`, `enter`, `leave`, `now`, `shared`, `sentinel`, `protocol`,
+/// `version`, `socket_timeout`) and the loaded chunks (`modules`, by name). Its first `nrefs` results are anchored in the registry
 /// (their references go to `refs`); so is the state's request thread (`*thread_ref`).
 /// [-0, +(0 | 1 error), -]
-int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_bytes version,
+int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_settings settings,
                   int *refs, int nrefs, lua_State **thread, int *thread_ref);
 
 /// The message handler: copes with non-string errors and appends a traceback. [-1, +1, m]

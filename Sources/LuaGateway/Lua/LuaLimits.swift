@@ -10,7 +10,13 @@ public struct LuaLimits: Sendable {
     /// loop (0: never), so that one long computation does not stall them.
     public var timeSlice: Double
 
-    public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002) {
+    /// Seconds a socket or HTTP-client call (SPEC 7) may wait unless the application sets its
+    /// own timeout; waiting does not count towards `runTime`.
+    public var socketTimeout: Double
+
+    public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002,
+                socketTimeout: Double = 60) {
+        self.socketTimeout = socketTimeout
         self.memoryPerState = memoryPerState
         self.runTime = runTime
         self.timeSlice = timeSlice

@@ -36,7 +36,7 @@ final class LuaState {
         var refs: [Int32] = []
         var thread: OpaquePointer?
         var threadRef: Int32 = 0
-        let status = Prelude.prepare(L, refs: &refs, thread: &thread, threadRef: &threadRef)
+        let status = Prelude.prepare(L, limits: limits, refs: &refs, thread: &thread, threadRef: &threadRef)
         guard status == LUA_OK, let thread else {
             let message = LuaState.string(at: -1, of: L) ?? "unknown error"
             luagw_close(L)

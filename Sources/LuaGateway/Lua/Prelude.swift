@@ -42,7 +42,8 @@ enum Prelude {
 
     /// Sets up `L` (a new state) in protected mode: the modules, then the prelude's run;
     /// `refs` receives the references of its results (`Result`). [-0, +(0 | 1 error), -]
-    static func prepare(_ L: OpaquePointer, refs: inout [Int32], thread: inout OpaquePointer?, threadRef: inout Int32) -> Int32 {
+    static func prepare(_ L: OpaquePointer, limits: LuaLimits, refs: inout [Int32], thread: inout OpaquePointer?,
+                        threadRef: inout Int32) -> Int32 {
         refs = Array(repeating: 0, count: Result.allCases.count)
         return joined.bytes.withUnsafeBytes { all in
             let base = all.baseAddress?.assumingMemoryBound(to: CChar.self)
@@ -51,7 +52,8 @@ enum Prelude {
                              source: luagw_bytes(data: base.map { $0 + range.lowerBound }, length: range.count))
             }
             return version.withLuaBytes { version in
-                luagw_prepare(L, lent, Int32(lent.count), version, &refs, Int32(refs.count), &thread, &threadRef)
+                let settings = luagw_settings(version: version, socket_timeout: limits.socketTimeout)
+                return luagw_prepare(L, lent, Int32(lent.count), settings, &refs, Int32(refs.count), &thread, &threadRef)
             }
         }
     }

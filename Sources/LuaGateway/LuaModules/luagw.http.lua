@@ -12,7 +12,7 @@ local sfind, ssub, lower, upper, format, match = string.find, string.sub, string
 local concat, sort = table.concat, table.sort
 
 local USER_AGENT = "luagw/" .. C.version
-local DEFAULT_TIMEOUT = 60
+local DEFAULT_TIMEOUT = C.socket_timeout  -- --socket-timeout
 
 local M = {}
 

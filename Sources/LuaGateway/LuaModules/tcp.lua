@@ -10,8 +10,9 @@ local type, error, tostring, tointeger, setmetatable = type, error, tostring, ma
 local sfind, ssub, gsub, format, concat = string.find, string.sub, string.gsub, string.format, table.concat
 local isyieldable = coroutine.isyieldable
 
--- Seconds a connect, send or receive may wait unless settimeout says otherwise (SPEC 7).
-local DEFAULT_TIMEOUT = 60
+-- Seconds a connect, send or receive may wait unless settimeout says otherwise (SPEC 7:
+-- --socket-timeout).
+local DEFAULT_TIMEOUT = C.socket_timeout
 -- OpenResty's lua_socket_keepalive_timeout and lua_socket_pool_size defaults.
 local POOL_IDLE, POOL_SIZE = 60, 30
 
