@@ -6,7 +6,7 @@ import XCTest
 /// unchanged) over luagw's cosockets, through `require "luagw.ngx"`, against redis-server.
 final class RedisTests: XCTestCase {
     private func app(redisPort: Int) throws -> String {
-        let library = try RedisServer.clientLibraryPath()
+        let library = try PeerServer.clientLibraryPath()
         return """
             package.path = "\(library)/?.lua;" .. package.path
             require "luagw.ngx"
@@ -57,7 +57,7 @@ final class RedisTests: XCTestCase {
     }
 
     func testSetGetIncrAndANullReply() throws {
-        let redis = try RedisServer()
+        let redis = try PeerServer.redis()
         let server = try TestServer(["r.lua": try app(redisPort: redis.port)])
         XCTAssertEqual(try server.get("/r/set?hello").text, "OK")
         XCTAssertEqual(try server.get("/r/get").text, "hello")
@@ -67,20 +67,20 @@ final class RedisTests: XCTestCase {
     }
 
     func testAPipeline() throws {
-        let redis = try RedisServer()
+        let redis = try PeerServer.redis()
         let server = try TestServer(["r.lua": try app(redisPort: redis.port)])
         XCTAssertEqual(try server.get("/r/pipeline").text, "[OK,2,2]")
     }
 
     func testKeptAliveConnectionsAreReused() throws {
-        let redis = try RedisServer()
+        let redis = try PeerServer.redis()
         let server = try TestServer(["r.lua": try app(redisPort: redis.port)], workers: 1)
         _ = try server.get("/r/get")
         XCTAssertGreaterThan(Int(try server.get("/r/reused").text) ?? 0, 0, "the second request reused the first's connection")
     }
 
     func testASubscriberWaitsWithoutBlockingThePublisher() throws {
-        let redis = try RedisServer()
+        let redis = try PeerServer.redis()
         let server = try TestServer(["r.lua": try app(redisPort: redis.port)], workers: 1)
         let subscriber = try server.client()
         try subscriber.send("GET /r/subscribe HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -91,7 +91,7 @@ final class RedisTests: XCTestCase {
     }
 
     func testASubscribeTimesOut() throws {
-        let redis = try RedisServer()
+        let redis = try PeerServer.redis()
         let server = try TestServer(["r.lua": try app(redisPort: redis.port)])
         XCTAssertEqual(try server.get("/r/subscribe?100").text, "nil timeout")
     }

@@ -19,6 +19,7 @@ enum Prelude {
         ("timer", PackageResources.timer_lua),
         ("tcp", PackageResources.tcp_lua),
         ("shared", PackageResources.shared_lua),
+        ("digest", PackageResources.digest_lua),
         ("driver", PackageResources.driver_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),

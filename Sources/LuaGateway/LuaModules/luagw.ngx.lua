@@ -6,6 +6,7 @@
 local C, need = ...
 local luagw = need("luagw")
 local errors = need("errors")
+local digest = need("digest")
 local type, tostring, tonumber, select, setmetatable = type, tostring, tonumber, select, setmetatable
 local floor, concat, format = math.floor, table.concat, string.format
 local gsub, byte, char = string.gsub, string.byte, string.char
@@ -21,6 +22,14 @@ local ngx = {
   OK = 0, ERROR = -1, AGAIN = -2, DONE = -4, DECLINED = -5,
   STDERR = 0, EMERG = 1, ALERT = 2, CRIT = 3, ERR = 4, WARN = 5, NOTICE = 6, INFO = 7, DEBUG = 8,
 }
+
+ngx.md5, ngx.md5_bin = digest.md5, digest.md5_bin
+
+-- CRC-32 of a short string (OpenResty's crc32_short and crc32_long give the same value).
+function ngx.crc32_short(s)
+  return digest.crc32(tostring(s))
+end
+ngx.crc32_long = ngx.crc32_short
 
 function ngx.time()
   return floor(luagw.now())

@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+
+/// A server from Debian's packages (redis-server, memcached) on a loopback port of its own,
+/// started by a test and stopped with it (scripts/test installs them).
+final class PeerServer {
+    let port: Int
+    private let process = Process()
+
+    private init(executable: String, arguments: (Int) -> [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw XCTSkip("\(executable) is not installed: run scripts/test")
+        }
+        port = Int.random(in: 41000..<51000)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(port)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        waitUntil("\(executable) accepting on \(port)") { (try? RawClient(port: port)) != nil }
+    }
+
+    static func redis() throws -> PeerServer {
+        try PeerServer(executable: "/usr/bin/redis-server") {
+            ["--port", "\($0)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        }
+    }
+
+    static func memcached() throws -> PeerServer {
+        try PeerServer(executable: "/usr/bin/memcached") { ["-p", "\($0)", "-l", "127.0.0.1", "-U", "0", "-u", "nobody"] }
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Where Debian's lua-nginx-redis and lua-nginx-memcached were unpacked (`nginx/*.lua` below it).
+    static func clientLibraryPath() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["LUAGW_PEER_LUA"],
+              FileManager.default.fileExists(atPath: path + "/nginx/redis.lua") else {
+            throw XCTSkip("lua-nginx-redis is not unpacked: run scripts/test")
+        }
+        return path
+    }
+}
