@@ -36,5 +36,10 @@ final class ExamplesTests: XCTestCase {
         XCTAssertEqual(try request("GET /stream?n=3 HTTP/1.1\r\nHost: t\r\n\r\n").text, "line 1 of 3\nline 2 of 3\nline 3 of 3\n")
         XCTAssertEqual(try request("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").text, "received 5 bytes\n")
         XCTAssertTrue(try request("GET /environ/a/b?x=1 HTTP/1.1\r\nHost: t\r\n\r\n").text.contains("PATH_INFO = /a/b\n"))
+        let host = "Host: 127.0.0.1:\(port)\r\n"
+        let first = try request("GET /dashboard HTTP/1.1\r\n\(host)\r\n").text
+        XCTAssertTrue(first.contains("/hello said: Hello, world!\n"), first)
+        let visits = { (text: String) in Int(text.split(separator: "\n")[0].split(separator: " ")[1]) ?? 0 }
+        XCTAssertEqual(visits(try request("GET /dashboard HTTP/1.1\r\n\(host)\r\n").text), visits(first) + 1)
     }
 }
