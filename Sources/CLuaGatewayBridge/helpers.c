@@ -1,5 +1,7 @@
 // Setting up a state: the standard libraries, then luagw's Lua modules with the C functions they need.
 #include "CLuaGatewayBridge.h"
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static luagw_log_function log_function = NULL;
@@ -104,9 +106,48 @@ static int leave(lua_State *L) {
     return lua_gettop(L) - 1;
 }
 
+/// luagw's Lua modules, copied once for the whole process (luagw_register_modules).
+static luagw_module *modules = NULL;
+static int nmodules = 0;
+
+void luagw_register_modules(const luagw_module *given, int n) {
+    luagw_module *copy = calloc((size_t)n, sizeof *copy);
+    if (copy == NULL) abort();
+    for (int i = 0; i < n; i++) {
+        char *source = malloc(given[i].source.length);
+        char *name = strdup(given[i].name);
+        if (source == NULL || name == NULL) abort();
+        memcpy(source, given[i].source.data, given[i].source.length);
+        copy[i].name = name;
+        copy[i].source.data = source;
+        copy[i].source.length = given[i].source.length;
+    }
+    modules = copy;
+    nmodules = n;
+}
+
+/// Pushes module `i` compiled as the chunk `=luagw/NAME.lua`, not run. [-0, +1, e]
+static void push_module(lua_State *L, int i) {
+    const char *chunkname = lua_pushfstring(L, "=luagw/%s.lua", modules[i].name);  /* name */
+    if (luaL_loadbufferx(L, modules[i].source.data, modules[i].source.length, chunkname, "t") != LUA_OK)
+        lua_error(L);                                  /* name chunk */
+    lua_remove(L, -2);                                 /* chunk */
+}
+
+/// load(name): luagw's module `name` compiled (not run), or nil when there is none. [-1, +1, e]
+static int load_module(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    for (int i = 0; i < nmodules; i++) {
+        if (strcmp(modules[i].name, name) == 0) {
+            push_module(L, i);                         /* name chunk */
+            return 1;
+        }
+    }
+    lua_pushnil(L);                                    /* name nil */
+    return 1;
+}
+
 typedef struct prelude_spec {
-    const luagw_module *modules;
-    int nmodules;
     luagw_settings settings;
     int *refs;
     int nrefs;
@@ -133,7 +174,7 @@ static const struct { const char *name; int value; } protocol[] = {
 static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", enter }, { "leave", leave },
-        { "safe", safe }, { "now", now }, { "shared", shared }, { NULL, NULL },
+        { "safe", safe }, { "now", now }, { "shared", shared }, { "load", load_module }, { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */
     lua_pushlightuserdata(L, luagw_sentinel());        /* C s */
@@ -148,41 +189,31 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
         lua_setfield(L, -2, protocol[i].name);         /* C p */
     }
     lua_setfield(L, -2, "protocol");                   /* C */
-}
-
-/// Loads every module (chunk `=luagw/NAME.lua`) into a table by name. [-0, +1, e]
-static void push_modules(lua_State *L, const prelude_spec *spec) {
-    lua_createtable(L, 0, spec->nmodules);             /* t */
-    for (int i = 0; i < spec->nmodules; i++) {
-        const luagw_module *m = &spec->modules[i];
-        const char *chunkname = lua_pushfstring(L, "=luagw/%s.lua", m->name);  /* t name */
-        if (luaL_loadbufferx(L, m->source.data, m->source.length, chunkname, "t") != LUA_OK)
-            lua_error(L);                              /* t name chunk */
-        lua_setfield(L, -3, m->name);                  /* t name */
-        lua_pop(L, 1);                                 /* t */
+    lua_createtable(L, nmodules, 0);                   /* C names */
+    for (int i = 0; i < nmodules; i++) {
+        lua_pushstring(L, modules[i].name);            /* C names name */
+        lua_rawseti(L, -2, i + 1);                     /* C names */
     }
+    lua_setfield(L, -2, "names");                      /* C */
 }
 
 /// [-1 (spec), +0, e]
 static int prepare(lua_State *L) {
     const prelude_spec *spec = (const prelude_spec *)lua_touserdata(L, 1);
     luaL_openlibs(L);
-    push_modules(L, spec);                             /* spec modules */
-    lua_getfield(L, -1, spec->modules[0].name);        /* spec modules entry */
-    push_helpers(L, spec);                             /* spec modules entry C */
-    lua_pushvalue(L, 2);                               /* spec modules entry C modules */
-    lua_setfield(L, -2, "modules");                    /* spec modules entry C */
-    lua_call(L, 1, spec->nrefs);                       /* spec modules r1 .. rn */
+    if (nmodules == 0) return luaL_error(L, "luagw: no Lua modules registered");
+    push_module(L, 0);                                 /* spec prelude */
+    push_helpers(L, spec);                             /* spec prelude C */
+    lua_call(L, 1, spec->nrefs);                       /* spec r1 .. rn */
     for (int i = spec->nrefs - 1; i >= 0; i--)
-        spec->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec modules r1 .. ri-1 */
-    *spec->thread = lua_newthread(L);                  /* spec modules thread */
-    *spec->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec modules */
+        spec->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec r1 .. ri-1 */
+    *spec->thread = lua_newthread(L);                  /* spec thread */
+    *spec->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec */
     return 0;
 }
 
-int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_settings settings,
-                  int *refs, int nrefs, lua_State **thread, int *thread_ref) {
-    prelude_spec spec = { modules, nmodules, settings, refs, nrefs, thread, thread_ref };
+int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs, lua_State **thread, int *thread_ref) {
+    prelude_spec spec = { settings, refs, nrefs, thread, thread_ref };
     lua_pushcfunction(L, prepare);                     /* prepare */
     lua_pushlightuserdata(L, &spec);                   /* prepare spec */
     return luagw_pcall(L, 1, 0);                       /* (nothing) | error */

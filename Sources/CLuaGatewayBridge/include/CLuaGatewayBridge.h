@@ -199,14 +199,18 @@ typedef struct luagw_settings {
     double socket_timeout;
 } luagw_settings;
 
-/// Sets up a new state in protected mode: opens the standard libraries, loads each of
-/// `modules` as its own chunk (not run), and runs the first with a table of the C helpers
-/// (`traceback`, `log`, `safe`, `enter`, `leave`, `now`, `shared`, `sentinel`, `protocol`,
-/// `version`, `socket_timeout`) and the loaded chunks (`modules`, by name). Its first `nrefs` results are anchored in the registry
-/// (their references go to `refs`); so is the state's request thread (`*thread_ref`).
-/// [-0, +(0 | 1 error), -]
-int luagw_prepare(lua_State *L, const luagw_module *modules, int nmodules, luagw_settings settings,
-                  int *refs, int nrefs, lua_State **thread, int *thread_ref);
+/// Keeps a copy of luagw's Lua modules for every state of the process (call once, before
+/// the first luagw_prepare; the first module is the prelude). A state compiles a module only
+/// when it first needs it (`C.load`), so one that never uses, say, the HTTP client holds
+/// none of its code.
+void luagw_register_modules(const luagw_module *modules, int nmodules);
+
+/// Sets up a new state in protected mode: opens the standard libraries and runs the prelude
+/// (the first module registered) with a table of the C helpers (`traceback`, `log`, `safe`,
+/// `enter`, `leave`, `now`, `shared`, `load`, `sentinel`, `protocol`, `names`, `version`,
+/// `socket_timeout`). Its first `nrefs` results are anchored in the registry (their references
+/// go to `refs`); so is the state's request thread (`*thread_ref`). [-0, +(0 | 1 error), -]
+int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs, lua_State **thread, int *thread_ref);
 
 /// The message handler: copes with non-string errors and appends a traceback. [-1, +1, m]
 int luagw_traceback(lua_State *L);

@@ -1,9 +1,10 @@
 internal import CLuaGatewayBridge
 
-/// luagw's own Lua files (Sources/LuaGateway/LuaModules, embedded at build time), as the
-/// C side loads them into every new state: each its own chunk, named `=luagw/NAME.lua`
-/// so that errors and tracebacks name the real file and line. The first, `prelude`,
-/// runs the others as modules; see the header of each file for its part.
+/// luagw's own Lua files (Sources/LuaGateway/LuaModules, embedded at build time), handed to
+/// the C side once; a state compiles each when it first needs it, as its own chunk named
+/// `=luagw/NAME.lua` so that errors and tracebacks name the real file and line. The first,
+/// `prelude`, runs in every new state and loads the others as modules; see the header of
+/// each file for its part.
 enum Prelude {
     /// Every file, the entry first, by the name the Lua side `need`s (and `require`s,
     /// for the public `luagw*` modules).
@@ -32,30 +33,34 @@ enum Prelude {
         case serve, loadApp, setRoot, addModule, runTimer
     }
 
-    /// Every module's source in one array, and where each lies in it: lent to C in one piece.
-    private static let joined: (bytes: [UInt8], ranges: [Range<Int>]) = modules.reduce(into: ([], [])) { joined, module in
-        let start = joined.bytes.count
-        joined.bytes += module.source
-        joined.ranges.append(start..<joined.bytes.count)
-    }
+    /// Hands every module to the C side once for the process (it keeps a copy).
+    private static let registered: Void = {
+        var sources: [[UInt8]] = modules.map(\.source)
+        var lent: [luagw_module] = []
+        func lend(_ index: Int) {
+            guard index < modules.count else {
+                return luagw_register_modules(lent, Int32(lent.count))
+            }
+            sources[index].withLuaBytes { bytes in
+                lent.append(luagw_module(name: UnsafeRawPointer(modules[index].name.utf8Start).assumingMemoryBound(to: CChar.self),
+                                         source: bytes))
+                lend(index + 1)
+            }
+        }
+        lend(0)
+    }()
 
     private static let version = Array(GatewayVersion.string.utf8)
 
-    /// Sets up `L` (a new state) in protected mode: the modules, then the prelude's run;
-    /// `refs` receives the references of its results (`Result`). [-0, +(0 | 1 error), -]
+    /// Sets up `L` (a new state) in protected mode: the prelude's run; `refs` receives the
+    /// references of its results (`Result`). [-0, +(0 | 1 error), -]
     static func prepare(_ L: OpaquePointer, limits: LuaLimits, refs: inout [Int32], thread: inout OpaquePointer?,
                         threadRef: inout Int32) -> Int32 {
+        _ = registered
         refs = Array(repeating: 0, count: Result.allCases.count)
-        return joined.bytes.withUnsafeBytes { all in
-            let base = all.baseAddress?.assumingMemoryBound(to: CChar.self)
-            let lent = zip(modules, joined.ranges).map { module, range in
-                luagw_module(name: UnsafeRawPointer(module.name.utf8Start).assumingMemoryBound(to: CChar.self),
-                             source: luagw_bytes(data: base.map { $0 + range.lowerBound }, length: range.count))
-            }
-            return version.withLuaBytes { version in
-                let settings = luagw_settings(version: version, socket_timeout: limits.socketTimeout)
-                return luagw_prepare(L, lent, Int32(lent.count), settings, &refs, Int32(refs.count), &thread, &threadRef)
-            }
+        return version.withLuaBytes { version in
+            let settings = luagw_settings(version: version, socket_timeout: limits.socketTimeout)
+            return luagw_prepare(L, settings, &refs, Int32(refs.count), &thread, &threadRef)
         }
     }
 }

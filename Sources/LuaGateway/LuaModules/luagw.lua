@@ -1,15 +1,30 @@
 -- The `luagw` module (SPEC 7): `local luagw = require "luagw"`, also `environ.luagw`.
 -- Each call that waits suspends only the calling request's coroutine.
+-- Its parts are loaded when first used: a state that never opens a socket holds none of that code.
 local C, need = ...
 local wait = need("wait").wait
-local tcp = need("tcp").tcp
 local SLEEP = C.protocol.SLEEP
-local tonumber, error = tonumber, error
+local tonumber, error, rawset, setmetatable = tonumber, error, rawset, setmetatable
 
-local luagw = { version = C.version, now = C.now, socket = { tcp = tcp }, shared = need("shared"),
-                http = need("luagw.http") }
-local timer = need("timer")
-luagw.timer = { at = timer.at, every = timer.every }
+local parts = {
+  socket = function() return { tcp = need("tcp").tcp } end,
+  http = function() return need("luagw.http") end,
+  shared = function() return need("shared") end,
+  timer = function()
+    local timer = need("timer")
+    return { at = timer.at, every = timer.every }
+  end,
+}
+
+local luagw = setmetatable({ version = C.version, now = C.now }, {
+  __index = function(self, name)
+    local make = parts[name]
+    if not make then return nil end
+    local part = make()
+    rawset(self, name, part)
+    return part
+  end,
+})
 
 -- Suspends the request for `seconds` (fractions allowed; 0 lets the event loop turn once).
 function luagw.sleep(seconds)

@@ -1,6 +1,6 @@
 -- The prelude: run once in every new state, before any script (Lua/Prelude.swift lists
--- the files, CLuaGatewayBridge/helpers.c loads them). It receives the C helpers `C`,
--- with luagw's other Lua files loaded but not run in `C.modules`, runs them as modules,
+-- the files, CLuaGatewayBridge/helpers.c keeps them). It receives the C helpers `C`; luagw's
+-- other Lua files are compiled by `C.load(name)` when first needed and run as modules,
 -- and returns what the server calls: serve (one request, as the body of the request
 -- coroutine), load_app, set_root and add_module (scripts.lua), run_timer (timer.lua).
 local C = ...
@@ -11,7 +11,7 @@ local loaded = {}
 local function need(name)
   local m = loaded[name]
   if m == nil then
-    local chunk = C.modules[name]
+    local chunk = C.load(name)
     if not chunk then error("luagw has no module " .. name, 2) end
     m = chunk(C, need)
     loaded[name] = m
@@ -24,7 +24,7 @@ collectgarbage("generational")
 
 -- luagw's public modules (luagw, luagw.*) are found by `require` before any file of the
 -- same name; the others are the prelude's own.
-for name in pairs(C.modules) do
+for _, name in ipairs(C.names) do
   if name == "luagw" or string.sub(name, 1, 6) == "luagw." then
     package.preload[name] = function() return need(name) end
   end
