@@ -109,6 +109,44 @@ final class SocketTests: XCTestCase {
         XCTAssertEqual(try server.get("/c?127.0.0.1:\(halfway.port)").text, "receive: closed partial: PO")
     }
 
+    func testFiftyRequestsWaitingOnASlowUpstreamWaitTogether() throws {
+        let slow = try Listener { client in
+            Thread.detachNewThread {  // each answer one second late, all at the same time
+                var buffer = [UInt8](repeating: 0, count: 64)
+                _ = recv(client, &buffer, buffer.count, 0)
+                Thread.sleep(forTimeInterval: 1)
+                _ = "PONG\r\n".withCString { send(client, $0, 6, 0) }
+                close(client)
+            }
+        }
+        let server = try TestServer(["c.lua": Self.client, "hello.lua": #"return function(e, sr) sr(200, {}); return "hi" end"#],
+                                    workers: 1, pool: PoolLimits())
+        let started = Date()
+        let clients = try (0..<50).map { _ in try server.client() }
+        for client in clients { try client.send("GET /c?127.0.0.1:\(slow.port) HTTP/1.1\r\nHost: t\r\n\r\n") }
+        server.waitForBusyStates(50)
+        XCTAssertEqual(try server.get("/hello").text, "hi", "the worker answers while 50 requests wait upstream")
+        for client in clients { XCTAssertEqual(try client.readResponse().text, "line: PONG") }
+        let took = Date().timeIntervalSince(started)
+        XCTAssertLessThan(took, 15, "50 one-second upstream answers took \(took) s (one after another: 50 s)")
+    }
+
+    func testSocketsOfAFailedRequestAreClosedToo() throws {
+        let listener = try Listener { client in close(client) }
+        let server = try TestServer(["fail.lua": #"""
+            return function(e, sr)
+              local sock = require("luagw").socket.tcp()
+              assert(sock:connect("127.0.0.1", tonumber(e.QUERY_STRING)))
+              error("failing with a socket open")
+            end
+            """#], workers: 1)
+        XCTAssertEqual(try server.get("/fail?\(listener.port)").code, 500)
+        let before = Self.openDescriptors()
+        for _ in 0..<500 { XCTAssertEqual(try server.get("/fail?\(listener.port)").code, 500) }
+        try waitUntil("the failed requests' sockets closed") { Self.openDescriptors() <= before + 8 }
+        XCTAssertEqual(server.server.workers!.collect { $0.sockets.counts.open }.reduce(0, +), 0)
+    }
+
     func testSocketsLeftOpenAreClosedWhenTheRequestEnds() throws {
         let listener = try Listener { client in close(client) }
         let server = try TestServer(["c.lua": Self.client], workers: 1)
