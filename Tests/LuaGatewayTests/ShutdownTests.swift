@@ -56,4 +56,32 @@ final class ShutdownTests: XCTestCase {
         XCTAssertEqual(server.process.terminationStatus, 0)
         XCTAssertTrue(try stuck.isClosedByServer())
     }
+
+    func testGraceTimeEndsARequestWaitingOnASocketOrASleep() throws {
+        let server = try LuagwProcess(["waits.lua": """
+            local luagw = require "luagw"
+            return function(e, sr)
+              io.open("\(started.path)", "w"):close()
+              if e.QUERY_STRING == "sleep" then luagw.sleep(600) end
+              local sock = luagw.socket.tcp()
+              sock:settimeout(600000)
+              assert(sock:connect("127.0.0.1", tonumber(e.QUERY_STRING)))
+              sock:receive()  -- the peer never answers
+              sr(200, {}); return "never"
+            end
+            """], arguments: ["--grace-time", "0.5", "--reload", "off"])
+        let silent = try LoopbackListener { _ in }
+        let sleeper = try server.client()
+        try sleeper.send("GET /waits?sleep HTTP/1.1\r\nHost: t\r\n\r\n")
+        waitForTheApplication()
+        try FileManager.default.removeItem(at: started)
+        let reader = try server.client()
+        try reader.send("GET /waits?\(silent.port) HTTP/1.1\r\nHost: t\r\n\r\n")
+        waitForTheApplication()
+        // Ten minutes of waiting end with the grace time.
+        XCTAssertTrue(server.signal(SIGTERM, waitingUpTo: 30))
+        XCTAssertEqual(server.process.terminationStatus, 0)
+        XCTAssertTrue(try sleeper.isClosedByServer())
+        XCTAssertTrue(try reader.isClosedByServer())
+    }
 }

@@ -9,42 +9,6 @@ import Glibc
 /// that closes mid-response, a port nobody listens on, a name nobody resolves; and the
 /// descriptors of sockets that requests leave open.
 final class SocketTests: XCTestCase {
-    /// A loopback listener run by the test: `serve` gets each accepted descriptor on a thread.
-    final class Listener {
-        let port: Int
-        private let fd: Int32
-
-        init(serve: ((Int32) -> Void)? = nil) throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            self.fd = fd
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-            }
-            guard bound == 0, listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
-            withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
-            }
-            port = Int(UInt16(bigEndian: address.sin_port))
-            if let serve {
-                let listening = fd
-                Thread.detachNewThread {
-                    while true {
-                        let client = accept(listening, nil, nil)
-                        if client < 0 { return }
-                        serve(client)
-                    }
-                }
-            }
-        }
-
-        deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
-    }
-
     static let client = #"""
         local luagw = require "luagw"
         return function(e, sr)
@@ -62,7 +26,7 @@ final class SocketTests: XCTestCase {
         """#
 
     func testAPortNobodyListensOnIsRefused() throws {
-        let port = try Listener().port  // closed again at once: nobody listens there
+        let port = try LoopbackListener().port  // closed again at once: nobody listens there
         let server = try TestServer(["c.lua": Self.client])
         XCTAssertEqual(try server.get("/c?127.0.0.1:\(port)").text, "connect: connection refused")
     }
@@ -73,7 +37,7 @@ final class SocketTests: XCTestCase {
     }
 
     func testAPeerThatNeverAnswersTimesOutAndTheWorkerServesOthers() throws {
-        let silent = try Listener { _ in }  // accepts, never writes, never closes
+        let silent = try LoopbackListener { _ in }  // accepts, never writes, never closes
         let server = try TestServer(["c.lua": Self.client, "hello.lua": #"return function(e, sr) sr(200, {}); return "hi" end"#],
                                     workers: 1)
         let waiting = try server.client()
@@ -84,7 +48,7 @@ final class SocketTests: XCTestCase {
     }
 
     func testTheDefaultTimeoutIsTheServers() throws {
-        let silent = try Listener { _ in }
+        let silent = try LoopbackListener { _ in }
         let server = try TestServer(["quiet.lua": #"""
             return function(e, sr)
               local sock = require("luagw").socket.tcp()
@@ -99,7 +63,7 @@ final class SocketTests: XCTestCase {
     }
 
     func testAPeerThatClosesMidResponseGivesThePartialLine() throws {
-        let halfway = try Listener { client in
+        let halfway = try LoopbackListener { client in
             var buffer = [UInt8](repeating: 0, count: 64)
             _ = recv(client, &buffer, buffer.count, 0)
             _ = "PO".withCString { send(client, $0, 2, 0) }
@@ -110,7 +74,7 @@ final class SocketTests: XCTestCase {
     }
 
     func testFiftyRequestsWaitingOnASlowUpstreamWaitTogether() throws {
-        let slow = try Listener { client in
+        let slow = try LoopbackListener { client in
             Thread.detachNewThread {  // each answer one second late, all at the same time
                 var buffer = [UInt8](repeating: 0, count: 64)
                 _ = recv(client, &buffer, buffer.count, 0)
@@ -132,7 +96,7 @@ final class SocketTests: XCTestCase {
     }
 
     func testSocketsOfAFailedRequestAreClosedToo() throws {
-        let listener = try Listener { client in close(client) }
+        let listener = try LoopbackListener { client in close(client) }
         let server = try TestServer(["fail.lua": #"""
             return function(e, sr)
               local sock = require("luagw").socket.tcp()
@@ -148,7 +112,7 @@ final class SocketTests: XCTestCase {
     }
 
     func testSocketsLeftOpenAreClosedWhenTheRequestEnds() throws {
-        let listener = try Listener { client in close(client) }
+        let listener = try LoopbackListener { client in close(client) }
         let server = try TestServer(["c.lua": Self.client], workers: 1)
         let client = try server.client()
         _ = try client.request("GET /c/leave?127.0.0.1:\(listener.port) HTTP/1.1\r\nHost: t\r\n\r\n")

@@ -52,10 +52,8 @@ final class SocketTable {
     /// Keeps `connection` for reuse under `key`, at most `size` there (the least recently
     /// used closes), closed after `idle` unused.
     func keepAlive(_ connection: OutboundConnection, key: String, idle: TimeAmount, size: Int, on eventLoop: EventLoop) {
-        var pool = pools[key] ?? []
-        pool.append(connection)
-        while pool.count > max(1, size) { pool.removeFirst().close() }
-        pools[key] = pool
+        pools[key, default: []].append(connection)  // in place: no copy of the pool
+        while let count = pools[key]?.count, count > max(1, size) { pools[key]?.removeFirst().close() }
         connection.channel?.read()  // an idle peer's close (or stray bytes) is noticed at once
         connection.idleClose = eventLoop.scheduleTask(in: idle) { [weak self, weak connection] in
             guard let self, let connection else { return }
