@@ -52,9 +52,15 @@ final class ShutdownTests: XCTestCase {
         try stuck.send("POST /wait HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n")
         waitForTheApplication()
         // It ends after the grace time although the request never would: well before the 30 s waited here.
-        XCTAssertTrue(server.signal(SIGINT, waitingUpTo: 30))
-        XCTAssertEqual(server.process.terminationStatus, 0)
-        XCTAssertTrue(try stuck.isClosedByServer())
+        try assertGraceTimeEnds(server, signal: SIGINT, closing: [stuck])
+    }
+
+    /// After `signal`, the process exits 0 within 30 s and the connections of `closing` are closed.
+    func assertGraceTimeEnds(_ server: LuagwProcess, signal: Int32, closing clients: [RawClient],
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertTrue(server.signal(signal, waitingUpTo: 30), file: file, line: line)
+        XCTAssertEqual(server.process.terminationStatus, 0, file: file, line: line)
+        for client in clients { XCTAssertTrue(try client.isClosedByServer(), file: file, line: line) }
     }
 
     func testGraceTimeEndsARequestWaitingOnASocketOrASleep() throws {
@@ -79,9 +85,6 @@ final class ShutdownTests: XCTestCase {
         try reader.send("GET /waits?\(silent.port) HTTP/1.1\r\nHost: t\r\n\r\n")
         waitForTheApplication()
         // Ten minutes of waiting end with the grace time.
-        XCTAssertTrue(server.signal(SIGTERM, waitingUpTo: 30))
-        XCTAssertEqual(server.process.terminationStatus, 0)
-        XCTAssertTrue(try sleeper.isClosedByServer())
-        XCTAssertTrue(try reader.isClosedByServer())
+        try assertGraceTimeEnds(server, signal: SIGTERM, closing: [sleeper, reader])
     }
 }

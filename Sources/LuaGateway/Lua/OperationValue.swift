@@ -8,4 +8,9 @@ enum OperationValue {
     case number(Double)
     case integer(Int)
     case bytes(ByteBuffer)
+
+    /// `nil, message`: how a call that failed answers (OpenResty's and LuaSocket's convention).
+    static func failure(_ message: String) -> [OperationValue] {
+        [.nil, .bytes(ByteBuffer(string: message))]
+    }
 }

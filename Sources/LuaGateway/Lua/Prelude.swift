@@ -33,21 +33,19 @@ enum Prelude {
         case serve, loadApp, setRoot, addModule, runTimer
     }
 
-    /// Hands every module to the C side once for the process (it keeps a copy).
+    /// Hands every module to the C side once for the process (it keeps a copy), lent in
+    /// one piece for the call.
     private static let registered: Void = {
-        var sources: [[UInt8]] = modules.map(\.source)
-        var lent: [luagw_module] = []
-        func lend(_ index: Int) {
-            guard index < modules.count else {
-                return luagw_register_modules(lent, Int32(lent.count))
+        modules.flatMap(\.source).withUnsafeBytes { all in
+            var offset = 0
+            let lent = modules.map { module in
+                defer { offset += module.source.count }
+                return luagw_module(name: UnsafeRawPointer(module.name.utf8Start).assumingMemoryBound(to: CChar.self),
+                                    source: luagw_bytes(data: all.baseAddress.map { $0.assumingMemoryBound(to: CChar.self) + offset },
+                                                        length: module.source.count))
             }
-            sources[index].withLuaBytes { bytes in
-                lent.append(luagw_module(name: UnsafeRawPointer(modules[index].name.utf8Start).assumingMemoryBound(to: CChar.self),
-                                         source: bytes))
-                lend(index + 1)
-            }
+            luagw_register_modules(lent, Int32(lent.count))
         }
-        lend(0)
     }()
 
     private static let version = Array(GatewayVersion.string.utf8)

@@ -1,5 +1,4 @@
 internal import CLuaGatewayBridge
-import NIOCore
 
 /// `luagw.timer.at` / `.every` (SPEC 7): registers timer `id` of the calling state with the
 /// worker's timers; `true`, or `nil, err` past `--max-timers`.
@@ -12,14 +11,14 @@ enum TimerStart {
             return .failure(OperationError("luagw.timer: bad arguments"))
         }
         guard let timers = context.timers else {
-            completion([.nil, .bytes(.init(string: "timers are not available under luagw cgi"))])
+            completion(OperationValue.failure("timers are not available under luagw cgi"))
             return .success(FinishedOperation.shared)
         }
         if timers.add(state: call.state, id: Int(id), delay: delay, interval: interval > 0 ? interval : nil) {
             completion([.boolean(true)])
         } else {
             let why = timers.isShuttingDown ? "process exiting" : "too many pending timers"
-            completion([.nil, .bytes(.init(string: why))])
+            completion(OperationValue.failure(why))
         }
         return .success(FinishedOperation.shared)
     }

@@ -31,9 +31,16 @@ final class RequestRunner {
     private(set) var call: ApplicationCall?
     private(set) var waiting = Waiting.nothing
     private var pending: Operation?
-    /// Results of an operation that completed while it was being started.
-    private var completedAtOnce: [OperationValue]?
-    private var isStartingOperation = false
+    /// What a waiting step is answered with: a verdict for a send, results for an operation.
+    private enum Answer {
+        case verdict(ApplicationCall.Verdict)
+        case results([OperationValue])
+    }
+    /// Set while the step loop asks the host to send or starts an operation: an answer given
+    /// before the ask returned (a write done at once, an operation with nothing to wait for)
+    /// is kept here, and the loop goes on with it itself.
+    private var isAsking = false
+    private var answeredAtOnce: Answer?
 
     /// `giveBack` returns a state to where it was borrowed from when the request ends.
     init(host: RequestHost, eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable?,
@@ -77,6 +84,7 @@ final class RequestRunner {
 
     /// The host takes more of the response (or the client is gone).
     func resume(_ verdict: ApplicationCall.Verdict) {
+        if isAsking { return answeredAtOnce = .verdict(verdict) }
         guard waiting == .host else { return }
         waiting = .nothing
         advance(call!.resume(verdict))
@@ -125,29 +133,27 @@ final class RequestRunner {
                     return
                 }
             case .send(let hasHead):
-                guard let verdict = host.send(call!, hasHead: hasHead) else {
+                guard let verdict = ask({ host.send(call!, hasHead: hasHead) }) ?? verdictAtOnce() else {
                     waiting = .host
                     return
                 }
                 step = call!.resume(verdict)
             case .sendFile(let path, let size):
-                guard let verdict = host.sendFile(call!, path: path, size: size) else {
+                guard let verdict = ask({ host.sendFile(call!, path: path, size: size) }) ?? verdictAtOnce() else {
                     waiting = .host
                     return
                 }
                 step = call!.resume(verdict)
             case .wait(let operation):
-                isStartingOperation = true
-                let started = Operations.start(operation, call: call!, context: context, completion: operationCompleted)
-                isStartingOperation = false
+                let started = ask { Operations.start(operation, call: call!, context: context, completion: operationCompleted) }
                 switch started {
-                case .success where completedAtOnce != nil:
-                    step = call!.resume(results: completedAtOnce!)
-                    completedAtOnce = nil
                 case .success(let started):
-                    pending = started
-                    waiting = .operation
-                    return
+                    guard let results = resultsAtOnce() else {
+                        pending = started
+                        waiting = .operation
+                        return
+                    }
+                    step = call!.resume(results: results)
                 case .failure(let error):
                     host.fail(error.message, stopped: false)
                     return end(host)
@@ -156,17 +162,33 @@ final class RequestRunner {
                 host.finish(call!, hasHead: hasHead, hasBody: hasBody)
                 return end(host)
             case .timeSliceOver:
-                // Let the loop serve others, then go on (SPEC 5, fairness). Not `execute`: NIO
-                // runs the tasks it is given until none is left before it looks at sockets
-                // again; a task due a moment later lets the loop poll its sockets first.
+                // Let the loop serve others, then go on (SPEC 5, fairness).
                 waiting = .timeSlice
-                eventLoop.scheduleTask(in: .microseconds(50)) { self.timeSliceResumes() }
+                eventLoop.scheduleTask(in: .oneLoopTurn) { self.timeSliceResumes() }
                 return
             case .failed(let message):
                 host.fail(message, stopped: call!.wasStopped)
                 return end(host)
             }
         }
+    }
+
+    private func ask<T>(_ body: () -> T) -> T {
+        isAsking = true
+        defer { isAsking = false }
+        return body()
+    }
+
+    private func verdictAtOnce() -> ApplicationCall.Verdict? {
+        defer { answeredAtOnce = nil }
+        guard case .verdict(let verdict)? = answeredAtOnce else { return nil }
+        return verdict
+    }
+
+    private func resultsAtOnce() -> [OperationValue]? {
+        defer { answeredAtOnce = nil }
+        guard case .results(let results)? = answeredAtOnce else { return nil }
+        return results
     }
 
     private func timeSliceResumes() {
@@ -176,10 +198,7 @@ final class RequestRunner {
     }
 
     private func operationCompleted(_ results: [OperationValue]) {
-        if isStartingOperation {
-            completedAtOnce = results  // the step loop resumes the application itself
-            return
-        }
+        if isAsking { return answeredAtOnce = .results(results) }
         guard waiting == .operation else { return }
         pending = nil
         waiting = .nothing

@@ -158,28 +158,16 @@ extension HTTPConnectionHandler: RequestHost {
     }
 
     func sendFile(_ call: ApplicationCall, path: String, size: Int64) -> ApplicationCall.Verdict? {
-        fileBody = .writing
+        sendsFile = true
         let waits = writer.sendFile(of: call, path: path, size: size) { [weak self] result in
-            guard let self, self.fileBody == .writing else { return }
+            guard let self, self.sendsFile else { return }
+            self.sendsFile = false
             if case .failure = result { self.exchange.keepAlive = false }
-            let verdict: ApplicationCall.Verdict = self.writer.canWrite ? .goOn : .clientGone
-            if self.runner.waiting == .host {
-                self.fileBody = .none
-                self.runner.resume(verdict)
-            } else {
-                self.fileBody = .written(verdict)  // at once, before sendFile returned
-            }
+            self.runner.resume(self.writer.canWrite ? .goOn : .clientGone)  // perhaps before sendFile returned
         }
-        switch fileBody {
-        case .writing where waits:
-            return nil
-        case .written(let verdict):
-            fileBody = .none
-            return verdict
-        default:
-            fileBody = .none
-            return writer.canWrite ? .goOn : .clientGone
-        }
+        if waits { return nil }
+        sendsFile = false
+        return writer.canWrite ? .goOn : .clientGone
     }
 
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {
@@ -213,7 +201,7 @@ extension HTTPConnectionHandler: RequestHost {
     }
 
     func requestEnded() {
-        fileBody = .none
+        sendsFile = false
         endResponse()
     }
 }

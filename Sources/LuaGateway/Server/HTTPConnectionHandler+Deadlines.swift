@@ -12,7 +12,7 @@ extension HTTPConnectionHandler {
         case .body: limits.bodyTimeout
         case .keepAlive: limits.keepAliveTimeout
         }
-        deadline = .now() + .nanoseconds(Int64(seconds * 1_000_000_000))
+        deadline = .now() + .seconds(from: seconds)
     }
 
     func clearDeadline() {

@@ -32,15 +32,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     var deadline = NIODeadline.distantFuture
     /// An exchange ended since the last read completed (see `channelReadComplete`).
     var exchangeEndedSinceRead = false
-    /// Where a `wsgi.file_wrapper` body is: its application waits for it to be written,
-    /// not for writability.
-    var fileBody = FileBody.none
-    enum FileBody: Equatable {
-        case none
-        case writing
-        /// Written before `sendFile` returned: its verdict.
-        case written(ApplicationCall.Verdict)
-    }
+    /// A `wsgi.file_wrapper` body is being written: its application waits for that, not
+    /// for writability.
+    var sendsFile = false
 
     init(worker: Worker) {
         self.worker = worker
@@ -143,7 +137,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, runner.waiting == .host, fileBody == .none { runner.resume(.goOn) }
+        if context.channel.isWritable, runner.waiting == .host, !sendsFile { runner.resume(.goOn) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -214,7 +208,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func closeAfterWrites() {
         guard let context, let written = writer.writesDone() else { return }
         writer.context = nil
-        deadline = .now() + .nanoseconds(Int64(Self.lingerTime * 1_000_000_000))
+        deadline = .now() + .seconds(from: Self.lingerTime)
         written.whenComplete { _ in
             context.close(mode: .output, promise: nil)
             context.read()

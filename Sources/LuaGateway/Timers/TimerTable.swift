@@ -74,7 +74,7 @@ final class TimerTable {
     }
 
     private func schedule(_ key: Key, in seconds: Double) {
-        pending[key]?.task = eventLoop.scheduleTask(in: .nanoseconds(Int64(max(0, min(seconds, 1e9)) * 1e9))) { [weak self] in
+        pending[key]?.task = eventLoop.scheduleTask(in: .seconds(from: seconds)) { [weak self] in
             self?.due(key)
         }
     }

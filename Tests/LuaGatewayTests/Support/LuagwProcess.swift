@@ -7,8 +7,8 @@ import Glibc
 /// The luagw binary that scripts/test built (LUAGW_BINARY, else .build/release or
 /// .build/debug), run as a process of its own serving a fresh directory on a loopback port.
 final class LuagwProcess {
-    private(set) var process = Process()
-    private(set) var port = 0
+    let process: Process
+    let port: Int
     let directory: URL
     private let scratch: ScratchDirectory
 
@@ -42,23 +42,13 @@ final class LuagwProcess {
     /// returns once the port accepts connections (another port is tried if the one picked is taken).
     init(_ scripts: [String: String], arguments: [String] = []) throws {
         scratch = try ScratchDirectory("luagw-process")
-        directory = scratch.url
+        self.directory = scratch.url
         for (path, source) in scripts { try scratch.write(path, source) }
-        for _ in 0..<5 {
-            port = Int.random(in: 21000..<41000)
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: try Self.binary())
-            process.arguments = ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
-                                 "--access-log", "off"] + arguments
-            try process.run()
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning && Date() < deadline {
-                if (try? RawClient(port: port)) != nil { return }
-                Thread.sleep(forTimeInterval: 0.025)
-            }
-            if process.isRunning { break }
+        let directory = scratch.url
+        (process, port) = try startListening(try Self.binary()) { port in
+            ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
+             "--access-log", "off"] + arguments
         }
-        XCTFail("luagw did not start listening")
     }
 
     deinit {

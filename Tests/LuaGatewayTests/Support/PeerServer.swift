@@ -4,28 +4,14 @@ import XCTest
 /// A server from Debian's packages (redis-server, memcached) on a loopback port of its own,
 /// started by a test and stopped with it (scripts/test installs them).
 final class PeerServer {
-    private(set) var port = 0
-    private var process = Process()
+    let port: Int
+    private let process: Process
 
-    /// Starts `executable` on a port below the kernel's ephemeral range (where no test server
-    /// or outgoing connection takes it), another one if it could not listen there.
-    private init(executable: String, arguments: (Int) -> [String]) throws {
+    private init(executable: String, arguments: @escaping (Int) -> [String]) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw XCTSkip("\(executable) is not installed: run scripts/test")
         }
-        for _ in 0..<5 {
-            port = Int.random(in: 12000..<20000)
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments(port)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let port = self.port, process = self.process
-            waitUntil("\(executable) accepting on \(port), or gone") { !process.isRunning || (try? RawClient(port: port)) != nil }
-            if process.isRunning { return }
-        }
-        XCTFail("\(executable) did not start")
+        (process, port) = try startListening(executable, discardingOutput: true, arguments: arguments)
     }
 
     static func redis() throws -> PeerServer {

@@ -105,5 +105,5 @@ enum SocketFailure: Error, CustomStringConvertible {
     }
 
     /// `nil, err` for the Lua caller.
-    var results: [OperationValue] { [.nil, .bytes(ByteBuffer(string: description))] }
+    var results: [OperationValue] { OperationValue.failure(description) }
 }

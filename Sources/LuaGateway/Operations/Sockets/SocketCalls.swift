@@ -130,10 +130,3 @@ extension OperationContext {
         connection.close()
     }
 }
-
-extension TimeAmount {
-    /// Seconds as a time amount, at least a millisecond and at most a day.
-    static func seconds(from seconds: Double) -> TimeAmount {
-        .nanoseconds(Int64(min(86_400, max(0.001, seconds)) * 1e9))
-    }
-}

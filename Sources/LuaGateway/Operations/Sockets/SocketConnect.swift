@@ -26,7 +26,7 @@ final class SocketConnect: Operation {
         let operation = SocketConnect()
         let connection = OutboundConnection()
         let bootstrap = ClientBootstrap(group: context.eventLoop)
-            .connectTimeout(.nanoseconds(Int64(max(0.001, timeout) * 1e9)))
+            .connectTimeout(.seconds(from: timeout))
             .channelOption(.autoRead, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(connection) }

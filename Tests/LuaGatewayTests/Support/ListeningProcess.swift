@@ -1,0 +1,32 @@
+import Foundation
+import XCTest
+
+/// Starts a server program (luagw itself, redis-server, memcached) on a random loopback port
+/// below the kernel's ephemeral range (where no test server or outgoing connection takes it),
+/// and returns once the port accepts connections; another port is tried when the program
+/// could not listen on the one picked.
+func startListening(_ executable: String, discardingOutput: Bool = false,
+                    arguments: (Int) -> [String]) throws -> (process: Process, port: Int) {
+    for _ in 0..<5 {
+        let port = Int.random(in: 12000..<20000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(port)
+        if discardingOutput {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline {
+            if (try? RawClient(port: port)) != nil { return (process, port) }
+            Thread.sleep(forTimeInterval: 0.025)
+        }
+        if process.isRunning {
+            process.terminate()
+            break
+        }
+    }
+    XCTFail("\(executable) did not start listening")
+    throw POSIXError(.EADDRINUSE)
+}
