@@ -95,6 +95,62 @@ final class SocketTests: XCTestCase {
         XCTAssertLessThan(took, 15, "50 one-second upstream answers took \(took) s (one after another: 50 s)")
     }
 
+    func testAShortTimeoutAfterALongOneStillEndsTheWaitInTime() throws {
+        let once = try LoopbackListener { client in  // answers the first line only, then keeps quiet
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 64)
+                _ = recv(client, &buffer, buffer.count, 0)
+                _ = "A\r\n".withCString { send(client, $0, 3, 0) }
+                while recv(client, &buffer, buffer.count, 0) > 0 {}
+                close(client)
+            }
+        }
+        let server = try TestServer(["twice.lua": #"""
+            return function(e, sr)
+              local sock = require("luagw").socket.tcp()
+              sock:settimeout(60000)
+              assert(sock:connect("127.0.0.1", tonumber(e.QUERY_STRING)))
+              sock:send("1\r\n")
+              local first = sock:receive()
+              sock:settimeout(200)
+              sock:send("2\r\n")
+              local second, err = sock:receive()
+              sr(200, {})
+              return first .. " " .. tostring(second) .. " " .. err
+            end
+            """#])
+        let started = Date()
+        XCTAssertEqual(try server.get("/twice?\(once.port)").text, "A nil timeout")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the 200 ms wait lasted as long as the 60 s one before it")
+    }
+
+    func testAConnectionIdleInItsPoolTooLongIsClosed() throws {
+        let closedByLuagw = DispatchSemaphore(value: 0)
+        let peer = try LoopbackListener { client in
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 64)
+                while recv(client, &buffer, buffer.count, 0) > 0 {}
+                close(client)
+                closedByLuagw.signal()
+            }
+        }
+        let server = try TestServer(["pool.lua": #"""
+            return function(e, sr)
+              local sock = require("luagw").socket.tcp()
+              assert(sock:connect("127.0.0.1", tonumber(e.QUERY_STRING)))
+              local reused = sock:getreusedtimes()
+              assert(sock:setkeepalive(300))
+              sr(200, {})
+              return tostring(reused)
+            end
+            """#], workers: 1)
+        XCTAssertEqual(try server.get("/pool?\(peer.port)").text, "0")
+        XCTAssertEqual(try server.get("/pool?\(peer.port)").text, "1", "kept alive, then reused")
+        XCTAssertEqual(closedByLuagw.wait(timeout: .now() + 20), .success, "the idle connection was never closed")
+        try waitUntil("the pool forgot it") { server.server.workers!.collect { $0.sockets.counts.idle }.reduce(0, +) == 0 }
+        XCTAssertEqual(try server.get("/pool?\(peer.port)").text, "0", "a new connection, not the closed one")
+    }
+
     func testSocketsOfAFailedRequestAreClosedToo() throws {
         let listener = try LoopbackListener { client in close(client) }
         let server = try TestServer(["fail.lua": #"""

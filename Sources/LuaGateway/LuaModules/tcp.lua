@@ -7,7 +7,8 @@ local wait = need("wait").wait
 local P = C.protocol
 local CONNECT, SEND, RECEIVE, KEEPALIVE, CLOSE = P.CONNECT, P.SEND_BYTES, P.RECEIVE, P.KEEPALIVE, P.CLOSE
 local type, error, tostring, tointeger, setmetatable = type, error, tostring, math.tointeger, setmetatable
-local sfind, ssub, gsub, format, concat = string.find, string.sub, string.gsub, string.format, table.concat
+local sfind, ssub, gsub, byte, format, concat = string.find, string.sub, string.gsub, string.byte, string.format, table.concat
+local CR = 13
 local isyieldable = coroutine.isyieldable
 
 -- Seconds a connect, send or receive may wait unless settimeout says otherwise (SPEC 7:
@@ -151,10 +152,14 @@ function Socket:receive(pattern)
     return take(self, count)
   elseif pattern == "*l" or pattern == "l" then
     while true do
-      local i = sfind(self.buf, "\n", self.pos, true)
-      if i then
-        local line = take(self, i - self.pos + 1)
-        return (gsub(ssub(line, 1, -2), "\r", ""))
+      local buf, pos = self.buf, self.pos
+      local i = sfind(buf, "\n", pos, true)
+      if i then  -- the line without its "\n" and any "\r" (LuaSocket's "*l")
+        self.pos = i + 1
+        local last = byte(buf, i - 1) == CR and i - 2 or i - 1
+        local line = ssub(buf, pos, last)
+        if sfind(line, "\r", 1, true) then line = gsub(line, "\r", "") end
+        return line
       end
       local ok, err = fill(self)
       if not ok then return nil, err, rest(self) end

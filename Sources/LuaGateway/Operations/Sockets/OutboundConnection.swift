@@ -4,21 +4,39 @@ import NIOCore
 /// taken yet, and the one read a request may wait on. It reads from the socket only when a
 /// read waits and nothing is buffered (the channel does not auto-read), so a request that
 /// does not read holds no more than one read's bytes.
+///
+/// Its waits (a read, an idle spell in a keep-alive pool) are bounded by one timer, armed
+/// lazily: a wait sets the deadline; the timer, armed for an earlier deadline, arms itself
+/// again when it fires before the current one. A request's many short reads so cost a clock
+/// read each, not a scheduled task each.
 final class OutboundConnection: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
+    /// What the connection waits for now, until `deadline`.
+    private enum Waiting {
+        case nothing
+        case read
+        case idle
+    }
+
     private(set) var channel: Channel?
+    private var eventLoop: EventLoop?
     private var received = CircularBuffer<ByteBuffer>(initialCapacity: 2)
     private(set) var isClosed = false
     private var pendingRead: ((Result<ByteBuffer, SocketFailure>) -> Void)?
-    private var readTimeout: Scheduled<Void>?
+    private var waiting = Waiting.nothing
+    private var deadline = NIODeadline.distantFuture
+    private var timer: Scheduled<Void>?
+    private var timerDeadline = NIODeadline.distantFuture
+    /// The keep-alive pool that holds it while it idles (it leaves the pool when it expires).
+    private weak var pool: SocketTable?
+    private var poolKey = ""
     /// How many times it was taken from a keep-alive pool.
-    var reusedTimes = 0
-    /// Set while it waits in a keep-alive pool, with the task that closes it when idle too long.
-    var idleClose: Scheduled<Void>?
+    private(set) var reusedTimes = 0
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
+        eventLoop = context.eventLoop
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -43,16 +61,14 @@ final class OutboundConnection: ChannelInboundHandler {
     var hasUnreadBytes: Bool { !received.isEmpty }
 
     /// Delivers what arrived (any amount), waiting up to `timeout` for it; `.closed` once the
-    /// peer closed and everything was taken. At most one read waits at a time.
-    func read(timeout: TimeAmount, on eventLoop: EventLoop, _ deliver: @escaping (Result<ByteBuffer, SocketFailure>) -> Void) {
+    /// peer closed and everything was taken. At most one read waits at a time. A read timeout
+    /// leaves the connection usable, as OpenResty's does.
+    func read(timeout: TimeAmount, _ deliver: @escaping (Result<ByteBuffer, SocketFailure>) -> Void) {
         if let bytes = received.popFirst() { return deliver(.success(bytes)) }
         if isClosed { return deliver(.failure(.closed)) }
         guard pendingRead == nil else { return deliver(.failure(.busy("reading"))) }
         pendingRead = deliver
-        readTimeout = eventLoop.scheduleTask(in: timeout) { [weak self] in
-            // A read timeout leaves the connection usable, as OpenResty's does.
-            self?.takePendingRead()?(.failure(.timeout))
-        }
+        wait(.read, for: timeout)
         channel?.read()
     }
 
@@ -61,10 +77,28 @@ final class OutboundConnection: ChannelInboundHandler {
         _ = takePendingRead()
     }
 
+    /// Idles in `pool` under `key` for at most `idle`, then closes and leaves it. An idle
+    /// peer's close (or stray bytes) is noticed at once.
+    func idle(in pool: SocketTable, key: String, for idle: TimeAmount) {
+        self.pool = pool
+        poolKey = key
+        wait(.idle, for: idle)
+        channel?.read()
+    }
+
+    /// Taken from its keep-alive pool by a request.
+    func reuse() {
+        pool = nil
+        waiting = .nothing
+        reusedTimes += 1
+    }
+
     func close() {
-        idleClose?.cancel()
-        idleClose = nil
+        timer?.cancel()
+        timer = nil
+        pool = nil
         _ = takePendingRead()
+        waiting = .nothing
         guard !isClosed else { return }
         isClosed = true
         channel?.close(promise: nil)
@@ -76,11 +110,41 @@ final class OutboundConnection: ChannelInboundHandler {
     }
 
     private func takePendingRead() -> ((Result<ByteBuffer, SocketFailure>) -> Void)? {
-        readTimeout?.cancel()
-        readTimeout = nil
+        if case .read = waiting { waiting = .nothing }
         let deliver = pendingRead
         pendingRead = nil
         return deliver
+    }
+
+    // MARK: the deadline of the current wait
+
+    private func wait(_ what: Waiting, for amount: TimeAmount) {
+        waiting = what
+        deadline = .now() + amount
+        if timer == nil || deadline < timerDeadline { arm() }
+    }
+
+    private func arm() {
+        guard let eventLoop else { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = eventLoop.scheduleTask(deadline: deadline) { [weak self] in self?.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        switch waiting {
+        case .nothing:
+            return
+        case _ where NIODeadline.now() < deadline:
+            arm()
+        case .read:
+            takePendingRead()?(.failure(.timeout))
+        case .idle:
+            let (pool, key) = (pool, poolKey)
+            close()
+            pool?.forget(self, key: key)
+        }
     }
 }
 

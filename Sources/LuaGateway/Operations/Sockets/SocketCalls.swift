@@ -20,12 +20,6 @@ final class SocketSend: Operation {
         }
         let send = SocketSend()
         let count = bytes.readableBytes
-        send.timeout = context.eventLoop.scheduleTask(in: .seconds(from: seconds)) {
-            guard !send.done else { return }
-            send.done = true
-            context.close(handle, connection)
-            completion(SocketFailure.timeout.results)
-        }
         channel.writeAndFlush(bytes).whenComplete { result in
             guard !send.done else { return }
             send.done = true
@@ -36,6 +30,16 @@ final class SocketSend: Operation {
             case .failure:
                 context.close(handle, connection)
                 completion(SocketFailure.closed.results)
+            }
+        }
+        // Most sends are taken by the kernel at once, completed above: only one that waits
+        // for a slow peer needs a timer.
+        if !send.done {
+            send.timeout = context.eventLoop.scheduleTask(in: .seconds(from: seconds)) {
+                guard !send.done else { return }
+                send.done = true
+                context.close(handle, connection)
+                completion(SocketFailure.timeout.results)
             }
         }
         return .success(send)
@@ -61,7 +65,7 @@ final class SocketReceive: Operation {
         guard let seconds = call.numberArgument(1) else { return .failure(OperationError("receive: bad arguments")) }
         let receive = SocketReceive()
         receive.connection = connection
-        connection.read(timeout: .seconds(from: seconds), on: context.eventLoop) { result in
+        connection.read(timeout: .seconds(from: seconds)) { result in
             switch result {
             case .success(let bytes): completion([.bytes(bytes)])
             case .failure(let failure): completion(failure.results)
@@ -92,7 +96,7 @@ enum SocketKeepAlive {
             connection.close()
             return answer(SocketFailure.other("unread data in buffer").results, completion)
         }
-        context.sockets.keepAlive(connection, key: key, idle: .seconds(from: idle), size: Int(size), on: context.eventLoop)
+        context.sockets.keepAlive(connection, key: key, idle: .seconds(from: idle), size: Int(size))
         return answer([.integer(1)], completion)
     }
 }

@@ -38,10 +38,8 @@ final class SocketTable {
     /// An idle connection of pool `key`, if one is still open.
     func takeIdle(_ key: String) -> OutboundConnection? {
         while let connection = pools[key]?.popLast() {
-            connection.idleClose?.cancel()
-            connection.idleClose = nil
             if !connection.isClosed && !connection.hasUnreadBytes {
-                connection.reusedTimes += 1
+                connection.reuse()
                 return connection
             }
             connection.close()
@@ -51,14 +49,14 @@ final class SocketTable {
 
     /// Keeps `connection` for reuse under `key`, at most `size` there (the least recently
     /// used closes), closed after `idle` unused.
-    func keepAlive(_ connection: OutboundConnection, key: String, idle: TimeAmount, size: Int, on eventLoop: EventLoop) {
+    func keepAlive(_ connection: OutboundConnection, key: String, idle: TimeAmount, size: Int) {
         pools[key, default: []].append(connection)  // in place: no copy of the pool
         while let count = pools[key]?.count, count > max(1, size) { pools[key]?.removeFirst().close() }
-        connection.channel?.read()  // an idle peer's close (or stray bytes) is noticed at once
-        connection.idleClose = eventLoop.scheduleTask(in: idle) { [weak self, weak connection] in
-            guard let self, let connection else { return }
-            connection.close()
-            self.pools[key]?.removeAll { $0 === connection }
-        }
+        connection.idle(in: self, key: key, for: idle)
+    }
+
+    /// Forgets a pooled connection that closed itself (idle too long).
+    func forget(_ connection: OutboundConnection, key: String) {
+        pools[key]?.removeAll { $0 === connection }
     }
 }
