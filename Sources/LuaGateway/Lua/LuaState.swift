@@ -59,7 +59,10 @@ final class LuaState {
         }
         for (index, mount) in scripts.mounts.enumerated() {
             do {
-                try call(ref: refs[Prelude.Result.loadApp.rawValue], arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8))],
+                let middlewares = Array(mount.middlewares.joined(separator: "\n").utf8)
+                try call(ref: refs[Prelude.Result.loadApp.rawValue],
+                         arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8)),
+                                     .bytes(Array(mount.path.utf8)), .bytes(middlewares)],
                          failureIsSecondResult: true)
             } catch {
                 onLoadError(mount, error.message)

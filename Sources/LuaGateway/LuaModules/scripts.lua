@@ -6,7 +6,7 @@ local C = ...
 local traceback = C.traceback
 local type, error, xpcall, load, ipairs = type, error, xpcall, load, ipairs
 local setmetatable, getmetatable = setmetatable, getmetatable
-local ssub, format, gsub = string.sub, string.format, string.gsub
+local ssub, format, gsub, gmatch = string.sub, string.format, string.gsub, string.gmatch
 
 local M = { apps = {}, load_errors = {} }
 
@@ -47,19 +47,67 @@ table.insert(package.searchers, 2, directory_searcher)
 
 local apps, load_errors, is_callable = M.apps, M.load_errors, M.is_callable
 
--- Loads the script `source` (chunk name `name`) as the application of mount `index`;
--- true, or false and the error (also kept, for the requests that reach the script).
-function M.load_app(index, source, name)
-  local env = setmetatable({}, { __index = _G })
-  local chunk, err = load(source, name, "t", env)
-  if not chunk then load_errors[index] = err; return false, err end
-  local ok, app = xpcall(chunk, traceback)
-  if not ok then load_errors[index] = app; return false, app end
-  if not is_callable(app) then
-    err = format("%s: the script returned a %s; expected the application (a function)", ssub(name, 2), type(app))
-    load_errors[index] = err
-    return false, err
+-- Runs `source` (chunk name `name`) in a global environment of its own; true and what it
+-- returned, or false and the error with its traceback.
+local function run_chunk(source, name)
+  local chunk, err = load(source, name, "t", setmetatable({}, { __index = _G }))
+  if not chunk then return false, err end
+  return xpcall(chunk, traceback)
+end
+
+-- The wrappers of `_middleware.lua` files (SPEC 8), by path relative to the root: each file
+-- runs once per state, and its function wraps every script at or below its folder.
+local wrappers = {}
+
+local function wrapper(relative)
+  local wrap = wrappers[relative]
+  if wrap then return true, wrap end
+  local file = root .. "/" .. relative
+  local ok, result = run_chunk(modules[relative], "@" .. file)
+  if not ok then return false, result end
+  if not is_callable(result) then
+    return false, format("%s: the middleware returned a %s; expected function(app, info)", file, type(result))
   end
+  wrappers[relative] = result
+  return true, result
+end
+
+-- `app` wrapped by `relative`'s middleware; true and the application, or false and the error.
+local function wrap_once(app, relative, info)
+  local ok, wrap = wrapper(relative)
+  if not ok then return false, wrap end
+  ok, app = xpcall(wrap, traceback, app, info)
+  if ok and not is_callable(app) then
+    ok, app = false, format("%s/%s: the middleware gave a %s for %s; expected an application (a function)",
+      root, relative, type(app), info.path)
+  end
+  return ok, app
+end
+
+-- `app` wrapped by the middlewares listed in `middlewares` (relative paths, one a line,
+-- innermost first); true and the application, or false and the error, which starts with
+-- "middleware PATH: " (Reload/LastGoodVersions.swift reads it to keep that file's last good version).
+local function wrap_app(app, middlewares, info)
+  for relative in gmatch(middlewares, "[^\n]+") do
+    local ok, wrapped = wrap_once(app, relative, info)
+    if not ok then return false, format("middleware %s: %s", relative, wrapped) end
+    app = wrapped
+  end
+  return true, app
+end
+
+-- Loads the script `source` (chunk name `name`) as the application of mount `index`, at
+-- `mount` ("" for the root), wrapped by its `middlewares`; true, or false and the error
+-- (also kept, for the requests that reach the script).
+function M.load_app(index, source, name, mount, middlewares)
+  local ok, app = run_chunk(source, name)
+  if ok and not is_callable(app) then
+    ok, app = false, format("%s: the script returned a %s; expected the application (a function)", ssub(name, 2), type(app))
+  end
+  if ok and middlewares and middlewares ~= "" then
+    ok, app = wrap_app(app, middlewares, { mount = mount ~= "" and mount or "/", path = ssub(name, 2) })
+  end
+  if not ok then load_errors[index] = app; return false, app end
   apps[index] = app
   return true
 end

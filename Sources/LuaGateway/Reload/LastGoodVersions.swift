@@ -33,7 +33,11 @@ struct LastGoodVersions {
             mounts = mounts.map { mount in
                 guard failed[mount.path] != nil, let good = served[mount.path], good.file == mount.file else { return mount }
                 modules[Self.relative(mount.file, root: next.root)] = good.source
-                return good
+                // A middleware that failed (scripts.lua names it first) keeps its last good version too.
+                for middleware in mount.middlewares where failed[mount.path]!.hasPrefix("middleware \(middleware): ") {
+                    modules[middleware] = current.modules[middleware] ?? modules[middleware]
+                }
+                return Mount(path: good.path, file: good.file, source: good.source, middlewares: mount.middlewares)
             }
             scripts = Self.set(next, mounts, modules)
         } catch {
@@ -45,12 +49,14 @@ struct LastGoodVersions {
     /// `next`'s mounts with their sources taken from `sources`.
     private static func mounts(of next: ScriptSet, sources: [String: [UInt8]]) -> [Mount] {
         next.mounts.map { mount in
-            Mount(path: mount.path, file: mount.file, source: sources[relative(mount.file, root: next.root)] ?? mount.source)
+            Mount(path: mount.path, file: mount.file, source: sources[relative(mount.file, root: next.root)] ?? mount.source,
+                  middlewares: mount.middlewares)
         }
     }
 
     private static func set(_ next: ScriptSet, _ mounts: [Mount], _ modules: [String: [UInt8]]) -> ScriptSet {
-        ScriptSet(root: next.root, mounts: mounts, modules: modules, generation: next.generation)
+        ScriptSet(root: next.root, mounts: mounts, modules: modules, generation: next.generation,
+                  publicDirectory: next.publicDirectory)
     }
 
     private static func relative(_ file: String, root: String) -> String {

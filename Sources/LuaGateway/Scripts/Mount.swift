@@ -6,6 +6,9 @@ struct Mount: Sendable {
     let file: String
     /// The script's source, read once per script set.
     let source: [UInt8]
+    /// The `_middleware.lua` files that wrap it (SPEC 8), relative to the script directory,
+    /// from its own folder's up to the root's: the innermost wraps first.
+    var middlewares: [String] = []
 
     var pathBytes: [UInt8] { Array(path.utf8) }
 }

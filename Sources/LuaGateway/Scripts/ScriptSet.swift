@@ -12,14 +12,18 @@ struct ScriptSet: Sendable {
     let modules: [String: [UInt8]]
     /// Which reading of the directory this is (1 at start-up, one more per reload).
     let generation: Int
+    /// `DIR/public/`, whose files are served as they are (SPEC 8), when the directory has one.
+    let publicDirectory: String?
     /// Mount indexes by decreasing path length, for the longest match.
     private let byLength: [(index: Int, path: [UInt8])]
 
-    init(root: String, mounts: [Mount], modules: [String: [UInt8]] = [:], generation: Int = 1) {
+    init(root: String, mounts: [Mount], modules: [String: [UInt8]] = [:], generation: Int = 1,
+         publicDirectory: String? = nil) {
         self.root = root
         self.mounts = mounts
         self.modules = modules
         self.generation = generation
+        self.publicDirectory = publicDirectory
         self.byLength = mounts.enumerated()
             .map { (index: $0.offset, path: $0.element.pathBytes) }
             .sorted { $0.path.count > $1.path.count }
@@ -41,8 +45,9 @@ struct ScriptSet: Sendable {
 
 extension ScriptSet {
     /// Reads `target`: a directory (every `*.lua` below it is a module; those whose path
-    /// has no `_`-prefixed part are mounted too; `.`-prefixed names are left out), or one
-    /// `.lua` file mounted at `/` (the `*.lua` files beside it are its modules).
+    /// has no `_`-prefixed part are mounted too, each wrapped by the `_middleware.lua` files
+    /// of its folder and the folders above; `.`-prefixed names and `public/` are left out), or
+    /// one `.lua` file mounted at `/` (the `*.lua` files beside it are its modules).
     static func load(from target: String, generation: Int = 1) throws -> ScriptSet {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
@@ -56,7 +61,7 @@ extension ScriptSet {
             let mount = Mount(path: "", file: url.path, source: source)
             return ScriptSet(root: root.path, mounts: [mount], modules: modules, generation: generation)
         }
-        let modules = try readSources(under: url, recursive: true)
+        let modules = try readSources(under: url, recursive: true).filter { !$0.key.hasPrefix(publicFolder + "/") }
         var byPath: [String: Mount] = [:]
         for (relative, source) in modules.sorted(by: { $0.key < $1.key }) {
             guard !relative.split(separator: "/").contains(where: { $0.hasPrefix("_") }) else { continue }
@@ -65,10 +70,31 @@ extension ScriptSet {
                 // `api.lua` and `api/index.lua` both claim /api: the plain file wins.
                 if !existing.file.hasSuffix("/index.lua") { continue }
             }
-            byPath[path] = Mount(path: path, file: url.appendingPathComponent(relative).path, source: source)
+            byPath[path] = Mount(path: path, file: url.appendingPathComponent(relative).path, source: source,
+                                 middlewares: middlewares(wrapping: relative, among: modules))
         }
         let mounts = byPath.values.sorted { $0.path < $1.path }
-        return ScriptSet(root: url.path, mounts: mounts, modules: modules, generation: generation)
+        var isPublicDirectory: ObjCBool = false
+        let publicURL = url.appendingPathComponent(publicFolder)
+        let hasPublic = FileManager.default.fileExists(atPath: publicURL.path, isDirectory: &isPublicDirectory)
+        return ScriptSet(root: url.path, mounts: mounts, modules: modules, generation: generation,
+                         publicDirectory: hasPublic && isPublicDirectory.boolValue ? publicURL.path : nil)
+    }
+
+    /// The folder of a script directory whose files are served as they are (SPEC 8).
+    static let publicFolder = "public"
+
+    /// The `_middleware.lua` files among `modules` that wrap the script `relative`: its
+    /// folder's first, the root's last.
+    static func middlewares(wrapping relative: String, among modules: [String: [UInt8]]) -> [String] {
+        var folders = relative.split(separator: "/").dropLast().map(String.init)
+        var found: [String] = []
+        while true {
+            let candidate = (folders + ["_middleware.lua"]).joined(separator: "/")
+            if modules[candidate] != nil { found.append(candidate) }
+            if folders.isEmpty { return found }
+            folders.removeLast()
+        }
     }
 
     /// `a/b.lua` → `/a/b`; `index.lua` → ``; `a/index.lua` → `/a`.
