@@ -174,7 +174,8 @@ static const struct { const char *name; int value; } protocol[] = {
 static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", enter }, { "leave", leave },
-        { "safe", safe }, { "now", now }, { "shared", shared }, { "load", load_module }, { NULL, NULL },
+        { "safe", safe }, { "now", now }, { "shared", shared }, { "load", load_module },
+        { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */
     lua_pushlightuserdata(L, luagw_sentinel());        /* C s */

@@ -16,6 +16,8 @@ harness.C = {
   safe = function(s) return not s:find("[\r\n%z]") end,
   log = function() end,
   traceback = debug.traceback,
+  file_info = function() return nil, "no files here" end,
+  realpath = function(p) return p end,
 }
 
 -- Runs luagw's module `name` with the fake helpers; returns its table.

@@ -25,7 +25,7 @@ final class RequestRunnerTests: XCTestCase {
             return sendVerdicts.isEmpty ? .goOn : sendVerdicts.removeFirst()
         }
 
-        func sendFile(_ call: ApplicationCall, path: String, size: Int64) -> ApplicationCall.Verdict? { .goOn }
+        func sendFile(_ call: ApplicationCall, path: String, offset: Int64, size: Int64) -> ApplicationCall.Verdict? { .goOn }
 
         func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {
             var buffer = ByteBuffer()

@@ -69,11 +69,20 @@ final class CGIRequest: RequestHost {
         return isHead ? .stop : .goOn
     }
 
-    func sendFile(_ call: ApplicationCall, path: String, size: Int64) -> ApplicationCall.Verdict? {
+    func sendFile(_ call: ApplicationCall, path: String, offset: Int64, size: Int64) -> ApplicationCall.Verdict? {
         var buffer = ByteBuffer()
         writeHead(of: call, contentLength: call.contentLength == nil ? Int(size) : nil, into: &buffer)
-        if !isHead, let data = FileManager.default.contents(atPath: path) { buffer.writeBytes(data) }
-        return write(buffer) ? .goOn : .clientGone
+        guard write(buffer) else { return .clientGone }
+        guard !isHead, let file = FileHandle(forReadingAtPath: path) else { return .goOn }
+        defer { try? file.close() }
+        // In pieces: the file may be larger than memory.
+        try? file.seek(toOffset: UInt64(offset))
+        var left = Int(size)
+        while left > 0, let piece = try? file.read(upToCount: min(left, 1 << 16)), !piece.isEmpty {
+            left -= piece.count
+            guard write(ByteBuffer(bytes: piece)) else { return .clientGone }
+        }
+        return .goOn
     }
 
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {

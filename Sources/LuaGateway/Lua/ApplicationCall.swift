@@ -15,8 +15,8 @@ struct ApplicationCall {
         case needInput
         /// A chunk of body (and, the first time, the head) to send.
         case send(hasHead: Bool)
-        /// A file to send as the body, with the head.
-        case sendFile(path: String, size: Int64)
+        /// `size` bytes of a file from `offset`, to send as the body, with the head.
+        case sendFile(path: String, offset: Int64, size: Int64)
         /// The application finished; the head and a whole body are there unless
         /// the response was streamed.
         case finished(hasHead: Bool, hasBody: Bool)
@@ -239,10 +239,11 @@ struct ApplicationCall {
                 headBase = base + 3
                 return .send(hasHead: count > 3)
             case lua_Integer(LUAGW_YIELD_FILE.rawValue):
-                // sentinel, FILE, path, size, head...
-                headBase = base + 4
+                // sentinel, FILE, path, offset, size, head...
+                headBase = base + 5
                 return .sendFile(path: LuaState.string(at: base + 2, of: thread) ?? "",
-                                 size: Int64(lua_tointegerx(thread, base + 3, nil)))
+                                 offset: Int64(lua_tointegerx(thread, base + 3, nil)),
+                                 size: Int64(lua_tointegerx(thread, base + 4, nil)))
             default:
                 // sentinel, WAIT, operation, arguments...
                 chunkIndex = base + 3

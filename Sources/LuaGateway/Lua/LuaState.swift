@@ -69,6 +69,10 @@ final class LuaState {
                 luagw_budget_clear(L)
             }
         }
+        if let publicDirectory = scripts.publicDirectory {
+            try call(ref: refs[Prelude.Result.loadPublic.rawValue],
+                     arguments: [.integer(scripts.publicIndex + 1), .bytes(Array(publicDirectory.utf8))])
+        }
     }
 
     deinit {

@@ -26,11 +26,12 @@ enum Prelude {
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
         ("luagw.socket", PackageResources.luagw_socket_lua),
+        ("luagw.web.static", PackageResources.luagw_web_static_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.
     enum Result: Int, CaseIterable {
-        case serve, loadApp, setRoot, addModule, runTimer
+        case serve, loadApp, setRoot, addModule, runTimer, loadPublic
     }
 
     /// Hands every module to the C side once for the process (it keeps a copy), lent in

@@ -67,7 +67,7 @@ local function respond(r, app, environ)
   elseif is_file(body) and not r.sent then
     if not r.code then error("the application returned a file before calling start_response", 0) end
     r.sent = true
-    local verdict = co_yield(SENTINEL, FILE, body.path, body.size, r.code, r.line, r.block, r.length, r.flags)
+    local verdict = co_yield(SENTINEL, FILE, body.path, body.offset, body.size, r.code, r.line, r.block, r.length, r.flags)
     if verdict == GONE then error("the client went away", 0) end
     return nil
   elseif t == "table" and not is_callable(body) then

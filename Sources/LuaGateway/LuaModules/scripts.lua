@@ -112,4 +112,9 @@ function M.load_app(index, source, name, mount, middlewares)
   return true
 end
 
+-- Serves the files of `dir` (`DIR/public/`, SPEC 8) as the application of mount `index`.
+function M.load_public(index, dir)
+  apps[index] = require("luagw.web.static")(dir)
+end
+
 return M

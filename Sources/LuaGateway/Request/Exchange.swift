@@ -14,6 +14,8 @@ final class Exchange {
     /// The client's address as a trusted proxy forwarded it (X-Forwarded-For), if any.
     var forwardedClient: String?
     var isHead = false
+    /// A GET or HEAD: the request may be answered from `DIR/public/`.
+    var isRead = false
     var isHTTP11 = true
     var requestID = ByteBuffer()
 
@@ -51,6 +53,7 @@ final class Exchange {
         bodyBytesSent = 0
         forwardedClient = nil
         isHead = head.isHead
+        isRead = isHead || head.method == "GET"
         isHTTP11 = head.isHTTP11
         requestID.clear()
         body.removeAll(keepingCapacity: true)

@@ -15,7 +15,7 @@ protocol RequestHost: AnyObject {
     func send(_ call: ApplicationCall, hasHead: Bool) -> ApplicationCall.Verdict?
 
     /// Sends a file as the body, with the head; like `send`.
-    func sendFile(_ call: ApplicationCall, path: String, size: Int64) -> ApplicationCall.Verdict?
+    func sendFile(_ call: ApplicationCall, path: String, offset: Int64, size: Int64) -> ApplicationCall.Verdict?
 
     /// The application returned: the head and a whole body, or the end of a streamed body.
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool)

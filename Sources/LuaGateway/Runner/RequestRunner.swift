@@ -138,8 +138,8 @@ final class RequestRunner {
                     return
                 }
                 step = call!.resume(verdict)
-            case .sendFile(let path, let size):
-                guard let verdict = ask({ host.sendFile(call!, path: path, size: size) }) ?? verdictAtOnce() else {
+            case .sendFile(let path, let offset, let size):
+                guard let verdict = ask({ host.sendFile(call!, path: path, offset: offset, size: size) }) ?? verdictAtOnce() else {
                     waiting = .host
                     return
                 }

@@ -29,6 +29,20 @@ struct ScriptSet: Sendable {
             .sorted { $0.path.count > $1.path.count }
     }
 
+    /// The index of the application that serves `DIR/public/` (after the mounts').
+    var publicIndex: Int { mounts.count }
+
+    /// The application that serves `path` (percent-decoded) for a GET or HEAD (`isRead`) or
+    /// another method: a file of `DIR/public/` that the path names, else the mount with the
+    /// longest mount point that matches whole segments. Returns its index and the length of
+    /// its mount point (SCRIPT_NAME).
+    func route(_ path: [UInt8], isRead: Bool) -> (index: Int, scriptNameLength: Int)? {
+        if isRead, let publicDirectory, PublicFiles.names(path, aFileIn: publicDirectory) {
+            return (publicIndex, 0)
+        }
+        return route(path)
+    }
+
     /// The mount that serves `path` (percent-decoded): the longest mount point that
     /// matches whole segments. Returns its index and the length of its mount point.
     func route(_ path: [UInt8]) -> (index: Int, scriptNameLength: Int)? {
@@ -74,11 +88,8 @@ extension ScriptSet {
                                  middlewares: middlewares(wrapping: relative, among: modules))
         }
         let mounts = byPath.values.sorted { $0.path < $1.path }
-        var isPublicDirectory: ObjCBool = false
-        let publicURL = url.appendingPathComponent(publicFolder)
-        let hasPublic = FileManager.default.fileExists(atPath: publicURL.path, isDirectory: &isPublicDirectory)
         return ScriptSet(root: url.path, mounts: mounts, modules: modules, generation: generation,
-                         publicDirectory: hasPublic && isPublicDirectory.boolValue ? publicURL.path : nil)
+                         publicDirectory: PublicFiles.folder(url.appendingPathComponent(publicFolder).path))
     }
 
     /// The folder of a script directory whose files are served as they are (SPEC 8).

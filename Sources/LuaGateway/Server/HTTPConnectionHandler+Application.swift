@@ -19,7 +19,7 @@ extension HTTPConnectionHandler: StateWaiter {
         exchange.expectsContinue = facts.expectsContinue
         let target = RequestTarget(head)
         percentDecode(target.path, into: &worker.path)
-        guard let route = worker.pool.scripts.route(worker.path) else {
+        guard let route = worker.pool.scripts.route(worker.path, isRead: exchange.isRead) else {
             return respondSimply("404 Not Found")
         }
         exchange.generation = worker.pool.scripts.generation
@@ -48,7 +48,7 @@ extension HTTPConnectionHandler: StateWaiter {
     private func run(on luaState: LuaState, target: RequestTarget) {
         if luaState.scripts.generation != exchange.generation {
             // A reload came between routing and this state: route on the state's scripts.
-            guard let route = luaState.scripts.route(worker.path) else {
+            guard let route = luaState.scripts.route(worker.path, isRead: exchange.isRead) else {
                 worker.pool.giveBack(luaState)
                 return respondSimply("404 Not Found")
             }
@@ -157,9 +157,9 @@ extension HTTPConnectionHandler: RequestHost {
         return writer.canWrite ? verdict : .clientGone
     }
 
-    func sendFile(_ call: ApplicationCall, path: String, size: Int64) -> ApplicationCall.Verdict? {
+    func sendFile(_ call: ApplicationCall, path: String, offset: Int64, size: Int64) -> ApplicationCall.Verdict? {
         sendsFile = true
-        let waits = writer.sendFile(of: call, path: path, size: size) { [weak self] result in
+        let waits = writer.sendFile(of: call, path: path, offset: offset, size: size) { [weak self] result in
             guard let self, self.sendsFile else { return }
             self.sendsFile = false
             if case .failure = result { self.exchange.keepAlive = false }

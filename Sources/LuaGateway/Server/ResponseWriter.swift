@@ -81,9 +81,9 @@ final class ResponseWriter {
         ResponseEncoder.writeHead(of: call, exchange: exchange, contentLength: nil, dates: &worker.dates, into: &buffer)
     }
 
-    /// Sends the file as the body, with sendfile. Returns true when `written` will be
-    /// called once the file is out (false: done already, or nothing to send).
-    func sendFile(of call: ApplicationCall, path: String, size: Int64,
+    /// Sends `size` bytes of the file from `offset` as the body, with sendfile. Returns true
+    /// when `written` will be called once the file is out (false: done already, or nothing to send).
+    func sendFile(of call: ApplicationCall, path: String, offset: Int64, size: Int64,
                   written: @escaping (Result<Void, Error>) -> Void) -> Bool {
         guard let context else { return false }
         var buffer = allocator.buffer(capacity: 512)
@@ -101,7 +101,8 @@ final class ResponseWriter {
         }
         do {
             let file = try NIOFileHandle(_deprecatedPath: path)
-            let region = FileRegion(fileHandle: file, readerIndex: 0, endIndex: min(length, declared ?? length))
+            let start = Int(offset)
+            let region = FileRegion(fileHandle: file, readerIndex: start, endIndex: start + min(length, declared ?? length))
             exchange.bodyBytesSent = region.readableBytes
             context.write(NIOAny(buffer), promise: nil)
             context.writeAndFlush(NIOAny(IOData.fileRegion(region))).whenComplete { result in

@@ -20,7 +20,7 @@ final class TimerHost: RequestHost {
 
     func send(_ call: ApplicationCall, hasHead: Bool) -> ApplicationCall.Verdict? { .stop }
 
-    func sendFile(_ call: ApplicationCall, path: String, size: Int64) -> ApplicationCall.Verdict? { .stop }
+    func sendFile(_ call: ApplicationCall, path: String, offset: Int64, size: Int64) -> ApplicationCall.Verdict? { .stop }
 
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {}
 
