@@ -27,6 +27,8 @@ enum Prelude {
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
         ("luagw.socket", PackageResources.luagw_socket_lua),
         ("luagw.web.static", PackageResources.luagw_web_static_lua),
+        ("luagw.web.router", PackageResources.luagw_web_router_lua),
+        ("luagw.web.mount", PackageResources.luagw_web_mount_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.
