@@ -21,6 +21,8 @@ enum Prelude {
         ("tcp", PackageResources.tcp_lua),
         ("shared", PackageResources.shared_lua),
         ("digest", PackageResources.digest_lua),
+        ("request_end", PackageResources.request_end_lua),
+        ("json", PackageResources.json_lua),
         ("driver", PackageResources.driver_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
@@ -29,6 +31,8 @@ enum Prelude {
         ("luagw.web.static", PackageResources.luagw_web_static_lua),
         ("luagw.web.router", PackageResources.luagw_web_router_lua),
         ("luagw.web.mount", PackageResources.luagw_web_mount_lua),
+        ("luagw.web.request", PackageResources.luagw_web_request_lua),
+        ("luagw.web.response", PackageResources.luagw_web_response_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.

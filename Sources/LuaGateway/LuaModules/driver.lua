@@ -18,6 +18,7 @@ local new_input, new_errors = need("input").new, need("errors").new
 local file_wrapper, is_file = need("file_wrapper").new, need("file_wrapper").is_file
 local new_start_response = need("start_response").new
 local luagw = need("luagw")
+local run_request_end = need("request_end").run
 
 -- Hands a chunk to the server; false when the server wants no more (HEAD, length reached).
 local function send(r, chunk)
@@ -136,6 +137,8 @@ function M.serve(index, environ, request_id, run_once)
   environ.luagw = luagw
   local ok, result = xpcall(respond, traceback, r, app, environ)
   close_body(r.body, request_id)
+  local failed_cleanup = run_request_end()
+  if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup) end
   errors:flush()
   if not ok then return FAILED, result end
   if r.sent then return DONE end
