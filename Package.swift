@@ -19,8 +19,9 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
-        // The C side of the bridge: everything that may raise or yield on Lua's behalf.
-        .target(name: "CLuaGatewayBridge", dependencies: ["CLuaGatewayLua54"]),
+        // The C side of the bridge: everything that may raise or yield on Lua's behalf, and
+        // luagw.web.gzip's compression (the system's zlib, Debian: zlib1g-dev).
+        .target(name: "CLuaGatewayBridge", dependencies: ["CLuaGatewayLua54"], linkerSettings: [.linkedLibrary("z")]),
         .target(
             name: "LuaGateway",
             dependencies: [

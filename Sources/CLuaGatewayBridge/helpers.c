@@ -175,7 +175,8 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", enter }, { "leave", leave },
         { "safe", safe }, { "now", now }, { "shared", shared }, { "load", load_module },
-        { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { NULL, NULL },
+        { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "gzip_stream", luagw_gzip_stream },
+        { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */
     lua_pushlightuserdata(L, luagw_sentinel());        /* C s */

@@ -23,6 +23,7 @@ enum Prelude {
         ("digest", PackageResources.digest_lua),
         ("request_end", PackageResources.request_end_lua),
         ("json", PackageResources.json_lua),
+        ("intercept", PackageResources.intercept_lua),
         ("driver", PackageResources.driver_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
@@ -33,6 +34,8 @@ enum Prelude {
         ("luagw.web.mount", PackageResources.luagw_web_mount_lua),
         ("luagw.web.request", PackageResources.luagw_web_request_lua),
         ("luagw.web.response", PackageResources.luagw_web_response_lua),
+        ("luagw.web.gzip", PackageResources.luagw_web_gzip_lua),
+        ("luagw.web.filter", PackageResources.luagw_web_filter_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.
