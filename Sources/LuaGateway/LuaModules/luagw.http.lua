@@ -144,6 +144,12 @@ function Response:read(n)
   end
 end
 
+-- Gives up the rest of the body: the connection closes unless the body was read to its end.
+function Response:close()
+  if self.sock then self.sock:close(); self.sock = nil end
+  self.done = true
+end
+
 -- Reads the rest of the body; the body, or nil and the error.
 function Response:read_body()
   local parts = {}
@@ -167,10 +173,11 @@ local function send_body(sock, body, chunked)
     if chunk == nil then break end
     if type(chunk) ~= "string" then error("the request body iterator returned a " .. type(chunk), 3) end
     if #chunk > 0 then
-      local ok, err = sock:send({ format("%x\r\n", #chunk), chunk, "\r\n" })
+      local ok, err = sock:send(chunked and { format("%x\r\n", #chunk), chunk, "\r\n" } or chunk)
       if not ok then return nil, err end
     end
   end
+  if not chunked then return true end
   return sock:send("0\r\n\r\n")
 end
 
@@ -192,14 +199,16 @@ function M.request(url, opts)
   local seen = header_lines(opts.headers, out)
   if not seen.host then out[#out + 1] = "Host: " .. (port == 80 and host or host .. ":" .. port) .. "\r\n" end
   if not seen["user-agent"] then out[#out + 1] = "User-Agent: " .. USER_AGENT .. "\r\n" end
+  -- An iterator body goes chunked, unless the caller gave its Content-Length.
+  local chunked = type(body) == "function" and not seen["content-length"]
   if type(body) == "string" then
     out[#out + 1] = "Content-Length: " .. #body .. "\r\n"
-  elseif body then
+  elseif chunked then
     out[#out + 1] = "Transfer-Encoding: chunked\r\n"
   end
   out[#out + 1] = "\r\n"
   ok, err = sock:send(out)
-  if ok and body then ok, err = send_body(sock, body) end
+  if ok and body then ok, err = send_body(sock, body, chunked) end
   if not ok then sock:close(); return nil, err end
 
   local status_line

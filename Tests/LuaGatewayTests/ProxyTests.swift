@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+@testable import LuaGateway
+
+/// SPEC 8's `luagw.web.proxy` in front of two luagw upstreams on loopback: balancing, forwarded
+/// and hop-by-hop fields, streamed bodies, a dead upstream skipped, 502 and 504.
+final class ProxyTests: XCTestCase {
+    static func upstream(_ name: String) -> String {
+        #"""
+        return function(e, sr)
+          if e.PATH_INFO == "/slow" then require("luagw").sleep(tonumber(e.QUERY_STRING) or 1) end
+          local body = e["wsgi.input"]:read("a")
+          sr("200 OK", { { "Content-Type", "text/plain" }, { "X-Upstream", "\#(name)" } })
+          return table.concat({ "\#(name)", e.REQUEST_METHOD, e.PATH_INFO, e.QUERY_STRING or "", e.HTTP_HOST or "",
+            e.HTTP_X_FORWARDED_FOR or "", e.HTTP_X_FORWARDED_HOST or "", e.HTTP_X_FORWARDED_PROTO or "",
+            e.HTTP_X_SECRET or "-", #body }, "|")
+        end
+        """#
+    }
+
+    func proxy(to ports: [Int], options: String = "") throws -> TestServer {
+        let list = ports.map { "\"http://127.0.0.1:\($0)\"" }.joined(separator: ", ")
+        return try TestServer(["index.lua": #"return require("luagw.web.proxy"){ upstreams = { \#(list) }\#(options) }"#],
+                              pool: PoolLimits(initial: 1, maximum: 16, queue: 16))
+    }
+
+    func name(_ response: Response) -> String { String(response.text.split(separator: "|").first ?? "") }
+
+    func testRequestsAlternateAndCarryForwardedFields() throws {
+        let a = try TestServer(["index.lua": Self.upstream("a")]), b = try TestServer(["index.lua": Self.upstream("b")])
+        let proxy = try proxy(to: [a.port, b.port])
+        let names = try (0..<4).map { _ in name(try proxy.get("/x")) }
+        XCTAssertEqual(Set(names), ["a", "b"])
+        XCTAssertNotEqual(names[0], names[1], "round robin: \(names)")
+        XCTAssertNotEqual(names[1], names[2], "round robin: \(names)")
+        let response = try proxy.get("/p%20q/r?s=1&t=%20", headers: "Connection: X-Secret\r\nX-Secret: 1\r\nX-Forwarded-For: 10.0.0.1\r\n")
+        let fields = response.text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(fields[1...4], ["GET", "/p q/r", "s=1&t=%20", "127.0.0.1:\(fields[0] == "a" ? a.port : b.port)"])
+        XCTAssertEqual(fields[5], "10.0.0.1, 127.0.0.1", "the client is added to X-Forwarded-For")
+        XCTAssertEqual(fields[6], "test", "the client's Host")
+        XCTAssertEqual(fields[7], "http")
+        XCTAssertEqual(fields[8], "-", "a field that Connection names is hop-by-hop: dropped")
+        XCTAssertEqual(response.header("x-upstream"), fields[0])
+    }
+
+    func testABodyIsStreamedToTheUpstream() throws {
+        let a = try TestServer(["index.lua": Self.upstream("a")])
+        let proxy = try proxy(to: [a.port])
+        let body = [UInt8](repeating: 0x62, count: 3 << 20)
+        let client = try proxy.client()
+        try client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n")
+        try client.send(body)
+        XCTAssertEqual(try client.readResponse().text.split(separator: "|").last, "\(body.count)")
+        try client.send("PUT /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text.split(separator: "|").last, "5")
+    }
+
+    func testADeadUpstreamIsSkippedAndAllDeadIs502() throws {
+        let a = try TestServer(["index.lua": Self.upstream("a")])
+        let deadPort = try LoopbackListener().port  // closed at once: connections are refused
+        let proxy = try proxy(to: [deadPort, a.port])
+        for _ in 0..<6 {
+            let response = try proxy.get("/x")
+            XCTAssertEqual(response.code, 200)
+            XCTAssertEqual(name(response), "a")
+        }
+        let none = try self.proxy(to: [deadPort])
+        let response = try none.get("/x")
+        XCTAssertEqual(response.code, 502)
+        XCTAssertTrue(response.text.contains("connection refused"), response.text)
+    }
+
+    func testAnUpstreamThatTakesTooLongIs504() throws {
+        let a = try TestServer(["index.lua": Self.upstream("a")])
+        let proxy = try proxy(to: [a.port], options: ", timeout = 0.3")
+        XCTAssertEqual(try proxy.get("/slow?5").code, 504)
+    }
+
+    func testLeastConnectionsAvoidsTheBusyUpstream() throws {
+        let a = try TestServer(["index.lua": Self.upstream("a")]), b = try TestServer(["index.lua": Self.upstream("b")])
+        let proxy = try proxy(to: [a.port, b.port], options: #", balance = "least_conn""#)
+        let held = try proxy.client()
+        try held.send("GET /slow?2 HTTP/1.1\r\nHost: t\r\n\r\n")
+        waitUntil("the held request reached its upstream") { a.busyStates + b.busyStates >= 1 }
+        let quick = try (0..<3).map { _ in name(try proxy.get("/x")) }
+        let busy = name(try held.readResponse())
+        XCTAssertEqual(Set(quick).count, 1, "all to the idle upstream: \(quick)")
+        XCTAssertNotEqual(quick[0], busy)
+    }
+}
