@@ -14,6 +14,10 @@ public struct LuaLimits: Sendable {
     /// own timeout; waiting does not count towards `runTime`.
     public var socketTimeout: Double
 
+    /// Whether every script is wrapped in luagw.web.lint (SPEC 8), which reports misuses of the
+    /// contract to the log: `--dev` sets it.
+    public var lint = false
+
     public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002,
                 socketTimeout: Double = 60) {
         self.socketTimeout = socketTimeout

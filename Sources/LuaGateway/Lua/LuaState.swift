@@ -62,7 +62,7 @@ final class LuaState {
                 let middlewares = Array(mount.middlewares.joined(separator: "\n").utf8)
                 try call(ref: refs[Prelude.Result.loadApp.rawValue],
                          arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8)),
-                                     .bytes(Array(mount.path.utf8)), .bytes(middlewares)],
+                                     .bytes(Array(mount.path.utf8)), .bytes(middlewares), .integer(limits.lint ? 1 : 0)],
                          failureIsSecondResult: true)
             } catch {
                 onLoadError(mount, error.message)

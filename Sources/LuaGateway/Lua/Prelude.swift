@@ -37,6 +37,7 @@ enum Prelude {
         ("luagw.web.gzip", PackageResources.luagw_web_gzip_lua),
         ("luagw.web.filter", PackageResources.luagw_web_filter_lua),
         ("luagw.web.proxy", PackageResources.luagw_web_proxy_lua),
+        ("luagw.web.lint", PackageResources.luagw_web_lint_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.

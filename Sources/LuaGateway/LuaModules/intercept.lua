@@ -18,7 +18,8 @@ local concat = table.concat
 
 local M = {}
 
--- Calls the body's close (the server calls the close of what the wrapper returns instead).
+-- The body's close, if it has one (the server calls the close of what a wrapper returns
+-- instead: the wrapper calls this one).
 local function close_of(body)
   if type(body) ~= "table" then return nil end
   local close = body.close
@@ -112,6 +113,8 @@ function M.run(app, environ, start_response, decide)
   start_response(status, plan.headers)
   return out
 end
+
+M.close_of = close_of
 
 -- The value of header `name` (lowercase) in `headers`, and its index; or nil.
 function M.header(headers, name)

@@ -97,9 +97,10 @@ local function wrap_app(app, middlewares, info)
 end
 
 -- Loads the script `source` (chunk name `name`) as the application of mount `index`, at
--- `mount` ("" for the root), wrapped by its `middlewares`; true, or false and the error
--- (also kept, for the requests that reach the script).
-function M.load_app(index, source, name, mount, middlewares)
+-- `mount` ("" for the root), wrapped by its `middlewares`, and by luagw.web.lint outside them
+-- when `lint` is 1 (--dev); true, or false and the error (also kept, for the requests that
+-- reach the script).
+function M.load_app(index, source, name, mount, middlewares, lint)
   local ok, app = run_chunk(source, name)
   if ok and not is_callable(app) then
     ok, app = false, format("%s: the script returned a %s; expected the application (a function)", ssub(name, 2), type(app))
@@ -108,6 +109,7 @@ function M.load_app(index, source, name, mount, middlewares)
     ok, app = wrap_app(app, middlewares, { mount = mount ~= "" and mount or "/", path = ssub(name, 2) })
   end
   if not ok then load_errors[index] = app; return false, app end
+  if lint == 1 then app = require("luagw.web.lint")(app) end
   apps[index] = app
   return true
 end

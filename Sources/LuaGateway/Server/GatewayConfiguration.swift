@@ -56,6 +56,7 @@ public struct GatewayConfiguration: Sendable {
         self.bodyBufferLimit = bodyBufferLimit
         self.limits = limits
         self.lua = lua
+        if development { self.lua.lint = true }
         self.reload = reload
         self.pollInterval = pollInterval
     }
