@@ -1,5 +1,5 @@
 -- The root: GET / lists the examples. index.lua serves "/" (and any path no other script claims).
-local examples = { "hello", "form", "stream?n=5", "upload", "environ/a/b?x=1", "dashboard" }
+local examples = { "hello", "form", "stream?n=5", "upload", "environ/a/b?x=1", "dashboard", "notes.html" }
 
 return function(environ, start_response)
   if environ.PATH_INFO ~= "/" and environ.PATH_INFO ~= "" then

@@ -42,4 +42,26 @@ final class ExamplesTests: XCTestCase {
         let visits = { (text: String) in Int(text.split(separator: "\n")[0].split(separator: " ")[1]) ?? 0 }
         XCTAssertEqual(visits(try request("GET /dashboard HTTP/1.1\r\n\(host)\r\n").text), visits(first) + 1)
     }
+
+    func testTheNotesService() throws {
+        let page = try request("GET /notes.html HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(page.header("Content-Type"), "text/html; charset=utf-8")
+        XCTAssertTrue(page.text.contains("/notes.js"))
+        XCTAssertEqual(try request("GET /notes.js HTTP/1.1\r\nHost: t\r\n\r\n").code, 200)
+        XCTAssertEqual(try request("GET /notes/api/notes HTTP/1.1\r\nHost: t\r\n\r\n").text, "[]")
+        let note = #"{"text": "buy <milk>"}"#
+        let created = try request("POST /notes/api/notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                  + "Content-Length: \(note.utf8.count)\r\n\r\n\(note)")
+        XCTAssertEqual(created.code, 201)
+        let location = try XCTUnwrap(created.header("Location"))
+        XCTAssertTrue(location.hasPrefix("/notes/api/notes/"), location)
+        let listed = try request("GET /notes/api/notes HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n")
+        XCTAssertNil(listed.header("Content-Encoding"), "a short list is not worth compressing")
+        let notes = try JSONSerialization.jsonObject(with: Data(listed.body)) as? [[String: Any]]
+        XCTAssertEqual(notes?.first?["text"] as? String, "buy <milk>")
+        let empty = try request("POST /notes/api/notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"text\": \" \"}")
+        XCTAssertEqual(empty.code, 400)
+        XCTAssertEqual(try request("DELETE \(location) HTTP/1.1\r\nHost: t\r\n\r\n").code, 204)
+        XCTAssertEqual(try request("GET \(location) HTTP/1.1\r\nHost: t\r\n\r\n").code, 404)
+    }
 }
