@@ -57,6 +57,13 @@ end
 local Router = {}
 Router.__index = Router
 
+-- The captures of a match as an array (the whole match when nothing is captured), or nil:
+-- a table only for the route that matched.
+local function captured(first, ...)
+  if first == nil then return nil end
+  return { first, ... }
+end
+
 local M = {}
 
 -- opts.fallback: the application for paths no route matches (404 otherwise).
@@ -76,14 +83,41 @@ function Router:route(methods, template, app, opts)
   local allowed = {}
   for _, m in ipairs(methods) do allowed[upper(m)] = true end
   if allowed.GET then allowed.HEAD = true end
-  local route = { template = template, app = app, allowed = allowed, methods = methods, matchers = {} }
+  -- The first segment when it is literal: a request whose first segment differs never tries
+  -- the route's patterns (see candidates).
+  local first = smatch(template, "^/([^/:*()]*)/") or smatch(template, "^/([^/:*()]*)$")
+  local route = { template = template, app = app, allowed = allowed, methods = methods, matchers = {}, first = first }
   for _, concrete in ipairs(expand(template)) do
     local pattern, names = compile(concrete)
     route.matchers[#route.matchers + 1] = { pattern = pattern, names = names }
   end
   self.routes[#self.routes + 1] = route
+  self.buckets = nil
   if opts and opts.name then self.named[opts.name] = route end
   return self
+end
+
+-- The routes to try for a first path segment, in the order they were added: those whose
+-- template starts with that literal segment, and those whose first segment is not literal
+-- (the only ones for a segment no template names). Built once after routes change.
+local function candidates(self, segment)
+  local buckets = self.buckets
+  if not buckets then
+    buckets = { [false] = {} }
+    for _, route in ipairs(self.routes) do
+      if route.first ~= nil and not buckets[route.first] then buckets[route.first] = {} end
+    end
+    for _, route in ipairs(self.routes) do
+      if route.first == nil then
+        for _, list in pairs(buckets) do list[#list + 1] = route end
+      else
+        local list = buckets[route.first]
+        list[#list + 1] = route
+      end
+    end
+    self.buckets = buckets
+  end
+  return buckets[segment] or buckets[false]
 end
 
 for _, method in ipairs({ "get", "post", "put", "patch", "delete", "head", "options" }) do
@@ -95,17 +129,21 @@ end
 -- The route and params that `path` matches for `method`; or nil and the methods allowed there.
 function Router:match(method, path)
   local allow
-  for _, route in ipairs(self.routes) do
-    for _, matcher in ipairs(route.matchers) do
-      local captures = { smatch(path, matcher.pattern) }  -- the whole match when nothing is captured
-      if captures[1] ~= nil then
+  local routes = candidates(self, smatch(path, "^/([^/]*)") or false)
+  for r = 1, #routes do  -- numeric loops: ipairs costs a C call per step
+    local route = routes[r]
+    local matchers = route.matchers
+    for m = 1, #matchers do
+      local matcher = matchers[m]
+      local captures = captured(smatch(path, matcher.pattern))
+      if captures then
         if route.allowed[method] or route.allowed["*"] then
-          local params = {}
-          for k, name in ipairs(matcher.names) do params[name] = captures[k] end
+          local params, names = {}, matcher.names
+          for k = 1, #names do params[names[k]] = captures[k] end
           return route, params
         end
         allow = allow or {}
-        for m in pairs(route.allowed) do allow[m] = true end
+        for m2 in pairs(route.allowed) do allow[m2] = true end
         break
       end
     end
