@@ -13,15 +13,7 @@ final class MemoryTests: XCTestCase {
     func testGigabyteUploadAndDownloadInBoundedMemory() throws {
         let server = try LuagwProcess([
             "upload.lua": Fixtures.countingUpload,
-            "download.lua": #"""
-                local block = string.rep("x", 65536)
-                return function(e, sr)
-                  local n = tonumber(e.QUERY_STRING)
-                  sr("200 OK", {{"Content-Length", tostring(n * #block)}})
-                  local i = 0
-                  return function() i = i + 1; if i <= n then return block end end
-                end
-                """#,
+            "download.lua": Fixtures.download,
         ])
         let client = try server.client()
         XCTAssertEqual(try client.request("GET /download?1 HTTP/1.1\r\nHost: t\r\n\r\n").body.count, 65536)

@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import LuaGateway
 
 /// SPEC 8's `luagw.web.proxy` in front of two luagw upstreams on loopback: balancing, forwarded
@@ -86,5 +89,33 @@ final class ProxyTests: XCTestCase {
         let busy = name(try held.readResponse())
         XCTAssertEqual(Set(quick).count, 1, "all to the idle upstream: \(quick)")
         XCTAssertNotEqual(quick[0], busy)
+    }
+
+    func testAGigabyteUpAndDownThroughTheProxyInBoundedMemory() throws {
+        let gib = 1 << 30
+        let upstream = try LuagwProcess(["upload.lua": Fixtures.countingUpload, "download.lua": Fixtures.download])
+        let proxy = try LuagwProcess(["index.lua": #"return require("luagw.web.proxy"){ upstreams = { "http://127.0.0.1:\#(upstream.port)" } }"#])
+        let client = try proxy.client()
+        XCTAssertEqual(try client.request("GET /download?1 HTTP/1.1\r\nHost: t\r\n\r\n").body.count, 65536)
+        let baseline = proxy.memoryKiB("VmHWM")
+
+        try client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(gib)\r\n\r\n")
+        let block = [UInt8](repeating: 0x61, count: 1 << 20)
+        for _ in 0..<(gib >> 20) { try client.send(block) }
+        XCTAssertEqual(try client.readResponse().text, String(gib))
+
+        try client.send("GET /download?\(gib / 65536) HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertTrue(try client.read(through: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        var received = client.takeBuffered().count
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while received < gib {
+            let n = buffer.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }
+            received += n
+        }
+        XCTAssertEqual(received, gib)
+        let growthMiB = Double(proxy.memoryKiB("VmHWM") - baseline) / 1024
+        print("proxy: 1 GiB up and 1 GiB down through luagw.web.proxy, its peak RSS +\(String(format: "%.1f", growthMiB)) MiB")
+        XCTAssertLessThan(growthMiB, 16, "the proxy's peak RSS grew by \(growthMiB) MiB")
     }
 }
