@@ -94,7 +94,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("grace-time"), help: "Seconds running requests get to finish after SIGTERM or SIGINT, before their connections are closed.")
     var graceTime: Double = 30
 
-    @Flag(help: "Development mode: a failing request's traceback is the body of its 500.")
+    @Flag(help: "Development mode: a failing request's traceback is the body of its 500, and luagw.web.lint checks every script.")
     var dev = false
 
     @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (or *) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
