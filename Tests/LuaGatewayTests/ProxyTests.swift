@@ -118,4 +118,42 @@ final class ProxyTests: XCTestCase {
         print("proxy: 1 GiB up and 1 GiB down through luagw.web.proxy, its peak RSS +\(String(format: "%.1f", growthMiB)) MiB")
         XCTAssertLessThan(growthMiB, 16, "the proxy's peak RSS grew by \(growthMiB) MiB")
     }
+
+    /// nginx (Debian's nginx-light) on loopback, answering every request with its name and the request line.
+    func nginxUpstream() throws -> (process: Process, port: Int, scratch: ScratchDirectory) {
+        let scratch = try ScratchDirectory("luagw-nginx")
+        let dir = scratch.url.path
+        let started = try startListening("/usr/sbin/nginx", discardingOutput: true) { port in
+            let conf = """
+                daemon off; worker_processes 1; pid \(dir)/nginx.pid; error_log \(dir)/error.log;
+                events { worker_connections 256; }
+                http {
+                  access_log off; client_body_temp_path \(dir)/body; proxy_temp_path \(dir)/proxy;
+                  fastcgi_temp_path \(dir)/fastcgi; uwsgi_temp_path \(dir)/uwsgi; scgi_temp_path \(dir)/scgi;
+                  server { listen 127.0.0.1:\(port); location / { return 200 "nginx|$request_method|$uri"; } }
+                }
+                """
+            try? conf.write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
+            return ["-c", "\(dir)/nginx.conf", "-p", dir]
+        }
+        return (started.process, started.port, scratch)
+    }
+
+    func testLuagwAndNginxTakeTurnsAndAKilledUpstreamCostsNoRequest() throws {
+        let nginx = try nginxUpstream()
+        defer { nginx.process.terminate(); nginx.process.waitUntilExit(); nginx.scratch.remove() }
+        var a: TestServer? = try TestServer(["index.lua": Self.upstream("a")])
+        let proxy = try proxy(to: [a!.port, nginx.port])
+        let names = try (0..<4).map { _ in name(try proxy.get("/x")) }
+        XCTAssertEqual(Set(names), ["a", "nginx"], "both upstreams answer")
+        let client = try proxy.client()
+        var failures = 0
+        for i in 0..<200 {
+            if i == 50 { try a!.server.shutdown(); a = nil }  // the luagw upstream goes away mid-run
+            let response = try client.request("GET /x HTTP/1.1\r\nHost: t\r\n\r\n")
+            if response.code != 200 { failures += 1 }
+        }
+        XCTAssertEqual(failures, 0, "no client saw the killed upstream")
+        XCTAssertEqual(name(try proxy.get("/x")), "nginx")
+    }
 }

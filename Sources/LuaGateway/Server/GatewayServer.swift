@@ -2,6 +2,7 @@ import Logging
 internal import CLuaGatewayBridge
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,7 @@ public final class GatewayServer {
     private let group: MultiThreadedEventLoopGroup
     private var channel: Channel?
     private var reloader: Reloader?
+    private let isShutDown = NIOLockedValueBox(false)
     /// The workers, once started (tests look at their connections and pools).
     private(set) var workers: WorkerTable?
 
@@ -121,8 +123,10 @@ public final class GatewayServer {
         logger.info("shutdown: done")
     }
 
-    /// Stops listening and stops the event loops.
+    /// Stops listening and stops the event loops. Once: a second call returns at once (the
+    /// loops it would wait on are gone).
     public func shutdown() throws {
+        guard !isShutDown.withLockedValue({ done in defer { done = true }; return done }) else { return }
         reloader?.stop()
         _ = workers?.collect { $0.stopWatchdog() }
         try channel?.close().wait()
