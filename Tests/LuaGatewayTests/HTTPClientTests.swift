@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import LuaGateway
 
 /// SPEC 7's `luagw.http.request`, against luagw itself on one worker: the client's request
@@ -92,5 +95,33 @@ final class HTTPClientTests: XCTestCase {
         let server = try TestServer(Self.scripts, workers: 1)
         XCTAssertEqual(try get(server, "/refused"), "nil|connection refused")
         XCTAssertEqual(try get(server, "/https"), "https is not supported: luagw is built without TLS")
+    }
+
+    func testAKeptAliveConnectionTheServerClosedIsRetriedOnANewOne() throws {
+        // Each connection answers its first request and keeps quiet on the second, closing then:
+        // the race of a server that closes an idle connection just as the client reuses it.
+        let racing = try LoopbackListener { client in
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                var requests = 0
+                while recv(client, &buffer, buffer.count, 0) > 0 {
+                    requests += 1
+                    if requests == 2 { break }
+                    _ = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".withCString { send(client, $0, 40, 0) }
+                }
+                close(client)
+            }
+        }
+        let server = try TestServer(["twice.lua": #"""
+            local http = require "luagw.http"
+            return function(e, sr)
+              local url = "http://127.0.0.1:" .. e.QUERY_STRING .. "/"
+              local first = assert(http.request(url, { method = "POST", body = "one" }))
+              local second, err = http.request(url, { method = "POST", body = "two" })
+              sr(200, {})
+              return first.body .. " " .. (second and second.body or ("failed: " .. tostring(err)))
+            end
+            """#])
+        XCTAssertEqual(try server.get("/twice?\(racing.port)").text, "ok ok")
     }
 }

@@ -13,6 +13,8 @@ local concat, sort = table.concat, table.sort
 
 local USER_AGENT = "luagw/" .. C.version
 local DEFAULT_TIMEOUT = C.socket_timeout  -- --socket-timeout
+-- Tries of a request whose kept-alive connections turn out closed (tcp.lua's pool holds 30).
+local POOL_RETRIES = 32
 
 local M = {}
 
@@ -191,10 +193,6 @@ function M.request(url, opts)
   if body ~= nil and type(body) ~= "string" and type(body) ~= "function" then
     error("bad argument #2 to 'luagw.http.request' (opts.body must be a string or an iterator)", 2)
   end
-  local sock = tcp()
-  sock:settimeout((opts.timeout or DEFAULT_TIMEOUT) * 1000)
-  local ok, err = sock:connect(host, port)
-  if not ok then return nil, err end
   local out = { method, " ", target, " HTTP/1.1\r\n" }
   local seen = header_lines(opts.headers, out)
   if not seen.host then out[#out + 1] = "Host: " .. (port == 80 and host or host .. ":" .. port) .. "\r\n" end
@@ -207,14 +205,35 @@ function M.request(url, opts)
     out[#out + 1] = "Transfer-Encoding: chunked\r\n"
   end
   out[#out + 1] = "\r\n"
-  ok, err = sock:send(out)
-  if ok and body then ok, err = send_body(sock, body, chunked) end
-  if not ok then sock:close(); return nil, err end
+  local body_touched = false
+  local sent_body = type(body) == "function" and function() body_touched = true; return body() end or body
 
-  local status_line
+  -- A kept-alive connection that the server closed meanwhile fails before any answer: the
+  -- request goes again on another connection (a new one at the latest once the pool's are
+  -- used up), unless an iterator body was already read from.
+  local sock, status_line, err
+  for _ = 1, POOL_RETRIES do
+    sock = tcp()
+    sock:settimeout((opts.timeout or DEFAULT_TIMEOUT) * 1000)
+    local ok
+    ok, err = sock:connect(host, port)
+    if not ok then return nil, err end
+    local reused = sock:getreusedtimes()
+    ok, err = sock:send(out)
+    if ok and body then ok, err = send_body(sock, sent_body, chunked) end
+    if ok then status_line, err = sock:receive("*l") end
+    if status_line then break end
+    sock:close()
+    if reused == 0 or err ~= "closed" or body_touched then return nil, err end
+  end
+  if not status_line then return nil, err end
+
+  local answer
   repeat  -- 1xx answers are skipped
-    status_line, err = sock:receive("*l")
-    if not status_line then sock:close(); return nil, err end
+    if not status_line then
+      status_line, err = sock:receive("*l")
+      if not status_line then sock:close(); return nil, err end
+    end
     local code = tonumber(match(status_line, "^HTTP/%d%.%d (%d%d%d)"))
     if not code then sock:close(); return nil, "bad status line: " .. status_line end
     local headers = setmetatable({}, Headers)
@@ -226,13 +245,14 @@ function M.request(url, opts)
       local name, value = match(line, "^([^:%s]+)%s*:%s*(.-)%s*$")
       if name then add_header(headers, name, value) end
     end
-    status_line = { code = code, reason = match(status_line, "^HTTP/%d%.%d %d%d%d ?(.*)$"), headers = headers,
-                    http10 = sfind(status_line, "^HTTP/1%.0") ~= nil }
-  until status_line.code >= 200 or status_line.code == 101
-  local res = setmetatable({ status = status_line.code, reason = status_line.reason, headers = status_line.headers,
+    answer = { code = code, reason = match(status_line, "^HTTP/%d%.%d %d%d%d ?(.*)$"), headers = headers,
+               http10 = sfind(status_line, "^HTTP/1%.0") ~= nil }
+    status_line = nil
+  until answer.code >= 200 or answer.code == 101
+  local res = setmetatable({ status = answer.code, reason = answer.reason, headers = answer.headers,
                              sock = sock, left = 0 }, Response)
   local connection = lower(tostring(res.headers.connection or ""))
-  res.reusable = not status_line.http10 and not sfind(connection, "close", 1, true)
+  res.reusable = not answer.http10 and not sfind(connection, "close", 1, true)
   local encoding = res.headers["transfer-encoding"]
   local length = tointeger(tonumber(res.headers["content-length"]))
   if method == "HEAD" or res.status == 204 or res.status == 304 or res.status < 200 then
