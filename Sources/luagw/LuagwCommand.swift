@@ -38,7 +38,10 @@ struct Serve: ParsableCommand {
     var socketTimeout: Double = 60
 
     @Option(help: "Event-loop threads, each with its own pool of Lua states (default: the core count).")
-    var workers: Int = GatewayConfiguration.defaultWorkers
+    var workers: Int?
+
+    /// `--workers`, or one per core.
+    private var workerCount: Int { workers ?? GatewayConfiguration.defaultWorkers }
 
     @Option(help: "Lua states made per worker at start-up, every script loaded.")
     var states: Int = 2
@@ -108,7 +111,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         guard BindAddress(parsing: bind) != nil else { throw ValidationError("--bind: expected HOST:PORT, got \(bind)") }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard (workers ?? 1) >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard states >= 0, maxStates >= 1, maxStates >= states else {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
         }
@@ -142,7 +145,7 @@ struct Serve: ParsableCommand {
         var logger = Logger(label: "luagw")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let configuration = GatewayConfiguration(
-            target: target, bind: BindAddress(parsing: bind)!, workers: workers,
+            target: target, bind: BindAddress(parsing: bind)!, workers: workerCount,
             pool: PoolLimits(initial: states, maximum: maxStates, queue: queue),
             development: dev, bodyBufferLimit: bodyBuffer,
             reload: ReloadMode(rawValue: reload)!, pollInterval: pollInterval,
@@ -156,7 +159,11 @@ struct Serve: ParsableCommand {
             reusePort: reusePort, sharedCapacity: sharedCapacity, maxTimers: maxTimers)
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
-        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workers) workers, reload: \(reload); mounts: \(server.mountPoints.joined(separator: " "))")
+        let mounts = server.mountPoints
+        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workerCount) worker\(workerCount == 1 ? "" : "s"), reload: \(reload)\(dev ? ", development mode (--dev)" : ""); mounts: \(mounts.isEmpty ? "none" : mounts.joined(separator: " "))")
+        if mounts.isEmpty {
+            logger.warning("no script found in \(target): every request answers 404 until a *.lua file is added")
+        }
         let stopped = DispatchSemaphore(value: 0)
         let first = NSLock()
         var stopping = false

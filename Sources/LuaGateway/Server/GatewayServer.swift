@@ -79,10 +79,15 @@ public final class GatewayServer {
             }
         }
         let channel: Channel
-        if let path = bind.unixPath {
-            channel = try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
-        } else {
-            channel = try bootstrap.bind(host: bind.host, port: bind.port).wait()
+        do {
+            if let path = bind.unixPath {
+                try ListeningAddress.clearStaleSocket(at: path)
+                channel = try bootstrap.bind(unixDomainSocketPath: path).wait()
+            } else {
+                channel = try bootstrap.bind(host: bind.host, port: bind.port).wait()
+            }
+        } catch {
+            throw ListeningAddress.explain(error, address: "\(bind)")
         }
         self.channel = channel
         if bind.unixPath != nil { return bind }

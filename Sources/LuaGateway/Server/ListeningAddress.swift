@@ -1,0 +1,63 @@
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why luagw cannot listen where it was asked to (issue 12), in plain words: the CLI prints
+/// the description and exits non-zero.
+public enum ListeningError: Error, CustomStringConvertible {
+    case addressInUse(String)
+    case socketServed(String)
+    case notASocket(String)
+
+    public var description: String {
+        switch self {
+        case .addressInUse(let address):
+            "cannot listen on \(address): the address is in use (another luagw, or another server, listens there)"
+        case .socketServed(let path):
+            "cannot listen on unix:\(path): another process is serving that socket (stop it first, or choose another path)"
+        case .notASocket(let path):
+            "cannot listen on unix:\(path): a file that is not a socket is there"
+        }
+    }
+}
+
+/// Getting a listening address ready: a Unix socket's path is taken only when nobody serves it.
+enum ListeningAddress {
+    /// Removes a stale socket at `path` (nobody accepts on it); throws when a process still
+    /// serves it or when the file there is not a socket. Nothing there is fine.
+    static func clearStaleSocket(at path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw ListeningError.notASocket(path) }
+        if isServed(path) { throw ListeningError.socketServed(path) }
+        unlink(path)
+    }
+
+    /// Whether a process accepts connections on the Unix socket `path`.
+    private static func isServed(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return connected == 0
+    }
+
+    /// The error to report for a failed bind: plain words for an address in use.
+    static func explain(_ error: Error, address: String) -> Error {
+        if let error = error as? IOError, error.errnoCode == EADDRINUSE { return ListeningError.addressInUse(address) }
+        return error
+    }
+}

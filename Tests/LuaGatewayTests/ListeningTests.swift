@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 12's deployment defects: a taken TCP address and a Unix socket another process serves
+/// are refused in plain words with a non-zero exit; a stale socket is taken over.
+final class ListeningTests: XCTestCase {
+    func testATakenAddressIsSaidPlainly() throws {
+        let first = try LuagwProcess(["a.lua": #"return function(e, sr) sr(200, {}); return "first" end"#])
+        let second = try LuagwProcess.run(["serve", first.directory.path, "--bind", "127.0.0.1:\(first.port)"],
+                                          mergingErrors: true)
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.out.contains("cannot listen on 127.0.0.1:\(first.port): the address is in use"), second.out)
+        XCTAssertFalse(second.out.contains("errno"), second.out)
+    }
+
+    func testALiveUnixSocketIsRefusedAndAStaleOneTakenOver() throws {
+        let scratch = try ScratchDirectory("luagw-unix")
+        defer { scratch.remove() }
+        try scratch.write("a.lua", #"return function(e, sr) sr(200, {}); return "first" end"#)
+        let path = scratch.url.appendingPathComponent("luagw.sock").path
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        first.arguments = ["serve", scratch.url.path, "--bind", "unix:\(path)", "--workers", "1", "--log-level", "error"]
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        defer { if first.isRunning { first.terminate(); first.waitUntilExit() } }
+        try waitUntil("the first server listens") { FileManager.default.fileExists(atPath: path) }
+
+        let second = try LuagwProcess.run(["serve", scratch.url.path, "--bind", "unix:\(path)"], mergingErrors: true)
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.out.contains("another process is serving that socket"), second.out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path), "the first server's socket is left alone")
+        XCTAssertTrue(first.isRunning)
+
+        first.terminate()  // SIGTERM; a socket file left behind is stale
+        first.waitUntilExit()
+        let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        if !FileManager.default.fileExists(atPath: path) {  // make one: bound, never listened on, closed
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: Array(path.utf8) + [0]) }
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+        close(stale)
+        let third = Process()
+        third.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        third.arguments = ["serve", scratch.url.path, "--bind", "unix:\(path)", "--workers", "1", "--log-level", "error"]
+        let errors = Pipe()
+        third.standardError = errors
+        third.standardOutput = FileHandle.nullDevice
+        try third.run()
+        defer { if third.isRunning { third.terminate(); third.waitUntilExit() } }
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--unix-socket", path, "http://luagw/a"]
+        let output = Pipe()
+        curl.standardOutput = output
+        try curl.run()
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        XCTAssertEqual(answer, "first", "a stale socket is taken over")
+    }
+
+    func testWorkersHelpSaysTheCoreCount() throws {
+        let help = try LuagwProcess.run(["serve", "--help"], mergingErrors: true)
+        let workers = help.out.components(separatedBy: "\n").drop { !$0.contains("--workers") }.prefix(3).joined()
+        XCTAssertTrue(workers.contains("the core count"), workers)
+        XCTAssertFalse(workers.contains("(default: \(System.coreCountForTests))"), workers)
+    }
+}
+
+private enum System {
+    static var coreCountForTests: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
