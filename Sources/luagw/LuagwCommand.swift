@@ -28,6 +28,12 @@ struct Serve: ParsableCommand {
     @Flag(name: .customLong("reuse-port"), help: "Let several luagw processes listen on the same port (SO_REUSEPORT).")
     var reusePort = false
 
+    @Option(name: .customLong("socket-mode"), help: "Permissions of a unix:PATH socket, in octal (e.g. 660, so that a proxy in the socket's group can connect).")
+    var socketMode: String?
+
+    @Option(name: .customLong("socket-group"), help: "Group of a unix:PATH socket (e.g. www-data, nginx's).")
+    var socketGroup: String?
+
     @Option(name: .customLong("shared-capacity"), help: "Bytes of keys and values each luagw.shared dictionary holds at most; the least recently used entries go past it.")
     var sharedCapacity: Int = 1 << 20
 
@@ -144,7 +150,7 @@ struct Serve: ParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "luagw")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             target: target, bind: BindAddress(parsing: bind)!, workers: workerCount,
             pool: PoolLimits(initial: states, maximum: maxStates, queue: queue),
             development: dev, bodyBufferLimit: bodyBuffer,
@@ -157,6 +163,13 @@ struct Serve: ParsableCommand {
             accessLogDescriptor: try accessLogDescriptor(),
             forwardedAllowIPs: Set(forwardedAllowIPs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
             reusePort: reusePort, sharedCapacity: sharedCapacity, maxTimers: maxTimers)
+        if let socketMode {
+            guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
+                throw ValidationError("--socket-mode must be octal permissions such as 660, not \(socketMode)")
+            }
+            configuration.socketMode = mode
+        }
+        configuration.socketGroup = socketGroup
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         let mounts = server.mountPoints

@@ -20,7 +20,7 @@ final class CommandLineTests: XCTestCase {
         for flag in ["--bind", "--workers", "--states", "--max-states", "--queue", "--body-buffer", "--dev", "--log-level",
                      "--reload", "--poll-interval", "--max-target", "--max-header-bytes", "--max-headers", "--max-body",
                      "--keep-alive", "--header-timeout", "--body-timeout", "--max-connections",
-                     "--memory-per-state", "--run-time", "--time-slice", "--grace-time", "--access-log", "--forwarded-allow-ips", "--reuse-port", "--shared-capacity", "--max-timers", "--socket-timeout"] {
+                     "--memory-per-state", "--run-time", "--time-slice", "--grace-time", "--access-log", "--forwarded-allow-ips", "--reuse-port", "--shared-capacity", "--max-timers", "--socket-timeout", "--socket-mode", "--socket-group"] {
             XCTAssertTrue(result.output.contains(flag), flag)
         }
     }

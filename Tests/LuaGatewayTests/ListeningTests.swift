@@ -66,6 +66,27 @@ final class ListeningTests: XCTestCase {
         XCTAssertEqual(answer, "first", "a stale socket is taken over")
     }
 
+    func testASocketGetsTheModeAndGroupAskedFor() throws {
+        let scratch = try ScratchDirectory("luagw-unix")
+        defer { scratch.remove() }
+        try scratch.write("a.lua", #"return function(e, sr) sr(200, {}); return "ok" end"#)
+        let path = scratch.url.appendingPathComponent("luagw.sock").path
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        server.arguments = ["serve", scratch.url.path, "--bind", "unix:\(path)", "--workers", "1", "--log-level", "error",
+                            "--socket-mode", "660", "--socket-group", "nogroup"]
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
+        var info = stat()
+        try waitUntil("the socket with its mode") { stat(path, &info) == 0 && info.st_mode & 0o777 == 0o660 }
+        XCTAssertEqual(info.st_gid, getgrnam("nogroup")?.pointee.gr_gid)
+        let bad = try LuagwProcess.run(["serve", scratch.url.path, "--bind", "unix:\(path).2", "--socket-mode", "rw"],
+                                       mergingErrors: true)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.out.contains("--socket-mode must be octal permissions"), bad.out)
+    }
+
     func testWorkersHelpSaysTheCoreCount() throws {
         let help = try LuagwProcess.run(["serve", "--help"], mergingErrors: true)
         let workers = help.out.components(separatedBy: "\n").drop { !$0.contains("--workers") }.prefix(3).joined()

@@ -25,6 +25,10 @@ public struct GatewayConfiguration: Sendable {
     public var forwardedAllowIPs: Set<String>
     /// Let several processes listen on the same port (SO_REUSEPORT).
     public var reusePort: Bool
+    /// Permissions given to a `unix:PATH` socket once bound (`--socket-mode`), if any.
+    public var socketMode: UInt32?
+    /// Group given to a `unix:PATH` socket once bound (`--socket-group`), if any.
+    public var socketGroup: String?
     /// What each Lua state may spend.
     public var lua: LuaLimits
     /// How changed scripts are noticed.

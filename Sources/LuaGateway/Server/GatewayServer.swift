@@ -83,6 +83,7 @@ public final class GatewayServer {
             if let path = bind.unixPath {
                 try ListeningAddress.clearStaleSocket(at: path)
                 channel = try bootstrap.bind(unixDomainSocketPath: path).wait()
+                try ListeningAddress.setPermissions(of: path, mode: configuration.socketMode, group: configuration.socketGroup)
             } else {
                 channel = try bootstrap.bind(host: bind.host, port: bind.port).wait()
             }

@@ -9,6 +9,7 @@ public enum ListeningError: Error, CustomStringConvertible {
     case addressInUse(String)
     case socketServed(String)
     case notASocket(String)
+    case permissions(String, String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,8 @@ public enum ListeningError: Error, CustomStringConvertible {
             "cannot listen on unix:\(path): another process is serving that socket (stop it first, or choose another path)"
         case .notASocket(let path):
             "cannot listen on unix:\(path): a file that is not a socket is there"
+        case .permissions(let path, let why):
+            "cannot set the permissions of unix:\(path): \(why)"
         }
     }
 }
@@ -53,6 +56,20 @@ enum ListeningAddress {
             }
         }
         return connected == 0
+    }
+
+    /// Gives the socket at `path` the mode and group asked for, so that a proxy running as
+    /// another user can connect (nginx's worker runs as www-data or nobody).
+    static func setPermissions(of path: String, mode: UInt32?, group: String?) throws {
+        if let group {
+            guard let entry = getgrnam(group) else { throw ListeningError.permissions(path, "no group named \(group)") }
+            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+                throw ListeningError.permissions(path, String(cString: strerror(errno)))
+            }
+        }
+        if let mode, chmod(path, mode_t(mode)) != 0 {
+            throw ListeningError.permissions(path, String(cString: strerror(errno)))
+        }
     }
 
     /// The error to report for a failed bind: plain words for an address in use.
