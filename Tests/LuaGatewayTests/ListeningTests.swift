@@ -7,6 +7,17 @@ import Glibc
 /// Issue 12's deployment defects: a taken TCP address and a Unix socket another process serves
 /// are refused in plain words with a non-zero exit; a stale socket is taken over.
 final class ListeningTests: XCTestCase {
+    /// `luagw serve DIRECTORY --bind unix:PATH` with `extra` arguments, running (its output discarded).
+    func serveOnSocket(_ directory: URL, _ path: String, _ extra: [String] = []) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        process.arguments = ["serve", directory.path, "--bind", "unix:\(path)", "--workers", "1", "--log-level", "error"] + extra
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     func testATakenAddressIsSaidPlainly() throws {
         let first = try LuagwProcess(["a.lua": #"return function(e, sr) sr(200, {}); return "first" end"#])
         let second = try LuagwProcess.run(["serve", first.directory.path, "--bind", "127.0.0.1:\(first.port)"],
@@ -21,11 +32,7 @@ final class ListeningTests: XCTestCase {
         defer { scratch.remove() }
         try scratch.write("a.lua", #"return function(e, sr) sr(200, {}); return "first" end"#)
         let path = scratch.url.appendingPathComponent("luagw.sock").path
-        let first = Process()
-        first.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
-        first.arguments = ["serve", scratch.url.path, "--bind", "unix:\(path)", "--workers", "1", "--log-level", "error"]
-        first.standardOutput = FileHandle.nullDevice
-        try first.run()
+        let first = try serveOnSocket(scratch.url, path)
         defer { if first.isRunning { first.terminate(); first.waitUntilExit() } }
         try waitUntil("the first server listens") { FileManager.default.fileExists(atPath: path) }
 
@@ -47,13 +54,7 @@ final class ListeningTests: XCTestCase {
             }
         }
         close(stale)
-        let third = Process()
-        third.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
-        third.arguments = ["serve", scratch.url.path, "--bind", "unix:\(path)", "--workers", "1", "--log-level", "error"]
-        let errors = Pipe()
-        third.standardError = errors
-        third.standardOutput = FileHandle.nullDevice
-        try third.run()
+        let third = try serveOnSocket(scratch.url, path)
         defer { if third.isRunning { third.terminate(); third.waitUntilExit() } }
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
@@ -71,12 +72,7 @@ final class ListeningTests: XCTestCase {
         defer { scratch.remove() }
         try scratch.write("a.lua", #"return function(e, sr) sr(200, {}); return "ok" end"#)
         let path = scratch.url.appendingPathComponent("luagw.sock").path
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
-        server.arguments = ["serve", scratch.url.path, "--bind", "unix:\(path)", "--workers", "1", "--log-level", "error",
-                            "--socket-mode", "660", "--socket-group", "nogroup"]
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
+        let server = try serveOnSocket(scratch.url, path, ["--socket-mode", "660", "--socket-group", "nogroup"])
         defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
         var info = stat()
         try waitUntil("the socket with its mode") { stat(path, &info) == 0 && info.st_mode & 0o777 == 0o660 }
