@@ -17,9 +17,7 @@ local type, error, tostring, tonumber, setmetatable, ipairs, pairs, tointeger = 
   setmetatable, ipairs, pairs, math.tointeger
 local sfind, smatch, lower, format = string.find, string.match, string.lower, string.format
 
-local HOP_BY_HOP = { connection = true, ["keep-alive"] = true, ["proxy-authenticate"] = true,
-                     ["proxy-authorization"] = true, te = true, trailer = true, ["transfer-encoding"] = true,
-                     upgrade = true }
+local HOP_BY_HOP = need("start_response").hop_by_hop
 local STRINGS = { "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
                   "SERVER_PROTOCOL" }
 

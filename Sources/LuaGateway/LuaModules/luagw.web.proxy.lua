@@ -23,9 +23,10 @@ local ssub, gsub, lower, upper, smatch, gmatch, format, byte = string.sub, strin
 local concat = table.concat
 local tointeger = math.tointeger
 
-local HOP_BY_HOP = { connection = true, ["keep-alive"] = true, ["proxy-authenticate"] = true,
-                     ["proxy-authorization"] = true, te = true, trailer = true, ["transfer-encoding"] = true,
-                     upgrade = true, ["proxy-connection"] = true }
+-- The fields a proxy never forwards: the server's hop-by-hop set (start_response.lua) and the
+-- credentials meant for this proxy.
+local HOP_BY_HOP = setmetatable({ ["proxy-authenticate"] = true, ["proxy-authorization"] = true },
+                                { __index = need("start_response").hop_by_hop })
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true, OPTIONS = true, TRACE = true }
 local CHUNK = 65536
 

@@ -7,7 +7,7 @@
 --   res:delete_cookie("sid", { path = "/" })
 --   return res                                     -- from an application: it is one
 --   response.redirect("/next" [, 302]), response.json(value [, 200])
--- status: a number (its reason phrase added) or a whole status line. body: what an application
+-- status: a number (start_response adds its reason phrase) or a whole status line. body: what an application
 -- returns (a string, an array of strings, an iterator).
 local C, need = ...
 local json = need("json")
@@ -15,26 +15,10 @@ local type, error, tostring, setmetatable, pairs, ipairs = type, error, tostring
 local sfind, format, date = string.find, string.format, os.date
 local tointeger, concat = math.tointeger, table.concat
 
-local REASONS = {
-  [100] = "Continue", [101] = "Switching Protocols", [200] = "OK", [201] = "Created", [202] = "Accepted",
-  [203] = "Non-Authoritative Information", [204] = "No Content", [205] = "Reset Content",
-  [206] = "Partial Content", [300] = "Multiple Choices", [301] = "Moved Permanently", [302] = "Found",
-  [303] = "See Other", [304] = "Not Modified", [307] = "Temporary Redirect", [308] = "Permanent Redirect",
-  [400] = "Bad Request", [401] = "Unauthorized", [402] = "Payment Required", [403] = "Forbidden",
-  [404] = "Not Found", [405] = "Method Not Allowed", [406] = "Not Acceptable", [408] = "Request Timeout",
-  [409] = "Conflict", [410] = "Gone", [411] = "Length Required", [412] = "Precondition Failed",
-  [413] = "Content Too Large", [414] = "URI Too Long", [415] = "Unsupported Media Type",
-  [416] = "Range Not Satisfiable", [417] = "Expectation Failed", [418] = "I'm a teapot",
-  [422] = "Unprocessable Content", [425] = "Too Early", [426] = "Upgrade Required", [428] = "Precondition Required",
-  [429] = "Too Many Requests", [431] = "Request Header Fields Too Large", [451] = "Unavailable For Legal Reasons",
-  [500] = "Internal Server Error", [501] = "Not Implemented", [502] = "Bad Gateway", [503] = "Service Unavailable",
-  [504] = "Gateway Timeout", [505] = "HTTP Version Not Supported",
-}
-
--- The status line of a number or a line.
+-- The status as start_response takes it: a number (start_response adds the reason phrase) or a line.
 local function status_line(status)
   local code = tointeger(status)
-  if code then return format("%d %s", code, REASONS[code] or "Unknown") end
+  if code then return code end
   if type(status) == "string" and sfind(status, "^%d%d%d ") then return status end
   error(format("luagw.web.response: a status code or line expected, got %s", tostring(status)), 3)
 end
@@ -101,7 +85,7 @@ function Response:__call(environ, start_response)
   return self.body
 end
 
-local M = setmetatable({ new = new, reasons = REASONS }, { __call = function(_, fields) return new(fields) end })
+local M = setmetatable({ new = new }, { __call = function(_, fields) return new(fields) end })
 
 -- A redirect to `location` (302 unless told).
 function M.redirect(location, status)

@@ -135,7 +135,7 @@ local function header_block(headers)
   return concat(parts, "", 1, k), r
 end
 
-local M = {}
+local M = { hop_by_hop = HOP_BY_HOP }
 
 -- start_response (and its write) bound to the request record `r`; `send(r, chunk)` hands
 -- the write's bytes to the server (the driver's).
