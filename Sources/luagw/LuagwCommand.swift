@@ -106,7 +106,7 @@ struct Serve: ParsableCommand {
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500, and luagw.web.lint checks every script.")
     var dev = false
 
-    @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (or *) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
+    @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (`unix` for any peer on a Unix socket, * for anyone) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
     var forwardedAllowIPs: String = ""
 
     @Option(name: .customLong("access-log"), help: "Where a line per request goes (Common Log Format, then seconds and request id): - for standard output, a file to append to, or off.")

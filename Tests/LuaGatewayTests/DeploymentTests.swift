@@ -27,7 +27,20 @@ final class DeploymentTests: XCTestCase {
         let server = try TestServer(["who.lua": Self.who], bind: BindAddress(unixPath: path))
         let response = try RawClient(unixPath: path).request("GET /who HTTP/1.1\r\nHost: app\r\n\r\n")
         XCTAssertEqual(response.text, " http")
+        let forwarded = "GET /who HTTP/1.1\r\nHost: app\r\n\(Self.forwarded)\r\n"
+        XCTAssertEqual(try RawClient(unixPath: path).request(forwarded).text, " http", "nobody listed: ignored")
         _ = server
+    }
+
+    func testAUnixEntryTrustsPeersOnAUnixSocketOnly() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-\(UUID().uuidString.prefix(8)).sock").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let server = try TestServer(["who.lua": Self.who], forwardedAllowIPs: ["unix"], bind: BindAddress(unixPath: path))
+        let forwarded = "GET /who HTTP/1.1\r\nHost: app\r\n\(Self.forwarded)\r\n"
+        XCTAssertEqual(try RawClient(unixPath: path).request(forwarded).text, "198.51.100.7 https")
+        _ = server
+        let tcp = try TestServer(["who.lua": Self.who], forwardedAllowIPs: ["unix"])
+        XCTAssertEqual(try tcp.get("/who", headers: Self.forwarded).text, "127.0.0.1 http", "a TCP peer is not `unix`")
     }
 
     func testTwoServersShareAPortWithReusePort() throws {

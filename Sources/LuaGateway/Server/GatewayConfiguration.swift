@@ -20,8 +20,9 @@ public struct GatewayConfiguration: Sendable {
     /// Where the access log goes: a file descriptor (standard output, or a file the
     /// caller opened for appending), or nil for none.
     public var accessLogDescriptor: Int32?
-    /// Peers (IP addresses, or `*` for any) whose X-Forwarded-For and X-Forwarded-Proto
-    /// are believed for REMOTE_ADDR and wsgi.url_scheme; everyone else's are ignored.
+    /// Peers (IP addresses, `unix` for any peer on a Unix domain socket, or `*` for any) whose
+    /// X-Forwarded-For and X-Forwarded-Proto are believed for REMOTE_ADDR and wsgi.url_scheme;
+    /// everyone else's are ignored.
     public var forwardedAllowIPs: Set<String>
     /// Let several processes listen on the same port (SO_REUSEPORT).
     public var reusePort: Bool
@@ -69,4 +70,15 @@ public struct GatewayConfiguration: Sendable {
 extension GatewayConfiguration {
     /// One worker per core.
     public static var defaultWorkers: Int { System.coreCount }
+}
+
+extension GatewayConfiguration {
+    /// Whether a connection accepted on `local` from `remote` is a proxy whose forwarded
+    /// headers are believed (`--forwarded-allow-ips`): `*`, its IP address, or `unix` for a
+    /// peer on a Unix domain socket (which has no address to list).
+    func trustsForwardedHeaders(from local: SocketAddress?, _ remote: RemotePeer) -> Bool {
+        if forwardedAllowIPs.contains("*") { return true }
+        if case .unixDomainSocket = local { return forwardedAllowIPs.contains("unix") }
+        return forwardedAllowIPs.contains(remote.address)
+    }
 }

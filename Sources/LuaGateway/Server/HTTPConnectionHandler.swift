@@ -53,8 +53,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         remote = RemotePeer(context.channel.remoteAddress)
         local = RemotePeer(context.channel.localAddress)
-        let allowed = worker.configuration.forwardedAllowIPs
-        trustsProxy = allowed.contains("*") || allowed.contains(remote.address)
+        trustsProxy = worker.configuration.trustsForwardedHeaders(from: context.channel.localAddress, remote)
         worker.connections.add(self)
         setDeadline(.head)
         if worker.connections.count > worker.connectionLimit {

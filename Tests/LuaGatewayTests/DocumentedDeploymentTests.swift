@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// The files of docs/deploy run as written (issue 12): luagw started with the systemd unit's
+/// `ExecStart` line, behind nginx (Debian's nginx-light, its worker as www-data) configured with
+/// docs/deploy/nginx.conf, over the Unix socket and over TCP. Only paths and ports are replaced.
+final class DocumentedDeploymentTests: XCTestCase {
+    static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/deploy")
+    static let who = #"return function(e, sr) sr(200, {}); return e.REMOTE_ADDR .. " " .. e["wsgi.url_scheme"] end"#
+    static let documentedSocket = "/run/luagw/luagw.sock"
+
+    func documented(_ name: String) throws -> String {
+        try String(contentsOf: Self.deploy.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    /// The unit's `ExecStart` arguments after the program, serving `directory` on `socket`.
+    func execStart(directory: String, socket: String) throws -> [String] {
+        let line = try XCTUnwrap(try documented("luagw.service").split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        var words = line.dropFirst("ExecStart=".count).split(separator: " ").map(String.init)
+        XCTAssertEqual(words.removeFirst(), "/usr/local/bin/luagw")
+        return words.map { $0 == "/srv/app" ? directory : $0.replacingOccurrences(of: Self.documentedSocket, with: socket) }
+    }
+
+    /// nginx with the documented configuration, `listen` on a port of its own and its upstream
+    /// line replaced by `upstream`.
+    func nginx(upstream: String, in scratch: ScratchDirectory) throws -> (process: Process, port: Int) {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx") else {
+            throw XCTSkip("nginx is not installed: run scripts/test")
+        }
+        let snippet = try documented("nginx.conf")
+        XCTAssertTrue(snippet.contains("    server unix:\(Self.documentedSocket);") && snippet.contains("    listen 80;"))
+        let dir = scratch.path
+        return try startListening("/usr/sbin/nginx", discardingOutput: true) { port in
+            let site = snippet.replacingOccurrences(of: "    server unix:\(Self.documentedSocket);", with: "    server \(upstream);")
+                .replacingOccurrences(of: "    listen 80;", with: "    listen 127.0.0.1:\(port);")
+            try? site.write(toFile: "\(dir)/luagw.conf", atomically: true, encoding: .utf8)
+            let main = """
+                user www-data; daemon off; worker_processes 1; pid \(dir)/nginx.pid; error_log \(dir)/error.log;
+                events { worker_connections 64; }
+                http { access_log off; include \(dir)/luagw.conf; }
+                """
+            try? main.write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
+            return ["-c", "\(dir)/nginx.conf", "-p", dir]
+        }
+    }
+
+    /// Three requests on one connection through nginx, each answered by luagw with the client's
+    /// address as luagw believed it.
+    func assertServedThrough(port: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let client = try RawClient(port: port)
+        for _ in 0..<3 {
+            let response = try client.request("GET /who HTTP/1.1\r\nHost: example.org\r\nX-Forwarded-Proto: https\r\n\r\n")
+            XCTAssertEqual(response.code, 200, file: file, line: line)
+            XCTAssertEqual(response.text, "127.0.0.1 http", "nginx's X-Forwarded-For believed, its scheme too",
+                           file: file, line: line)
+        }
+    }
+
+    func testTheDocumentedNginxConfigurationOverTheUnixSocket() throws {
+        let scratch = try ScratchDirectory("luagw-deploy")
+        defer { scratch.remove() }
+        try scratch.write("app/who.lua", Self.who)
+        let socket = scratch.url.appendingPathComponent("luagw.sock").path
+        let luagw = Process()
+        luagw.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        luagw.arguments = try execStart(directory: scratch.url.appendingPathComponent("app").path, socket: socket)
+            + ["--workers", "1", "--access-log", "off"]
+        luagw.standardOutput = FileHandle.nullDevice
+        try luagw.run()
+        defer { luagw.terminate(); luagw.waitUntilExit() }
+        try waitUntil("luagw listens") { (try? RawClient(unixPath: socket)) != nil }
+
+        let nginx = try nginx(upstream: "unix:\(socket)", in: scratch)
+        defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
+        try assertServedThrough(port: nginx.port)
+    }
+
+    func testTheDocumentedNginxConfigurationOverTCP() throws {
+        let scratch = try ScratchDirectory("luagw-deploy")
+        defer { scratch.remove() }
+        let luagw = try LuagwProcess(["who.lua": Self.who], arguments: ["--forwarded-allow-ips", "127.0.0.1"])
+        let nginx = try nginx(upstream: "127.0.0.1:\(luagw.port)", in: scratch)
+        defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
+        try assertServedThrough(port: nginx.port)
+    }
+}
