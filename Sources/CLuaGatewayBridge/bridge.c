@@ -2,6 +2,7 @@
 #include "CLuaGatewayBridge.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static char sentinel_key;
 
@@ -15,7 +16,33 @@ int luagw_panic(lua_State *L) {
     return 0;
 }
 
-/// As lua.c's msghandler does.
+/// Whether traceback line `line` (`n` bytes, no newline) is one of luagw's own frames
+/// below the application: its Lua modules, the xpcall that protects it, a C caller.
+static int is_driver_frame(const char *line, size_t n) {
+    static const char *const prefixes[] = { "\tluagw/", "\t[C]: in function 'xpcall'", "\t[C]: in ?", "stack traceback:" };
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t k = strlen(prefixes[i]);
+        if (n >= k && memcmp(line, prefixes[i], k) == 0) return 1;
+    }
+    return 0;
+}
+
+/// The length of traceback `t` without its last lines that are luagw's own frames (and the
+/// "stack traceback:" header when nothing is left under it): what a user reads ends at their
+/// application. Frames of luagw's modules above the application's (middleware, `read`) stay.
+static size_t without_driver_frames(const char *t, size_t len) {
+    size_t end = len;
+    for (;;) {
+        size_t start = end;
+        while (start > 0 && t[start - 1] != '\n') start--;
+        if (start == 0 || !is_driver_frame(t + start, end - start)) return end;
+        end = start - 1;
+    }
+}
+
+/// As lua.c's msghandler does, then cuts luagw's own frames at the bottom. The first
+/// traceback of a request stopped by its run-time limit is kept in its budget: the code that
+/// runs after the stop is stopped too, and its error would hide where the request was.
 int luagw_traceback(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {
@@ -25,6 +52,16 @@ int luagw_traceback(lua_State *L) {
             msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
     luaL_traceback(L, L, msg, 1);          /* ... msg traceback */
+    size_t len;
+    const char *trace = lua_tolstring(L, -1, &len);
+    size_t kept = without_driver_frames(trace, len);
+    luagw_budget *budget = luagw_budget_of(L);
+    if (budget->killed && budget->stop_trace[0] == '\0') {
+        size_t n = kept < sizeof budget->stop_trace - 1 ? kept : sizeof budget->stop_trace - 1;
+        memcpy(budget->stop_trace, trace, n);
+        budget->stop_trace[n] = '\0';
+    }
+    if (kept < len) lua_pushlstring(L, trace, kept);  /* ... msg traceback trimmed */
     return 1;
 }
 

@@ -48,7 +48,10 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     if (budget->killed || budget->spent + (now - budget->run_start) > budget->run_limit) {
         budget->killed = 1;
         lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);  /* every instruction from now on: no escape */
-        luaL_error(L, "stopped: ran longer than its limit of %f s", budget->run_limit);
+        luaL_where(L, 0);                  /* where: the function the hook interrupted, not its caller */
+        lua_pushfstring(L, "ran longer than its limit of %f s", budget->run_limit);  /* where msg */
+        lua_concat(L, 2);                  /* "where: msg" */
+        lua_error(L);
     }
     if (budget->slice > 0 && now - budget->run_start > budget->slice) {
         if (L == budget->request_thread && lua_isyieldable(L)) {
@@ -97,6 +100,7 @@ void luagw_budget_start(lua_State *L, double run_limit, double slice) {
     budget->spent = 0;
     budget->sliced = 0;
     budget->depth = 0;
+    budget->stop_trace[0] = '\0';
     budget->armed = 1;
 }
 

@@ -50,12 +50,13 @@ static int shared(lua_State *L) {
     return n;
 }
 
-/// log(request_id, message): hands one wsgi.errors line to the server's log. [-2, +0, v]
+/// log(request_id, message [, mount]): hands one wsgi.errors line to the server's log. [-(2|3), +0, v]
 static int log_line(lua_State *L) {
-    luagw_bytes id, message;
+    luagw_bytes id, message, mount;
     id.data = luaL_checklstring(L, 1, &id.length);
     message.data = luaL_checklstring(L, 2, &message.length);
-    if (log_function != NULL) log_function(id, message);
+    mount.data = luaL_optlstring(L, 3, "", &mount.length);
+    if (log_function != NULL) log_function(id, mount, message);
     return 0;
 }
 

@@ -65,6 +65,27 @@ final class ReloadTests: XCTestCase {
         XCTAssertTrue(log.contains("generation 3 (changed a.lua)"), log.messages.joined(separator: "\n"))
     }
 
+    func testUnderDevABrokenSaveAnswers500WithItsErrorAndAFixComesIn() throws {
+        let log = LogCapture()
+        let server = try TestServer(["a.lua": Self.version("good")], development: true, logger: log.logger)
+        try server.write("a.lua", "return function(e, sr)\n  this is not lua\nend")
+        XCTAssertEqual(server.server.reload(), 2, "served as saved")
+        let broken = try server.get("/a")
+        XCTAssertEqual(broken.code, 500)
+        XCTAssertTrue(broken.text.contains("a.lua:2:") && broken.text.contains("syntax error"), broken.text)
+        XCTAssertTrue(log.contains("served as saved (--dev)"), log.messages.joined(separator: "\n"))
+        try server.write("a.lua", Self.version("fixed"))
+        XCTAssertEqual(server.server.reload(), 3)
+        XCTAssertEqual(try server.get("/a").text, "fixed")
+    }
+
+    func testAReloadWithNothingChangedSaysSo() throws {
+        let log = LogCapture()
+        let server = try TestServer(["a.lua": Self.version("a")], logger: log.logger)
+        XCTAssertEqual(server.server.reload(), 1)
+        XCTAssertTrue(log.contains("reload after a request to reload: nothing changed"), log.messages.joined(separator: "\n"))
+    }
+
     func testANewScriptThatFailsToLoadAnswers500() throws {
         let log = LogCapture()
         let server = try TestServer(["a.lua": Self.version("a")], logger: log.logger)

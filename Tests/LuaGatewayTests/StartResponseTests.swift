@@ -88,7 +88,8 @@ final class StartResponseTests: XCTestCase {
             XCTAssertEqual(response.code, 500, path)
             XCTAssertNil(response.header("Set-Cookie"), path)
             XCTAssertNil(response.header("X-Evil"), path)
-            XCTAssertEqual(response.text, "Internal Server Error\n", path)
+            let id = try XCTUnwrap(response.header("X-Request-Id"), path)
+            XCTAssertEqual(response.text, "Internal Server Error (request id \(id): the log says more)\n", path)
         }
     }
 

@@ -119,8 +119,9 @@ typedef int (*luagw_shared_function)(int op, const luagw_value *args, int nargs,
 /// Sets the shared dictionaries' entry point (process-wide, once at start-up).
 void luagw_set_shared_function(luagw_shared_function fn);
 
-/// Where `wsgi.errors` output goes: request id, message. Must not raise.
-typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes message);
+/// Where `wsgi.errors` output goes: request id, the script's mount ("" if not known), message.
+/// Must not raise.
+typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes mount, luagw_bytes message);
 
 /// What a state may spend (budget.c): memory, and run time per request.
 typedef struct luagw_budget {
@@ -138,6 +139,7 @@ typedef struct luagw_budget {
     lua_State *active[16];   /* the application's coroutines being resumed, innermost last */
     volatile int depth;      /* how many of them (read by the watchdog's signal handler) */
     volatile double signalled_at;  /* when the watchdog last asked for the hook in this run; 0: not yet */
+    char stop_trace[2048];   /* where it was when stopped (the message handler's first traceback); "" if none */
 } luagw_budget;
 
 /// A new state that may hold `memory_limit` bytes, with the budget's count hook and a
@@ -212,7 +214,9 @@ void luagw_register_modules(const luagw_module *modules, int nmodules);
 /// go to `refs`); so is the state's request thread (`*thread_ref`). [-0, +(0 | 1 error), -]
 int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs, lua_State **thread, int *thread_ref);
 
-/// The message handler: copes with non-string errors and appends a traceback. [-1, +1, m]
+/// The message handler: copes with non-string errors and appends a traceback without luagw's
+/// frames below the application; keeps it in the budget if the run-time limit stopped the
+/// request (`stop_trace`). [-1, +1, m]
 int luagw_traceback(lua_State *L);
 
 /// file_info(path) and realpath(path) for luagw.web.static (files.c).

@@ -148,6 +148,14 @@ struct ApplicationCall {
     /// Whether the run-time limit stopped the application.
     var wasStopped: Bool { state.budget.pointee.killed != 0 }
 
+    /// The message and traceback of the run-time limit's stop, if it stopped the application:
+    /// what came after it (cleanup that was stopped too) says less.
+    var stopTrace: String? {
+        guard wasStopped else { return nil }
+        let trace = withUnsafeBytes(of: &state.budget.pointee.stop_trace) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return trace.isEmpty ? nil : trace
+    }
+
     /// Ends the call: the coroutine is reset (closing what it holds) for the next request.
     mutating func finish() {
         luagw_budget_stop(state.main)

@@ -3,16 +3,20 @@ import Logging
 
 /// Where `wsgi.errors` lines go (SPEC 2): the error log of `luagw serve`, standard error under
 /// `luagw cgi` (the host's error log). The C side holds one log function for the process.
+/// The lines are the application's, not luagw's: their own level (`notice`, between luagw's
+/// `info` and `warning`) and source (`app /MOUNT`), tagged with the request id.
 enum WSGIErrorsLog {
     private static let box = LoggerBox()
 
-    /// Sends every wsgi.errors line, tagged with its request id, to `logger` from now on.
+    /// Sends every wsgi.errors line to `logger` from now on.
     static func route(to logger: Logger) {
         box.logger = logger
-        luagw_set_log_function { id, message in
-            let request = String(decoding: UnsafeRawBufferPointer(start: id.data, count: id.length), as: UTF8.self)
-            let text = String(decoding: UnsafeRawBufferPointer(start: message.data, count: message.length), as: UTF8.self)
-            WSGIErrorsLog.box.logger?.warning("\(text)", metadata: ["request_id": "\(request)", "source": "wsgi.errors"])
+        luagw_set_log_function { id, mount, message in
+            func text(_ bytes: luagw_bytes) -> String {
+                String(decoding: UnsafeRawBufferPointer(start: bytes.data, count: bytes.length), as: UTF8.self)
+            }
+            let where_ = mount.length == 0 ? "app" : "app " + text(mount)
+            WSGIErrorsLog.box.logger?.notice("\(text(message))", metadata: ["request_id": "\(text(id))"], source: where_)
         }
     }
 }

@@ -86,14 +86,14 @@ local function respond(r, app, environ)
 end
 
 -- Calls the body's close exactly once; an error there is logged, the response stands.
-local function close_body(body, request_id)
+local function close_body(body, errors)
   if type(body) ~= "table" then return end
   local close = body.close
   local mt = getmetatable(body)
   if type(close) ~= "function" and type(mt) == "table" then close = mt.__close end
   if type(close) ~= "function" and getmetatable(close) == nil then return end
   local ok, err = xpcall(close, traceback, body)
-  if not ok then log(request_id, "error in the body's close: " .. tostring(err)) end
+  if not ok then log(errors.id, "error in the body's close: " .. tostring(err), errors.mount) end
 end
 
 local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() return 2 end,
@@ -113,7 +113,7 @@ local function new_record()
   return r
 end
 
-local apps, load_errors = scripts.apps, scripts.load_errors
+local apps, load_errors, mounts = scripts.apps, scripts.load_errors, scripts.mounts
 
 local M = {}
 
@@ -121,7 +121,7 @@ function M.serve(index, environ, request_id, run_once)
   local app = apps[index]
   if not app then return FAILED, load_errors[index] or "no application is loaded for this script" end
   local r = new_record()
-  local errors = new_errors(request_id)
+  local errors = new_errors(request_id, mounts[index])
   environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host's own, else luagw's
   environ.GATEWAY_INTERFACE = "CGI/1.1"
   environ["wsgi.url_scheme"] = environ["wsgi.url_scheme"] or "http"  -- the server sets "https"
@@ -136,9 +136,9 @@ function M.serve(index, environ, request_id, run_once)
   environ["wsgi.file_wrapper"] = file_wrapper
   environ.luagw = luagw
   local ok, result = xpcall(respond, traceback, r, app, environ)
-  close_body(r.body, request_id)
+  close_body(r.body, errors)
   local failed_cleanup = run_request_end()
-  if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup) end
+  if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup, errors.mount) end
   errors:flush()
   if not ok then return FAILED, result end
   if r.sent then return DONE end

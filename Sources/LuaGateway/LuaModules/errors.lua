@@ -1,4 +1,4 @@
--- `wsgi.errors` (SPEC 2): whole lines go to the error log, tagged with the request id;
+-- `wsgi.errors` (SPEC 2): whole lines go to the error log, tagged with the request id and mount;
 -- a partial line waits for its end, for `flush`, or for the end of the request.
 local C = ...
 local log = C.log
@@ -17,7 +17,7 @@ function Errors:write(s)
   while true do
     local i = sfind(text, "\n", start, true)
     if not i then break end
-    log(self.id, ssub(text, start, i - 1))
+    log(self.id, ssub(text, start, i - 1), self.mount)
     start = i + 1
   end
   self.pending = ssub(text, start)
@@ -29,7 +29,7 @@ end
 
 function Errors:flush()
   if self.pending ~= "" then
-    log(self.id, self.pending)
+    log(self.id, self.pending, self.mount)
     self.pending = ""
   end
 end
@@ -39,8 +39,9 @@ local errors = setmetatable({}, Errors)
 
 local M = {}
 
-function M.new(request_id)
-  errors.id, errors.pending = request_id, ""
+-- The errors object of request `request_id` to the script mounted at `mount`.
+function M.new(request_id, mount)
+  errors.id, errors.mount, errors.pending = request_id, mount, ""
   return errors
 end
 

@@ -8,7 +8,7 @@ local type, error, xpcall, load, ipairs = type, error, xpcall, load, ipairs
 local setmetatable, getmetatable = setmetatable, getmetatable
 local ssub, format, gsub, gmatch = string.sub, string.format, string.gsub, string.gmatch
 
-local M = { apps = {}, load_errors = {} }
+local M = { apps = {}, load_errors = {}, mounts = {} }
 
 -- Whether `v` can be called (a function, or a table with __call).
 function M.is_callable(v)
@@ -110,13 +110,13 @@ function M.load_app(index, source, name, mount, middlewares, lint)
   end
   if not ok then load_errors[index] = app; return false, app end
   if lint == 1 then app = require("luagw.web.lint")(app) end
-  apps[index] = app
+  apps[index], M.mounts[index] = app, mount ~= "" and mount or "/"
   return true
 end
 
 -- Serves the files of `dir` (`DIR/public/`, SPEC 8) as the application of mount `index`.
 function M.load_public(index, dir)
-  apps[index] = require("luagw.web.static")(dir)
+  apps[index], M.mounts[index] = require("luagw.web.static")(dir), "public/"
 end
 
 return M

@@ -10,11 +10,15 @@ import Glibc
 /// compiled and loaded once, in a probe state; a file that fails keeps its last good
 /// version (`LastGoodVersions`) and the rest is handed to every worker, whose pools then
 /// serve new requests from it while requests already running finish on the states they have.
+/// Under `--dev` a broken file is served as saved: its requests answer 500 with the error,
+/// which the developer sees in the browser.
 final class Reloader: @unchecked Sendable {
     private let target: String
     private let logger: Logger
     private let apply: @Sendable (ScriptSet) -> Void
     private let luaLimits: LuaLimits
+    /// `--dev`: broken files are served as saved, not held back.
+    private let servesAsSaved: Bool
     private let queue = DispatchQueue(label: "luagw.reload")
     /// The generation being served, and the directory as last read; on `queue` only.
     private var current: ScriptSet
@@ -23,9 +27,12 @@ final class Reloader: @unchecked Sendable {
     private var lastFailure: String?
     private var watcher: DirectoryWatcher?
     private var hangup: DispatchSourceSignal?
+    private static let watcherReason = "a change"
 
-    init(scripts: ScriptSet, target: String, luaLimits: LuaLimits, logger: Logger, apply: @escaping @Sendable (ScriptSet) -> Void) {
+    init(scripts: ScriptSet, target: String, luaLimits: LuaLimits, servesAsSaved: Bool = false, logger: Logger,
+         apply: @escaping @Sendable (ScriptSet) -> Void) {
         self.luaLimits = luaLimits
+        self.servesAsSaved = servesAsSaved
         self.current = scripts
         self.lastReading = scripts
         self.target = target
@@ -45,7 +52,7 @@ final class Reloader: @unchecked Sendable {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory)
         let watcher = DirectoryWatcher(root: current.root, recursive: isDirectory.boolValue, pollInterval: pollInterval,
-                                       logger: logger) { [weak self] in self?.reload(reason: "a change") }
+                                       logger: logger) { [weak self] in self?.reload(reason: Self.watcherReason) }
         watcher.start(polling: mode == .poll)
         self.watcher = watcher
     }
@@ -76,22 +83,28 @@ final class Reloader: @unchecked Sendable {
             reportOnce("reload: cannot read \(target): \(error)")
             return current.generation
         }
-        guard !ScriptChanges(from: lastReading, to: next).isEmpty else { return current.generation }
+        guard !ScriptChanges(from: lastReading, to: next).isEmpty else {
+            // Said when someone asked (SIGHUP, a caller); a watcher's event with no change is routine.
+            logger.log(level: reason == Self.watcherReason ? .debug : .info, "reload after \(reason): nothing changed")
+            return current.generation
+        }
         lastReading = next
         let good = LastGoodVersions(reading: next, served: current, limits: luaLimits)
-        let changes = ScriptChanges(from: current, to: good.scripts)
+        let served = servesAsSaved ? next : good.scripts
         if good.failures.isEmpty {
             lastFailure = nil
         } else {
-            reportOnce("reload after \(reason): these files keep their last good version (a new one answers 500):\n"
-                       + good.failures.joined(separator: "\n"))
+            let outcome = servesAsSaved ? "are served as saved (--dev): their requests answer 500 with the error"
+                                        : "keep their last good version (a new one answers 500)"
+            reportOnce("reload after \(reason): these files \(outcome):\n" + good.failures.joined(separator: "\n"))
         }
+        let changes = ScriptChanges(from: current, to: served)
         guard !changes.isEmpty else { return current.generation }
-        current = good.scripts
-        apply(good.scripts)
+        current = served
+        apply(served)
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-        logger.info("reload after \(reason): generation \(good.scripts.generation) (\(changes)) in \(String(format: "%.1f", milliseconds)) ms")
-        return good.scripts.generation
+        logger.info("reload after \(reason): generation \(served.generation) (\(changes)) in \(String(format: "%.1f", milliseconds)) ms")
+        return served.generation
     }
 
     private func reportOnce(_ message: String) {

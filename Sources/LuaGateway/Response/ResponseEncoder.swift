@@ -31,6 +31,11 @@ enum ResponseEncoder {
         var date = dates.headerLine()
         buffer.writeBuffer(&date)
         buffer.writeString(serverLine)
+        if exchange.requestID.readableBytes > 0 {  // so that the client can quote it, and the log be searched
+            buffer.writeStaticString("X-Request-Id: ")
+            buffer.writeImmutableBuffer(exchange.requestID)
+            buffer.writeStaticString("\r\n")
+        }
         exchange.framing = .none
         writeFraming(exchange: exchange, contentLength: body.utf8.count, into: &buffer)
         if !exchange.isHead { buffer.writeString(body) }

@@ -167,7 +167,7 @@ final class RequestRunner {
                 eventLoop.scheduleTask(in: .oneLoopTurn) { self.timeSliceResumes() }
                 return
             case .failed(let message):
-                host.fail(message, stopped: call!.wasStopped)
+                host.fail(call!.stopTrace ?? message, stopped: call!.wasStopped)
                 return end(host)
             }
         }

@@ -49,7 +49,8 @@ public final class GatewayServer {
         }
         let table = WorkerTable(workers)
         self.workers = table
-        let reloader = Reloader(scripts: scripts, target: configuration.target, luaLimits: configuration.lua, logger: logger) {
+        let reloader = Reloader(scripts: scripts, target: configuration.target, luaLimits: configuration.lua,
+                                servesAsSaved: configuration.development, logger: logger) {
             table.adopt($0)
         }
         reloader.start(mode: configuration.reload, pollInterval: configuration.pollInterval)

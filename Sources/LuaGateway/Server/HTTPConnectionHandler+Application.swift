@@ -98,6 +98,7 @@ extension HTTPConnectionHandler: StateWaiter {
     func respondWithoutRequest(_ status: String, detail: String? = nil) {
         state.beginExchange()
         exchange.resetWithoutRequest()
+        worker.requestIDs.write(given: nil, into: &exchange.requestID)
         respondSimply(status, detail: detail)
     }
 
@@ -191,9 +192,10 @@ extension HTTPConnectionHandler: RequestHost {
             exchange.keepAlive = false  // no terminating chunk, or short of Content-Length: the client can tell
             return
         }
-        let (status, short) = stopped ? ("504 Gateway Timeout", "Gateway Timeout\n")
-                                      : ("500 Internal Server Error", "Internal Server Error\n")
-        writer.respond(status, body: worker.configuration.development ? message + "\n" : short)
+        let (status, short) = stopped ? ("504 Gateway Timeout", "Gateway Timeout")
+                                      : ("500 Internal Server Error", "Internal Server Error")
+        let body = worker.configuration.development ? message : short + " (request id \(id): the log says more)"
+        writer.respond(status, body: body + "\n")
     }
 
     func flush() {

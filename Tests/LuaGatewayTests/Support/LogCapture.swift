@@ -32,7 +32,7 @@ final class LogCapture: @unchecked Sendable {
 
         func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
                  source: String, file: String, function: String, line: UInt) {
-            capture.append("\(level) \(message) \(metadata ?? [:])")
+            capture.append("\(level) [\(source)] \(message) \(metadata ?? [:])")
         }
     }
 }

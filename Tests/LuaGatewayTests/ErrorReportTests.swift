@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+@testable import LuaGateway
+
+/// Issue 12's errors a person can act on: the request id in every answer luagw makes itself,
+/// where a stopped request was, messages said once, tracebacks that end at the application,
+/// and wsgi.errors lines as the application's own.
+final class ErrorReportTests: XCTestCase {
+    static let scripts = [
+        "fail.lua": #"return function(e, sr) error("deliberate") end"#,
+        "spin.lua": "local function spin() while true do end end\nreturn function(e, sr) spin() end",
+        "talk.lua": #"return function(e, sr) e["wsgi.errors"]:write("a note\n"); sr(200, {}); return "" end"#,
+    ]
+
+    func testEveryAnswerLuagwMakesCarriesTheRequestID() throws {
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, logger: log.logger)
+        let failed = try server.get("/fail")
+        XCTAssertEqual(failed.code, 500)
+        let id = try XCTUnwrap(failed.header("X-Request-Id"))
+        XCTAssertEqual(failed.text, "Internal Server Error (request id \(id): the log says more)\n")
+        XCTAssertTrue(log.messages.contains { $0.contains("deliberate") && $0.contains(id) }, "the log has the same id")
+        XCTAssertEqual(try server.get("/fail", headers: "X-Request-Id: mine-7\r\n").header("X-Request-Id"), "mine-7")
+        XCTAssertNotNil(try server.get("/missing").header("X-Request-Id"), "404")
+        let malformed = try server.client().request("GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n")
+        XCTAssertEqual(malformed.code, 400)
+        XCTAssertNotNil(malformed.header("X-Request-Id"), "even bytes that made no request get one")
+        XCTAssertNil(try server.get("/talk").header("X-Request-Id"), "the application's own answers are its own")
+    }
+
+    func testARunTimeStopSaysWhereOnceAndUnderDevInTheBody() throws {
+        for development in [false, true] {
+            let log = LogCapture()
+            let server = try TestServer(Self.scripts, development: development, logger: log.logger,
+                                        lua: LuaLimits(runTime: 0.5))
+            let stopped = try server.get("/spin")
+            XCTAssertEqual(stopped.code, 504)
+            let stop = log.messages.first { $0.contains("request stopped") } ?? ""
+            XCTAssertTrue(stop.contains("request stopped: \(server.directory.path)/spin.lua:1: ran longer than its limit of 0.5 s"),
+                          stop)
+            XCTAssertTrue(stop.contains("in upvalue 'spin'"), "the traceback of the stop, not of the cleanup after it: \(stop)")
+            if development {
+                XCTAssertTrue(stopped.text.contains("spin.lua:1: ran longer") && stopped.text.contains("stack traceback"),
+                              stopped.text)
+            } else {
+                XCTAssertTrue(stopped.text.hasPrefix("Gateway Timeout (request id "), stopped.text)
+            }
+        }
+    }
+
+    func testWSGIErrorsLinesAreTheApplicationsWithTheirMount() throws {
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, logger: log.logger)
+        _ = try server.get("/talk", headers: "X-Request-Id: talk-1\r\n")
+        let line = log.messages.first { $0.contains("a note") } ?? ""
+        XCTAssertTrue(line.hasPrefix("notice [app /talk] a note") && line.contains("talk-1"), line)
+    }
+}
