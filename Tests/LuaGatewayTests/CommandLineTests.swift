@@ -25,6 +25,29 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    func testTheStartUpLinesSayWhatIsServedAndHow() throws {
+        let empty = try ScratchDirectory("luagw-empty")
+        defer { empty.remove() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        process.arguments = ["serve", empty.path, "--bind", "127.0.0.1:0", "--workers", "1", "--dev"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var said = ""
+        while !said.contains("no script found"), case let chunk = errors.fileHandleForReading.availableData, !chunk.isEmpty {
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertTrue(said.contains("with 1 worker, "), said)
+        XCTAssertTrue(said.contains("development mode (--dev); mounts: none"), said)
+        XCTAssertTrue(said.contains("warning luagw: [luagw] no script found in \(empty.path): every request answers 404"), said)
+        let help = try run(["serve", "--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(help.contains("(default: the core count). --states"), "said once: \(help)")
+    }
+
     func testBadInputGetsAClearError() throws {
         let bind = try run(["serve", "examples", "--bind", "nowhere"])
         XCTAssertNotEqual(bind.status, 0)

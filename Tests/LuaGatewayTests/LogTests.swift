@@ -3,6 +3,9 @@ import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOCore
+import NIOEmbedded
+@testable import LuaGateway
 
 /// SPEC 5 logs: an access line per request (Common Log Format, duration, request id), and
 /// errors and wsgi.errors lines tagged with the request id.
@@ -44,5 +47,30 @@ final class LogTests: XCTestCase {
         XCTAssertTrue(log.messages.contains { $0.contains("note from the app") && $0.contains("talk-1") }, log.messages.joined(separator: "\n"))
         XCTAssertTrue(log.messages.contains { $0.contains("fail.lua:1: deliberate") && $0.contains("stack traceback") && $0.contains("fail-1") },
                       log.messages.joined(separator: "\n"))
+    }
+}
+
+/// The access log's buffering (issue 12): lines go out together at the end of the loop turn
+/// that logged them, not on a timer.
+final class AccessLogBufferTests: XCTestCase {
+    func testLinesGoOutAtTheEndOfTheirLoopTurnInOneWrite() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        let loop = EmbeddedEventLoop()
+        let log = AccessLog(fd: fds[1], eventLoop: loop)
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        for id in ["a-1", "a-2"] {
+            log.record(remote: "127.0.0.1", head: nil, status: 400, bytes: 0, seconds: 0, requestID: ByteBuffer(string: id))
+        }
+        XCTAssertEqual(read(fds[0], &bytes, bytes.count), -1, "nothing written while the turn runs")
+        loop.run()
+        let n = read(fds[0], &bytes, bytes.count)
+        let text = String(decoding: bytes[0..<max(n, 0)], as: UTF8.self)
+        XCTAssertEqual(text.split(separator: "\n").map { $0.split(separator: " ").last ?? "" }, ["a-1", "a-2"], text)
+        log.record(remote: "", head: nil, status: 408, bytes: 0, seconds: 0, requestID: ByteBuffer(string: "a-3"))
+        loop.run()
+        XCTAssertGreaterThan(read(fds[0], &bytes, bytes.count), 0, "the next turn's line goes out at its end")
     }
 }

@@ -16,7 +16,6 @@ final class Worker {
     let connections: ConnectionSweeper
     /// Where a line per request goes; nil when the access log is off.
     let accessLog: AccessLog?
-    private var accessLogFlush: RepeatedTask?
     var dates = DateCache()
     /// Scratch for a request's percent-decoded path.
     var path: [UInt8] = []
@@ -29,7 +28,7 @@ final class Worker {
         self.configuration = configuration
         self.logger = logger
         self.connections = ConnectionSweeper(eventLoop: eventLoop)
-        self.accessLog = configuration.accessLogDescriptor.map(AccessLog.init(fd:))
+        self.accessLog = configuration.accessLogDescriptor.map { AccessLog(fd: $0, eventLoop: eventLoop) }
         let workers = max(1, configuration.workers)
         self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,
@@ -39,11 +38,6 @@ final class Worker {
                                  logger: logger)
         path.reserveCapacity(256)
         luagw_watchdog_register()
-        if let log = accessLog {
-            accessLogFlush = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
-                log.flush()
-            }
-        }
     }
 
     /// Set when the server shuts down: connections close once their request is answered.
