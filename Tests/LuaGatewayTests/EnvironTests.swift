@@ -47,6 +47,23 @@ final class EnvironTests: XCTestCase {
         XCTAssertEqual(env["CONTENT_LENGTH"], "0")
     }
 
+    func testTheServedDirectoryAndTheScriptsFileAreKnown() throws {
+        let server = try TestServer([
+            "api/dump.lua": Self.dump,
+            "api/notes.txt": "beside the script",
+            "api/beside.lua": #"""
+                local here = ...  -- the script's file, at its top level
+                local f = assert(io.open(here:match("^(.*)/") .. "/notes.txt"))
+                local text = f:read("a"); f:close()
+                return function(e, sr) sr(200, {}); return text end
+                """#,
+        ])
+        let found = values(try server.get("/api/dump?DOCUMENT_ROOT,SCRIPT_FILENAME"))
+        XCTAssertEqual(found["DOCUMENT_ROOT"], server.directory.path)
+        XCTAssertEqual(found["SCRIPT_FILENAME"], server.directory.path + "/api/dump.lua")
+        XCTAssertEqual(try server.get("/api/beside").text, "beside the script")
+    }
+
     func testAbsentKeysAndDefaults() throws {
         let server = try TestServer(["dump.lua": Self.dump])
         let response = try server.client().request("GET /dump?CONTENT_TYPE,CONTENT_LENGTH,SERVER_NAME,SERVER_PORT,PATH_INFO HTTP/1.0\r\n\r\n")

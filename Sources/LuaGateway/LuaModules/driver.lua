@@ -113,7 +113,7 @@ local function new_record()
   return r
 end
 
-local apps, load_errors, mounts = scripts.apps, scripts.load_errors, scripts.mounts
+local apps, load_errors, mounts, files = scripts.apps, scripts.load_errors, scripts.mounts, scripts.files
 
 local M = {}
 
@@ -124,6 +124,8 @@ function M.serve(index, environ, request_id, run_once)
   local errors = new_errors(request_id, mounts[index])
   environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host's own, else luagw's
   environ.GATEWAY_INTERFACE = "CGI/1.1"
+  environ.DOCUMENT_ROOT = environ.DOCUMENT_ROOT or scripts.root  -- a CGI host's own, else the served directory
+  environ.SCRIPT_FILENAME = environ.SCRIPT_FILENAME or files[index]
   environ["wsgi.url_scheme"] = environ["wsgi.url_scheme"] or "http"  -- the server sets "https"
   environ["luagw.version"] = VERSION
   environ["wsgi.input"] = new_input()

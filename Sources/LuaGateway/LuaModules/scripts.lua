@@ -8,7 +8,9 @@ local type, error, xpcall, load, ipairs = type, error, xpcall, load, ipairs
 local setmetatable, getmetatable = setmetatable, getmetatable
 local ssub, format, gsub, gmatch = string.sub, string.format, string.gsub, string.gmatch
 
-local M = { apps = {}, load_errors = {}, mounts = {} }
+-- By mount index: the application, the error that kept it from loading, its mount path
+-- (for the log) and its file (environ's SCRIPT_FILENAME).
+local M = { apps = {}, load_errors = {}, mounts = {}, files = {}, root = "." }
 
 -- Whether `v` can be called (a function, or a table with __call).
 function M.is_callable(v)
@@ -20,7 +22,7 @@ end
 local modules, root = {}, "."
 
 function M.set_root(dir)
-  root = dir
+  root, M.root = dir, dir
   package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
 end
 
@@ -47,12 +49,13 @@ table.insert(package.searchers, 2, directory_searcher)
 
 local apps, load_errors, is_callable = M.apps, M.load_errors, M.is_callable
 
--- Runs `source` (chunk name `name`) in a global environment of its own; true and what it
--- returned, or false and the error with its traceback.
+-- Runs `source` (chunk name `name`, "@" and its file) in a global environment of its own,
+-- with its file as `...` (as `require` gives a module its file); true and what it returned,
+-- or false and the error with its traceback.
 local function run_chunk(source, name)
   local chunk, err = load(source, name, "t", setmetatable({}, { __index = _G }))
   if not chunk then return false, err end
-  return xpcall(chunk, traceback)
+  return xpcall(chunk, traceback, ssub(name, 2))
 end
 
 -- The wrappers of `_middleware.lua` files (SPEC 8), by path relative to the root: each file
@@ -110,7 +113,7 @@ function M.load_app(index, source, name, mount, middlewares, lint)
   end
   if not ok then load_errors[index] = app; return false, app end
   if lint == 1 then app = require("luagw.web.lint")(app) end
-  apps[index], M.mounts[index] = app, mount ~= "" and mount or "/"
+  apps[index], M.mounts[index], M.files[index] = app, mount ~= "" and mount or "/", ssub(name, 2)
   return true
 end
 
