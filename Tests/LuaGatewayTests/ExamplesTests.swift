@@ -33,7 +33,6 @@ final class ExamplesTests: XCTestCase {
         let form = try request("POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(fields.utf8.count)\r\n\r\n\(fields)")
         XCTAssertTrue(form.text.contains("<li>name = Ada L</li>"), form.text)
         XCTAssertTrue(form.text.contains("<li>color = &lt;b&gt;blue</li>"), form.text)
-        XCTAssertEqual(try request("GET /stream?n=3 HTTP/1.1\r\nHost: t\r\n\r\n").text, "line 1 of 3\nline 2 of 3\nline 3 of 3\n")
         XCTAssertEqual(try request("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").text, "received 5 bytes\n")
         XCTAssertTrue(try request("GET /environ/a/b?x=1 HTTP/1.1\r\nHost: t\r\n\r\n").text.contains("PATH_INFO = /a/b\n"))
         let host = "Host: 127.0.0.1:\(port)\r\n"
@@ -41,6 +40,43 @@ final class ExamplesTests: XCTestCase {
         XCTAssertTrue(first.contains("/hello said: Hello, world!\n"), first)
         let visits = { (text: String) in Int(text.split(separator: "\n")[0].split(separator: " ")[1]) ?? 0 }
         XCTAssertEqual(visits(try request("GET /dashboard HTTP/1.1\r\n\(host)\r\n").text), visits(first) + 1)
+    }
+
+    func testTheIndexSpeaksToBrowsersAndCurlAndAnswersTheFavicon() throws {
+        let html = try request("GET / HTTP/1.1\r\nHost: t\r\nAccept: text/html,*/*\r\n\r\n")
+        XCTAssertEqual(html.header("Content-Type"), "text/html; charset=utf-8")
+        XCTAssertTrue(html.text.contains("<a href=\"/upload\">/upload</a>"), html.text)
+        XCTAssertEqual(try request("GET / HTTP/1.1\r\nHost: t\r\n\r\n").header("Content-Type"), "text/plain; charset=utf-8")
+        XCTAssertEqual(try request("GET /favicon.ico HTTP/1.1\r\nHost: t\r\n\r\n").code, 204)
+        XCTAssertEqual(try request("GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n").code, 404)
+    }
+
+    func testTheStreamSendsEachLineAsItComes() throws {
+        let client = try RawClient(port: port)
+        try client.send("GET /stream?n=4 HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = try client.read(through: "line 1 of 4")
+        let first = Date()
+        _ = try client.read(through: "line 4 of 4")
+        // Three sleeps of 200 ms lie between the first line and the last: had the server held the
+        // lines back, they would have come together.
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(first), 0.55)
+    }
+
+    func testTheFormAndTheUploadTakeMultipart() throws {
+        let boundary = "XyZ"
+        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nAda <L>\r\n"
+            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"a.txt\"\r\n"
+            + "Content-Type: text/plain\r\n\r\n12345\r\n--\(boundary)--\r\n"
+        func post(_ path: String, _ field: String) throws -> String {
+            let named = body.replacingOccurrences(of: "name=\"attachment\"", with: "name=\"\(field)\"")
+            return try request("POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\n"
+                               + "Content-Length: \(named.utf8.count)\r\n\r\n\(named)").text
+        }
+        let form = try post("/form", "attachment")
+        XCTAssertTrue(form.contains("<h1>Posted as multipart/form-data</h1>"), form)
+        XCTAssertTrue(form.contains("<li>name = Ada &lt;L&gt;</li>") && form.contains("<li>attachment: file a.txt, 5 bytes</li>"), form)
+        let upload = try post("/upload", "file")
+        XCTAssertTrue(upload.contains("<li>a.txt (text/plain): 5 bytes</li>"), upload)
     }
 
     func testTheNotesService() throws {
