@@ -25,6 +25,19 @@ final class ScriptDirectoryTests: XCTestCase {
         "notapp.lua": "return 42",
     ]
 
+    func testHelpersAndDebiansLuaModulesAreRequiredAsDocumented() throws {
+        let server = try TestServer([
+            "a.lua": #"""
+                local lib, db, cjson = require "_lib", require "_lib.db", require "cjson"
+                return function(e, sr) sr(200, {}); return lib.name .. " " .. db.name .. " " .. cjson.encode({ 1 }) end
+                """#,
+            "_lib/init.lua": #"return { name = "init" }"#,
+            "_lib/db.lua": #"return { name = "db" }"#,
+        ])
+        XCTAssertEqual(try server.get("/a").text, "init db [1]", "docs/application.md, Helpers, modules and libraries")
+        XCTAssertEqual(try server.get("/_lib/db").code, 404, "helpers are not mounted")
+    }
+
     func testMounting() throws {
         let server = try TestServer(Self.scripts)
         XCTAssertEqual(try server.get("/").text, "root |/")
