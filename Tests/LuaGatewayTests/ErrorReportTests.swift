@@ -36,8 +36,9 @@ final class ErrorReportTests: XCTestCase {
             let stopped = try server.get("/spin")
             XCTAssertEqual(stopped.code, 504)
             let stop = log.messages.first { $0.contains("request stopped") } ?? ""
-            XCTAssertTrue(stop.contains("request stopped: \(server.directory.path)/spin.lua:1: ran longer than its limit of 0.5 s"),
-                          stop)
+            // Lua shortens a long file name from the left ("...luagw-test-.../spin.lua").
+            XCTAssertTrue(stop.contains("request stopped: ") && stop.contains("/spin.lua:1: ran longer than its limit of 0.5 s"), stop)
+            XCTAssertFalse(stop.contains("stopped: stopped"), stop)
             XCTAssertTrue(stop.contains("in upvalue 'spin'"), "the traceback of the stop, not of the cleanup after it: \(stop)")
             if development {
                 XCTAssertTrue(stopped.text.contains("spin.lua:1: ran longer") && stopped.text.contains("stack traceback"),
