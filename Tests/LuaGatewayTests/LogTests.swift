@@ -73,4 +73,30 @@ final class AccessLogBufferTests: XCTestCase {
         loop.run()
         XCTAssertGreaterThan(read(fds[0], &bytes, bytes.count), 0, "the next turn's line goes out at its end")
     }
+
+    func testManyLinesOfOneTurnGoOutWholeAndInOrderWithTheirDurations() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        let loop = EmbeddedEventLoop()
+        let log = AccessLog(fd: fds[1], eventLoop: loop)
+        let durations: [(Double, String)] = [(1.5, "1.500000"), (0.0000004, "0.000000"), (12.0000126, "12.000013")]
+        for i in 0..<300 {  // about 20 KiB: several writes of whole lines
+            log.record(remote: "10.0.0.\(i % 256)", head: nil, status: 200 + i % 3, bytes: i * 1000,
+                       seconds: durations[i % 3].0, requestID: ByteBuffer(string: "id-\(i)"))
+        }
+        loop.run()
+        var text = ""
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while case let n = read(fds[0], &chunk, chunk.count), n > 0 { text += String(decoding: chunk[0..<n], as: UTF8.self) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        XCTAssertEqual(lines.count, 300)
+        for (i, line) in lines.enumerated() {
+            let fields = line.split(separator: " ")
+            XCTAssertEqual(fields.first.map(String.init), "10.0.0.\(i % 256)", String(line))
+            XCTAssertEqual(fields.suffix(4).map(String.init), ["\(200 + i % 3)", "\(i * 1000)", durations[i % 3].1, "id-\(i)"],
+                           String(line))
+        }
+    }
 }
