@@ -92,6 +92,14 @@ final class AccessLogBufferTests: XCTestCase {
         while case let n = read(fds[0], &chunk, chunk.count), n > 0 { text += String(decoding: chunk[0..<n], as: UTF8.self) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         XCTAssertEqual(lines.count, 300)
+        let odd = RequestHead(method: "GET", uri: "/a\"b\tc\\d", isHTTP11: false, keepAlive: false, bytes: ByteBuffer(),
+                              fields: [], authority: nil)
+        log.record(remote: "", head: odd, status: 404, bytes: 0, seconds: 0, requestID: ByteBuffer())
+        loop.run()
+        let n = read(fds[0], &chunk, chunk.count)
+        let escaped = String(decoding: chunk[0..<max(n, 0)], as: UTF8.self)
+        XCTAssertTrue(escaped.hasPrefix("- - - ["), escaped)
+        XCTAssertTrue(escaped.hasSuffix("] \"GET /a\\x22b\\x09c\\x5cd HTTP/1.0\" 404 0 0.000000 -\n"), escaped)
         for (i, line) in lines.enumerated() {
             let fields = line.split(separator: " ")
             XCTAssertEqual(fields.first.map(String.init), "10.0.0.\(i % 256)", String(line))

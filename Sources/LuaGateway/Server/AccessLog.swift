@@ -16,7 +16,7 @@ final class AccessLog {
     /// A flush is queued for the end of this loop turn.
     private var flushQueued = false
     private var clock = UTCSecond()
-    private var stamp = ""
+    private var stamp: [UInt8] = []
 
     private static let flushSize = 4096
 
@@ -30,38 +30,41 @@ final class AccessLog {
     /// `127.0.0.1 - - [26/Nov/2026:18:35:14 +0000] "GET /hello HTTP/1.1" 200 14 0.000131 5f2a-0-1`
     func record(remote: String, head: RequestHead?, status: Int, bytes: Int, seconds: Double, requestID: ByteBuffer) {
         let start = buffer.writerIndex
-        buffer.writeString(remote.isEmpty ? "-" : remote)
-        buffer.writeStaticString(" - - [")
-        buffer.writeString(timestamp())
-        buffer.writeStaticString("] \"")
-        if let head {
-            buffer.writeString(head.method)
-            buffer.writeStaticString(" ")
-            // The target as received, its quotes and control bytes escaped.
-            for byte in head.uri.utf8 {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F {
-                    buffer.writeStaticString("\\x")
-                    buffer.writeDigits(UInt64(byte), radix: 16)
-                } else {
-                    buffer.writeInteger(byte)
-                }
+        let stamp = timestamp()
+        // At most: every byte of the target escaped (4 bytes), five numbers of 20 digits, the rest as is.
+        let bound = remote.utf8.count + stamp.count + (head.map { $0.method.utf8.count + 4 * $0.uri.utf8.count } ?? 0)
+            + requestID.readableBytes + 5 * 20 + 48
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { free in
+            var line = LineWriter(at: free.baseAddress!)
+            if remote.isEmpty { line.append("-") } else { line.append(remote) }
+            line.append(" - - [")
+            stamp.withUnsafeBytes { line.append($0) }
+            line.append("] \"")
+            if let head {
+                line.append(head.method)
+                line.append(" ")
+                line.appendEscaped(head.uri)
+                line.append(head.isHTTP11 ? " HTTP/1.1\" " : " HTTP/1.0\" ")
+            } else {
+                line.append("-\" ")
             }
-            buffer.writeStaticString(head.isHTTP11 ? " HTTP/1.1" : " HTTP/1.0")
-        } else {
-            buffer.writeStaticString("-")
+            line.appendDigits(UInt64(max(status, 0)))
+            line.append(" ")
+            line.appendDigits(UInt64(max(bytes, 0)))
+            line.append(" ")
+            let microseconds = UInt64(max(seconds, 0) * 1e6 + 0.5)  // as "%.6f" would, without a formatter
+            line.appendDigits(microseconds / 1_000_000)
+            line.append(".")
+            line.appendDigits(microseconds % 1_000_000, width: 6)
+            line.append(" ")
+            if requestID.readableBytes == 0 {
+                line.append("-")
+            } else {
+                requestID.withUnsafeReadableBytes { line.append($0) }
+            }
+            line.append("\n")
+            return line.count
         }
-        buffer.writeStaticString("\" ")
-        buffer.writeDigits(UInt64(max(status, 0)))
-        buffer.writeStaticString(" ")
-        buffer.writeDigits(UInt64(max(bytes, 0)))
-        buffer.writeStaticString(" ")
-        let microseconds = UInt64(max(seconds, 0) * 1e6 + 0.5)  // as "%.6f" would, without a formatter
-        buffer.writeDigits(microseconds / 1_000_000)
-        buffer.writeStaticString(".")
-        buffer.writeDigits(microseconds % 1_000_000, width: 6)
-        buffer.writeStaticString(" ")
-        if requestID.readableBytes == 0 { buffer.writeStaticString("-") } else { buffer.writeImmutableBuffer(requestID) }
-        buffer.writeStaticString("\n")
         if buffer.readableBytes >= Self.flushSize { flush(keepingFrom: start) }
         if !flushQueued {
             flushQueued = true
@@ -93,11 +96,54 @@ final class AccessLog {
     }
 
     /// `26/Nov/2026:18:35:14 +0000`, formatted once per second.
-    private func timestamp() -> String {
+    private func timestamp() -> [UInt8] {
         if let parts = clock.ifChanged() {
-            stamp = String(format: "%02d/%@/%04d:%02d:%02d:%02d +0000", parts.tm_mday, UTCSecond.months[Int(parts.tm_mon)],
-                           parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec)
+            stamp = Array(String(format: "%02d/%@/%04d:%02d:%02d:%02d +0000", parts.tm_mday, UTCSecond.months[Int(parts.tm_mon)],
+                                 parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec).utf8)
         }
         return stamp
+    }
+}
+
+/// An access line written straight into free bytes the caller reserved: no capacity check or
+/// copy per field.
+private struct LineWriter {
+    private let base: UnsafeMutableRawPointer
+    private(set) var count = 0
+
+    init(at base: UnsafeMutableRawPointer) {
+        self.base = base
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress else { return }
+        (base + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append(_ text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The target as received, its quotes, backslashes and control bytes escaped as `\xHH`.
+    mutating func appendEscaped(_ text: String) {
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F {
+                append("\\x")
+                appendDigits(UInt64(byte), radix: 16, width: 2)
+            } else {
+                base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+                count += 1
+            }
+        }
+    }
+
+    mutating func appendDigits(_ value: UInt64, radix: UInt64 = 10, width: Int = 1) {
+        count += writeASCIIDigits(value, radix: radix, width: width, to: base + count)
     }
 }
