@@ -38,7 +38,8 @@ static void push_header_key(lua_State *L, luagw_bytes name) {
 /// [-1 (spec), +1 (environ), m]
 static int build_environ(lua_State *L) {
     const environ_spec *spec = (const environ_spec *)lua_touserdata(L, 1);
-    lua_createtable(L, 0, spec->nfixed + spec->nheaders + 12);     /* spec env */
+    /* 16: the keys driver.lua adds (SERVER_SOFTWARE ... luagw), so that they need no rehash. */
+    lua_createtable(L, 0, spec->nfixed + spec->nheaders + 16);     /* spec env */
     for (int i = 0; i < spec->nfixed; i++) {
         const luagw_pair *kv = &spec->fixed[i];
         lua_pushlstring(L, kv->key.data, kv->key.length);          /* spec env k */

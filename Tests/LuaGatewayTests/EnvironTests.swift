@@ -64,6 +64,18 @@ final class EnvironTests: XCTestCase {
         XCTAssertEqual(try server.get("/api/beside").text, "beside the script")
     }
 
+    func testALargeHeadReachesEnvironWhole() throws {
+        let server = try TestServer(["dump.lua": Self.dump])
+        let big = String(repeating: "v", count: 6000), other = String(repeating: "w", count: 1500)
+        for _ in 0..<2 {  // the second request reuses the grown arena
+            let found = values(try server.get("/dump?HTTP_X_BIG,HTTP_X_OTHER,REQUEST_METHOD",
+                                              headers: "X-Big: \(big)\r\nX-Other: \(other)\r\n"))
+            XCTAssertEqual(found["HTTP_X_BIG"], big)
+            XCTAssertEqual(found["HTTP_X_OTHER"], other)
+            XCTAssertEqual(found["REQUEST_METHOD"], "GET")
+        }
+    }
+
     func testAbsentKeysAndDefaults() throws {
         let server = try TestServer(["dump.lua": Self.dump])
         let response = try server.client().request("GET /dump?CONTENT_TYPE,CONTENT_LENGTH,SERVER_NAME,SERVER_PORT,PATH_INFO HTTP/1.0\r\n\r\n")
