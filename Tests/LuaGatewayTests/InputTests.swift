@@ -56,6 +56,32 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(response.text, "abc|def\n|[line2]|[line3]|nil|nil|<>")
     }
 
+    func testReadingTheWholeBodyAfterAPartAndPastTheServersPieceSize() throws {
+        // read() hands the body over in pieces of RequestRunner.wholeBodyPiece: 9 MiB makes three,
+        // the first after a line was read; every byte must arrive once, in order.
+        var body = Array("first line\n".utf8)
+        for i in 0..<(9 << 20) { body.append(UInt8(ascii: "a") + UInt8(i % 26)) }
+        let script = #"""
+            return function(e, sr)
+              local input = e["wsgi.input"]
+              local line = input:readline()
+              local rest = input:read()
+              local sum = 0
+              for i = 1, #rest, 4093 do sum = (sum + rest:byte(i) * i) % 1000000007 end
+              sr(200, {})
+              return line .. #rest .. " " .. sum .. " " .. tostring(input:read(1)) .. " " .. input:read("a"):len()
+            end
+            """#
+        let server = try TestServer(["whole.lua": script])
+        let client = try server.client()
+        try client.send("POST /whole HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n")
+        try client.send(body)
+        let rest = body[11...]
+        var sum = 0
+        for i in stride(from: 1, through: rest.count, by: 4093) { sum = (sum + Int(rest[rest.startIndex + i - 1]) * i) % 1_000_000_007 }
+        XCTAssertEqual(try client.readResponse().text, "first line\n\(rest.count) \(sum) nil 0")
+    }
+
     func testChunkedRequestBody() throws {
         let server = try TestServer(Self.scripts)
         let response = try server.client().request(

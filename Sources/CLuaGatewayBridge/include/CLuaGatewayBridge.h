@@ -31,7 +31,7 @@ typedef struct luagw_pair {
 
 /// What a request's coroutine asks of the server when it yields.
 typedef enum luagw_yield_kind {
-    LUAGW_YIELD_READ = 1,   /* `READ`: request body bytes; resumed with a string, nil at the end, or false, message */
+    LUAGW_YIELD_READ = 1,   /* `READ [, all]`: request body bytes (`all`: as much as there is, up to a bound); resumed with a string (and true when it ends the body), nil at the end, or false, message */
     LUAGW_YIELD_SEND = 2,   /* `SEND, chunk [, head...]`: body bytes (the head the first time); resumed with a verdict */
     LUAGW_YIELD_FILE = 3,   /* `FILE, path, size, head...`: a file the server streams itself; resumed with a verdict */
     LUAGW_YIELD_WAIT = 4,   /* `WAIT, operation, arguments...`: resumed with GO_ON and the operation's results, or GONE */

@@ -13,6 +13,9 @@ struct ApplicationCall {
     enum Step {
         /// It reads the request body and needs more bytes.
         case needInput
+        /// It reads the whole rest of the body (`read()`): more bytes in as few pieces as
+        /// possible (one for a body of ordinary size), so that Lua need not join them.
+        case needAllInput
         /// A chunk of body (and, the first time, the head) to send.
         case send(hasHead: Bool)
         /// `size` bytes of a file from `offset`, to send as the body, with the head.
@@ -83,13 +86,15 @@ struct ApplicationCall {
         return resume(arguments: 2)
     }
 
-    /// Resumes a `needInput` step with body bytes.
-    mutating func resume(input: ByteBuffer) -> Step {
+    /// Resumes a `needInput` step with body bytes (`atEnd`: the last of the body).
+    mutating func resume(input: ByteBuffer, atEnd: Bool = false) -> Step {
         popPending()
         guard input.withLuaBytes({ luagw_pushbytes(state.main, thread, $0) }) == LUA_OK else {
             return failSetup()
         }
-        return resume(arguments: 1)
+        guard atEnd else { return resume(arguments: 1) }
+        lua_pushboolean(thread, 1)
+        return resume(arguments: 2)
     }
 
     /// Resumes a `needInput` step at the end of the body.
@@ -240,7 +245,8 @@ struct ApplicationCall {
             }
             switch lua_Integer(lua_tointegerx(thread, base + 1, nil)) {
             case lua_Integer(LUAGW_YIELD_READ.rawValue):
-                return .needInput
+                // sentinel, READ [, all]
+                return count >= 3 && lua_toboolean(thread, base + 2) != 0 ? .needAllInput : .needInput
             case lua_Integer(LUAGW_YIELD_SEND.rawValue):
                 // sentinel, SEND, chunk [, head...]
                 chunkIndex = base + 2

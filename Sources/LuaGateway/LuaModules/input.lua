@@ -1,7 +1,7 @@
 -- `wsgi.input` (SPEC 2.1): a stream over the request body. Bytes come from the server
 -- one chunk at a time, asked for by a READ yield, only when a caller needs them. The
--- server resumes a READ with a string, with nil at the end of the body, or with false
--- and the reason the rest will not come (in the server's words).
+-- server resumes a READ with a string (and true when the string ends the body), with nil at
+-- the end of the body, or with false and the reason the rest will not come (in the server's words).
 local C = ...
 local SENTINEL, READ = C.sentinel, C.protocol.READ
 local co_yield = coroutine.yield
@@ -12,15 +12,17 @@ local concat, tointeger = table.concat, math.tointeger
 local Input = {}
 Input.__index = Input
 
--- Asks the server for the next chunk; false at the end of the body.
-local function more(self)
+-- Asks the server for the next chunk (`all`: everything up to the end of the body, or up to
+-- the server's bound, in one string); false at the end of the body.
+local function more(self, all)
   if self.failure then error(self.failure, 0) end
   if self.done then return false end
-  local data, reason = co_yield(SENTINEL, READ)
+  local data, reason = co_yield(SENTINEL, READ, all)
   if data then
     local pos = self.pos
     self.buf = pos > #self.buf and data or ssub(self.buf, pos) .. data
     self.pos = 1
+    if reason == true then self.done = true end  -- the body ended with these bytes
     return true
   end
   self.done = true
@@ -47,7 +49,7 @@ local function read_all(self)
   repeat
     local n = available(self)
     if n > 0 then k = k + 1; parts[k] = take(self, n) end
-  until not more(self)
+  until not more(self, true)
   if k == 1 then return parts[1] end
   return concat(parts, "", 1, k)
 end

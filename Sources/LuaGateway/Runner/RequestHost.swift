@@ -9,6 +9,10 @@ protocol RequestHost: AnyObject {
     /// `inputArrived` when something is).
     func nextInput() -> RequestInput?
 
+    /// The body's declared length (`Content-Length`), if any: what a read of the whole body
+    /// reserves room for.
+    var declaredBodyLength: Int? { get }
+
     /// Sends a chunk of the response body (with the head when `hasHead`); the verdict
     /// for the application, or `nil` when it is to wait until the host calls the runner's
     /// `resume(_:)` (the client is slow to read).
@@ -28,6 +32,10 @@ protocol RequestHost: AnyObject {
 
     /// The request is over and its state is back in the pool.
     func requestEnded()
+}
+
+extension RequestHost {
+    var declaredBodyLength: Int? { nil }
 }
 
 /// What a host gives a reading application.

@@ -41,6 +41,14 @@ final class RequestRunner {
     /// is kept here, and the loop goes on with it itself.
     private var isAsking = false
     private var answeredAtOnce: Answer?
+    /// A read of the whole body (`read()`) collects what arrives here and hands it over in one
+    /// string (Lua then joins nothing); `readsAll` says that the input being waited for is for it.
+    private var wholeBody = ByteBuffer()
+    private var wholeBodyPieces = 0
+    private var readsAll = false
+    /// Bytes a whole-body read hands over at most in one string: what the server holds for it
+    /// stays bounded whatever the body's size (Lua joins the pieces of a larger body).
+    static let wholeBodyPiece = 4 << 20
 
     /// `giveBack` returns a state to where it was borrowed from when the request ends.
     init(host: RequestHost, eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable?,
@@ -79,7 +87,7 @@ final class RequestRunner {
     func inputArrived() {
         guard waiting == .input else { return }
         waiting = .nothing
-        advance(.needInput)
+        advance(readsAll ? .needAllInput : .needInput)
     }
 
     /// The host takes more of the response (or the client is gone).
@@ -132,6 +140,21 @@ final class RequestRunner {
                     waiting = .input
                     return
                 }
+            case .needAllInput:
+                readsAll = true
+                switch host.nextInput() {
+                case .bytes(let bytes)?:
+                    collectWholeBody(bytes, declared: host.declaredBodyLength)
+                    if wholeBody.readableBytes >= Self.wholeBodyPiece { step = handOverWholeBody(atEnd: false) }
+                case .end?:
+                    step = wholeBody.readableBytes > 0 ? handOverWholeBody(atEnd: true) : call!.resumeAtEndOfInput()
+                case .failure(let failure)?:
+                    clearWholeBody()
+                    step = call!.resume(inputFailure: failure)
+                case nil:
+                    waiting = .input
+                    return
+                }
             case .send(let hasHead):
                 guard let verdict = ask({ host.send(call!, hasHead: hasHead) }) ?? verdictAtOnce() else {
                     waiting = .host
@@ -179,6 +202,33 @@ final class RequestRunner {
         return body()
     }
 
+    /// Adds a piece of body to a whole-body read: the first is kept as it came (a body that
+    /// arrives in one piece is not copied here); a second starts one buffer, sized for the body.
+    private func collectWholeBody(_ bytes: ByteBuffer, declared: Int?) {
+        wholeBodyPieces += 1
+        if wholeBodyPieces == 1 { return wholeBody = bytes }
+        if wholeBodyPieces == 2 {
+            let size = max(min(declared ?? 0, Self.wholeBodyPiece), wholeBody.readableBytes + bytes.readableBytes)
+            var joined = ByteBufferAllocator().buffer(capacity: size)
+            joined.writeImmutableBuffer(wholeBody)
+            wholeBody = joined
+        }
+        wholeBody.writeImmutableBuffer(bytes)
+    }
+
+    /// Resumes a whole-body read with what was collected, and whether that was the end.
+    private func handOverWholeBody(atEnd: Bool) -> ApplicationCall.Step {
+        let bytes = wholeBody
+        clearWholeBody()  // its memory is the string's now: not kept by the connection
+        return call!.resume(input: bytes, atEnd: atEnd)
+    }
+
+    private func clearWholeBody() {
+        wholeBody = ByteBuffer()
+        wholeBodyPieces = 0
+        readsAll = false
+    }
+
     private func verdictAtOnce() -> ApplicationCall.Verdict? {
         defer { answeredAtOnce = nil }
         guard case .verdict(let verdict)? = answeredAtOnce else { return nil }
@@ -212,6 +262,7 @@ final class RequestRunner {
         pending?.cancel()
         pending = nil
         waiting = .nothing
+        clearWholeBody()
         context.requestEnded()
         if var call {
             call.finish()

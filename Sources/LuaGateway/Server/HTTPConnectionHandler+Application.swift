@@ -17,6 +17,7 @@ extension HTTPConnectionHandler: StateWaiter {
             return respondSimply(refusal)
         }
         exchange.expectsContinue = facts.expectsContinue
+        exchange.declaredBodyLength = facts.contentLength
         let target = RequestTarget(head)
         percentDecode(target.path, into: &worker.path)
         guard let route = worker.pool.scripts.route(worker.path, isRead: exchange.isRead) else {
@@ -138,6 +139,8 @@ extension HTTPConnectionHandler: StateWaiter {
 
 /// The connection as the host of its requests' runner.
 extension HTTPConnectionHandler: RequestHost {
+    var declaredBodyLength: Int? { exchange.declaredBodyLength }
+
     func nextInput() -> RequestInput? {
         if let bytes = exchange.body.popFirst() {
             exchange.bufferedBytes -= bytes.readableBytes
