@@ -55,8 +55,9 @@ final class LuaBridgeTests: XCTestCase {
             end
             """#)
         var call = ApplicationCall(state: state)
-        guard case .needInput = start(state, &call) else { return XCTFail("expected a read") }
-        guard case .needInput = call.resume(input: ByteBuffer(string: "abc")) else { return XCTFail("expected a second read") }
+        // read() of the whole body asks for all of it (READ, true): `.needAllInput`.
+        guard case .needAllInput = start(state, &call) else { return XCTFail("expected a read") }
+        guard case .needAllInput = call.resume(input: ByteBuffer(string: "abc")) else { return XCTFail("expected a second read") }
         guard case .send(hasHead: true) = call.resumeAtEndOfInput() else { return XCTFail("expected the first chunk") }
         var buffer = ByteBuffer()
         call.writeChunk(into: &buffer)
@@ -64,6 +65,12 @@ final class LuaBridgeTests: XCTestCase {
         guard case .send(hasHead: false) = call.resume(.goOn) else { return XCTFail("expected the second chunk") }
         guard case .finished(hasHead: false, hasBody: false) = call.resume(.goOn) else { return XCTFail("expected the end") }
         call.finish()
+        assertBalanced(state)
+        // The coroutine that returned is not reset: the next call on it starts afresh all the same.
+        var next = ApplicationCall(state: state)
+        guard case .needAllInput = start(state, &next) else { return XCTFail("expected a read on the reused coroutine") }
+        guard case .send(hasHead: true) = next.resume(input: ByteBuffer(string: "x"), atEnd: true) else { return XCTFail("expected the first chunk") }
+        next.finish()  // abandoned while suspended: this one is reset
         assertBalanced(state)
     }
 

@@ -165,7 +165,11 @@ struct ApplicationCall {
     mutating func finish() {
         luagw_budget_stop(state.main)
         pending = 0
-        lua_resetthread(thread)
+        // A coroutine that returned is ready for the next request as it is; one that failed or
+        // is still suspended (the request ended while it waited) is reset, closing what it holds.
+        // Not resetting the first kind keeps its stack: resetting shrinks it, and the next
+        // request would grow it again (two reallocations a request).
+        if lua_status(thread) != LUA_OK { lua_resetthread(thread) }
         lua_settop(thread, 0)
     }
 
