@@ -170,6 +170,21 @@ struct Serve: ParsableCommand {
             configuration.socketMode = mode
         }
         configuration.socketGroup = socketGroup
+        // Signals are caught from before the server starts: one sent as soon as the port
+        // accepts (or the start-up line is out) is never lost.
+        let stopRequested = DispatchSemaphore(value: 0)
+        let received = NSLock()
+        var signalNumber: Int32 = 0
+        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                received.withLock { if signalNumber == 0 { signalNumber = number } }
+                stopRequested.signal()
+            }
+            source.resume()
+            return source
+        }
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
         let mounts = server.mountPoints
@@ -177,22 +192,10 @@ struct Serve: ParsableCommand {
         if mounts.isEmpty {
             logger.warning("no script found in \(target): every request answers 404 until a *.lua file is added")
         }
-        let stopped = DispatchSemaphore(value: 0)
-        let first = NSLock()
-        var stopping = false
-        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                guard first.withLock({ defer { stopping = true }; return !stopping }) else { return }
-                logger.info("shutdown: signal \(number): no new connections; running requests have \(graceTime) s to finish")
-                server.shutdownGracefully(grace: graceTime)
-                stopped.signal()
-            }
-            source.resume()
-            return source
-        }
-        stopped.wait()
+        stopRequested.wait()  // a second signal while shutting down changes nothing
+        let number = received.withLock { signalNumber }
+        logger.info("shutdown: signal \(number): no new connections; running requests have \(graceTime) s to finish")
+        server.shutdownGracefully(grace: graceTime)
         signals.forEach { $0.cancel() }
     }
 }
