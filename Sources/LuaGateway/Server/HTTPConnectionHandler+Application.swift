@@ -130,6 +130,9 @@ extension HTTPConnectionHandler: StateWaiter {
         case .discardBody:
             break
         case .nextRequest:
+            // An idle connection keeps nothing of its last request: the head's bytes are a slice
+            // of a read buffer, which they would keep alive (most of an idle connection's memory).
+            exchange.head = .none
             exchangeEndedSinceRead = true
             setDeadline(.keepAlive)
             handleArrivals()
