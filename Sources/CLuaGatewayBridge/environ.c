@@ -42,7 +42,8 @@ static int build_environ(lua_State *L) {
     lua_createtable(L, 0, spec->nfixed + spec->nheaders + 16);     /* spec env */
     for (int i = 0; i < spec->nfixed; i++) {
         const luagw_pair *kv = &spec->fixed[i];
-        lua_pushlstring(L, kv->key.data, kv->key.length);          /* spec env k */
+        if (kv->key_is_constant) lua_pushstring(L, kv->key.data);  /* spec env k */
+        else lua_pushlstring(L, kv->key.data, kv->key.length);     /* spec env k */
         lua_pushlstring(L, kv->value.data, kv->value.length);      /* spec env k v */
         lua_rawset(L, 2);                                          /* spec env */
     }

@@ -22,6 +22,9 @@ typedef struct luagw_bytes {
 typedef struct luagw_pair {
     luagw_bytes key;
     luagw_bytes value;
+    /// The key is a constant (its bytes live as long as the process, followed by a NUL): it is
+    /// pushed through Lua's cache of C strings, which finds it without hashing it again.
+    int key_is_constant;
 } luagw_pair;
 
 // The protocol between a request's coroutine and the server, named once. The Lua side

@@ -70,12 +70,14 @@ final class EnvironBuilder {
             switch key {
             case .constant(let name):
                 let data = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
-                pairs.append(luagw_pair(key: luagw_bytes(data: data, length: name.utf8CodeUnitCount), value: bytes(value)))
+                // A literal's bytes are NUL-terminated (`StaticString.utf8Start`) and never move.
+                pairs.append(luagw_pair(key: luagw_bytes(data: data, length: name.utf8CodeUnitCount), value: bytes(value),
+                                        key_is_constant: name.hasPointerRepresentation ? 1 : 0))
             case .copied(let range):
-                pairs.append(luagw_pair(key: bytes(range), value: bytes(value)))
+                pairs.append(luagw_pair(key: bytes(range), value: bytes(value), key_is_constant: 0))
             }
         }
-        for (k, v) in headers { pairs.append(luagw_pair(key: bytes(k), value: bytes(v))) }
+        for (k, v) in headers { pairs.append(luagw_pair(key: bytes(k), value: bytes(v), key_is_constant: 0)) }
         return pairs.withUnsafeBufferPointer { all in
             luagw_build_environ(L, all.baseAddress, Int32(fixed.count),
                                 all.baseAddress.map { $0 + fixed.count }, Int32(headers.count))
