@@ -53,13 +53,18 @@ final class LogTests: XCTestCase {
 /// The access log's buffering (issue 12): lines go out together at the end of the loop turn
 /// that logged them, not on a timer.
 final class AccessLogBufferTests: XCTestCase {
-    func testLinesGoOutAtTheEndOfTheirLoopTurnInOneWrite() throws {
+    /// An access log writing into a pipe (`fds[0]` reads it, without blocking) from an embedded loop.
+    func pipedLog() throws -> (AccessLog, EmbeddedEventLoop, [Int32]) {
         var fds: [Int32] = [0, 0]
-        XCTAssertEqual(pipe(&fds), 0)
-        defer { close(fds[0]); close(fds[1]) }
-        fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         let loop = EmbeddedEventLoop()
-        let log = AccessLog(fd: fds[1], eventLoop: loop)
+        return (AccessLog(fd: fds[1], eventLoop: loop), loop, fds)
+    }
+
+    func testLinesGoOutAtTheEndOfTheirLoopTurnInOneWrite() throws {
+        let (log, loop, fds) = try pipedLog()
+        defer { close(fds[0]); close(fds[1]) }
         var bytes = [UInt8](repeating: 0, count: 4096)
         for id in ["a-1", "a-2"] {
             log.record(remote: "127.0.0.1", head: nil, status: 400, bytes: 0, seconds: 0, requestID: ByteBuffer(string: id))
@@ -75,12 +80,8 @@ final class AccessLogBufferTests: XCTestCase {
     }
 
     func testManyLinesOfOneTurnGoOutWholeAndInOrderWithTheirDurations() throws {
-        var fds: [Int32] = [0, 0]
-        XCTAssertEqual(pipe(&fds), 0)
+        let (log, loop, fds) = try pipedLog()
         defer { close(fds[0]); close(fds[1]) }
-        fcntl(fds[0], F_SETFL, O_NONBLOCK)
-        let loop = EmbeddedEventLoop()
-        let log = AccessLog(fd: fds[1], eventLoop: loop)
         let durations: [(Double, String)] = [(1.5, "1.500000"), (0.0000004, "0.000000"), (12.0000126, "12.000013")]
         for i in 0..<300 {  // about 20 KiB: several writes of whole lines
             log.record(remote: "10.0.0.\(i % 256)", head: nil, status: 200 + i % 3, bytes: i * 1000,

@@ -72,7 +72,7 @@ final class EnvironBuilder {
                 let data = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
                 // A literal's bytes are NUL-terminated (`StaticString.utf8Start`) and never move.
                 pairs.append(luagw_pair(key: luagw_bytes(data: data, length: name.utf8CodeUnitCount), value: bytes(value),
-                                        key_is_constant: name.hasPointerRepresentation ? 1 : 0))
+                                        key_is_constant: 1))
             case .copied(let range):
                 pairs.append(luagw_pair(key: bytes(range), value: bytes(value), key_is_constant: 0))
             }
@@ -84,21 +84,13 @@ final class EnvironBuilder {
         }
     }
 
-    /// Copies `value` into the arena (grown when it is full); where it is.
+    /// Copies `value` into the arena; where it is.
     private func append<C: Collection>(_ value: C) -> Range<Int> where C.Element == UInt8 {
-        let start = used
-        let count = value.count
-        reserve(count)
-        let written = value.withContiguousStorageIfAvailable { source in
-            UnsafeMutableRawBufferPointer(rebasing: arena[start..<start + count]).copyMemory(from: UnsafeRawBufferPointer(source))
-        }
-        if written == nil {
-            _ = UnsafeMutableRawBufferPointer(rebasing: arena[start..<start + count]).initializeMemory(as: UInt8.self, from: value)
-        }
-        used += count
-        return start..<used
+        value.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
+            ?? Array(value).withUnsafeBytes { append($0) }  // a collection without contiguous bytes: rare
     }
 
+    /// Copies `value` into the arena (grown when it is full); where it is.
     private func append(_ value: UnsafeRawBufferPointer) -> Range<Int> {
         let start = used
         reserve(value.count)
