@@ -106,6 +106,15 @@ struct Serve: ParsableCommand {
     @Flag(help: "Development mode: a failing request's traceback is the body of its 500, and luagw.web.lint checks every script.")
     var dev = false
 
+    @Option(name: .customLong("lua-path"), help: "A directory `require` searches for DIR/?.lua and DIR/?/init.lua after the scripts' own (repeatable; e.g. /usr/share/lua/5.1, where Debian installs WSAPI).")
+    var luaPath: [String] = []
+
+    @Option(name: .customLong("lua-cpath"), help: "A directory `require` searches for DIR/?.so C modules (repeatable).")
+    var luaCPath: [String] = []
+
+    @Flag(help: "Give every script Lua 5.1's globals (unpack, loadstring, module, setfenv/getfenv...): luagw.compat51.")
+    var compat51 = false
+
     @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (`unix` for any peer on a Unix socket, * for anyone) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
     var forwardedAllowIPs: String = ""
 
@@ -132,6 +141,14 @@ struct Serve: ParsableCommand {
             throw ValidationError("limits and timeouts must be positive")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        for (flag, directories) in [("--lua-path", luaPath), ("--lua-cpath", luaCPath)] {
+            for directory in directories {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw ValidationError("\(flag): \(directory) is not a directory")
+                }
+            }
+        }
     }
 
     /// Standard output, a file opened for appending, or nil for `off`.
@@ -170,6 +187,9 @@ struct Serve: ParsableCommand {
             configuration.socketMode = mode
         }
         configuration.socketGroup = socketGroup
+        configuration.lua.luaPath = luaPath
+        configuration.lua.luaCPath = luaCPath
+        configuration.lua.compat51 = compat51
         // Signals are caught from before the server starts: one sent as soon as the port
         // accepts (or the start-up line is out) is never lost.
         let stopRequested = DispatchSemaphore(value: 0)

@@ -4,6 +4,7 @@
 local hello = "Hello, world!\n"
 local body64k = string.rep("x", 65536)
 local chunk = string.rep("s", 1024)
+local wsapi = dofile("bench/apps/wsapi.lua")  -- the wsapi workload: the file luagw serves
 
 local function whole(body)
   return 200, { ["Content-Type"] = "text/plain", ["Content-Length"] = tostring(#body) },
@@ -12,6 +13,7 @@ end
 
 return function(env)
   local path = env.PATH_INFO
+  if path == "/wsapi" then return wsapi.run(env) end
   if path == "/body64k" then return whole(body64k) end
   if path == "/echo" then return whole(env.input:read(tonumber(env.CONTENT_LENGTH) or 0) or "") end
   if path == "/stream" then

@@ -1,4 +1,5 @@
-/// What one Lua state may spend (SPEC 5): its memory, and each request's run time.
+/// What one Lua state may spend (SPEC 5): its memory, and each request's run time; and how
+/// it is set up (where `require` looks, the 5.1 compatibility globals: SPEC 9).
 public struct LuaLimits: Sendable {
     /// Bytes a state may hold; an application that allocates past it gets an error (500)
     /// and its state is replaced.
@@ -17,6 +18,14 @@ public struct LuaLimits: Sendable {
     /// Whether every script is wrapped in luagw.web.lint (SPEC 8), which reports misuses of the
     /// contract to the log: `--dev` sets it.
     public var lint = false
+
+    /// Directories `require` searches after the script directory, for `DIR/?.lua` and
+    /// `DIR/?/init.lua` (`--lua-path`), and for `DIR/?.so` (`--lua-cpath`).
+    public var luaPath: [String] = []
+    public var luaCPath: [String] = []
+
+    /// Whether every state requires luagw.compat51 before its scripts (`--compat51`).
+    public var compat51 = false
 
     public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002,
                 socketTimeout: Double = 60) {

@@ -53,7 +53,9 @@ final class LuaState {
         // Loading runs the scripts' top levels: the run-time limit holds there too.
         luagw_budget_watch_load(L, limits.runTime)
         defer { luagw_budget_stop(L) }
-        try call(ref: refs[Prelude.Result.setRoot.rawValue], arguments: [.bytes(Array(scripts.root.utf8))])
+        try call(ref: refs[Prelude.Result.setRoot.rawValue],
+                 arguments: [.bytes(Array(scripts.root.utf8)), .bytes(Array(limits.luaPath.joined(separator: "\n").utf8)),
+                             .bytes(Array(limits.luaCPath.joined(separator: "\n").utf8)), .integer(limits.compat51 ? 1 : 0)])
         for (relative, source) in scripts.modules {
             try call(ref: refs[Prelude.Result.addModule.rawValue], arguments: [.bytes(Array(relative.utf8)), .bytes(source)])
         }

@@ -24,6 +24,7 @@ enum Prelude {
         ("request_end", PackageResources.request_end_lua),
         ("json", PackageResources.json_lua),
         ("intercept", PackageResources.intercept_lua),
+        ("traced_error", PackageResources.traced_error_lua),
         ("driver", PackageResources.driver_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
@@ -38,6 +39,8 @@ enum Prelude {
         ("luagw.web.filter", PackageResources.luagw_web_filter_lua),
         ("luagw.web.proxy", PackageResources.luagw_web_proxy_lua),
         ("luagw.web.lint", PackageResources.luagw_web_lint_lua),
+        ("luagw.wsapi", PackageResources.luagw_wsapi_lua),
+        ("luagw.compat51", PackageResources.luagw_compat51_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.

@@ -19,6 +19,7 @@ local file_wrapper, is_file = need("file_wrapper").new, need("file_wrapper").is_
 local new_start_response = need("start_response").new
 local luagw = need("luagw")
 local run_request_end = need("request_end").run
+local on_failure = need("traced_error").message
 
 -- Hands a chunk to the server; false when the server wants no more (HEAD, length reached).
 local function send(r, chunk)
@@ -137,7 +138,7 @@ function M.serve(index, environ, request_id, run_once)
   environ["wsgi.run_once"] = run_once
   environ["wsgi.file_wrapper"] = file_wrapper
   environ.luagw = luagw
-  local ok, result = xpcall(respond, traceback, r, app, environ)
+  local ok, result = xpcall(respond, on_failure, r, app, environ)
   close_body(r.body, errors)
   local failed_cleanup = run_request_end()
   if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup, errors.mount) end

@@ -2,7 +2,7 @@
 -- application it returns kept by index; `require` looks in the script directory first,
 -- in the sources read with the scripts (so every state of a generation runs the same
 -- code), then on disk.
-local C = ...
+local C, need = ...
 local traceback = C.traceback
 local type, error, xpcall, load, ipairs = type, error, xpcall, load, ipairs
 local setmetatable, getmetatable = setmetatable, getmetatable
@@ -21,9 +21,18 @@ end
 
 local modules, root = {}, "."
 
-function M.set_root(dir)
+-- The script directory `dir`, searched first; then `lua_path` and `lua_cpath` (directories,
+-- one a line: --lua-path, --lua-cpath, SPEC 9), then Lua's defaults. `compat51` (1 with
+-- --compat51) gives every script the Lua 5.1 globals of luagw.compat51.
+function M.set_root(dir, lua_path, lua_cpath, compat51)
   root, M.root = dir, dir
-  package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
+  local path = dir .. "/?.lua;" .. dir .. "/?/init.lua;"
+  for extra in gmatch(lua_path or "", "[^\n]+") do path = path .. extra .. "/?.lua;" .. extra .. "/?/init.lua;" end
+  package.path = path .. package.path
+  local cpath = ""
+  for extra in gmatch(lua_cpath or "", "[^\n]+") do cpath = cpath .. extra .. "/?.so;" end
+  package.cpath = cpath .. package.cpath
+  if compat51 == 1 then require("luagw.compat51") end
 end
 
 function M.add_module(relative, source)
@@ -105,8 +114,13 @@ end
 -- reach the script).
 function M.load_app(index, source, name, mount, middlewares, lint)
   local ok, app = run_chunk(source, name)
+  if ok then
+    local wsapi = need("luagw.wsapi")  -- SPEC 9: a WSAPI application is served as it is
+    if wsapi.is_app(app) then app = wsapi.app(app) end
+  end
   if ok and not is_callable(app) then
-    ok, app = false, format("%s: the script returned a %s; expected the application (a function)", ssub(name, 2), type(app))
+    ok, app = false, format("%s: the script returned a %s; expected the application (a function, or a WSAPI "
+      .. "application: a table with run)", ssub(name, 2), type(app))
   end
   if ok and middlewares and middlewares ~= "" then
     ok, app = wrap_app(app, middlewares, { mount = mount ~= "" and mount or "/", path = ssub(name, 2) })

@@ -43,16 +43,21 @@ local HOP_BY_HOP = {
 -- What was validated once need not be again: status strings and header names
 -- seen before (a few hundred at most, then no more are remembered).
 local known_status, known_status_count = {}, 0
+local integer_lines = {}  -- the status line of an integer status
 local known_names, known_names_count = {}, 0
 
 local function parse_status(status)
   local code = known_status[status]
   if code then return code, status end
   if mtype(status) == "integer" then
+    local line = integer_lines[status]
+    if line then return status, line end
     if status < 100 or status > 999 then
       error(format("start_response: status %d is not a 3-digit code", status), 3)
     end
-    return status, status .. " " .. (REASONS[status] or "Unknown")
+    line = status .. " " .. (REASONS[status] or "Unknown")
+    integer_lines[status] = line  -- 900 codes at most
+    return status, line
   elseif type(status) == "string" then
     if not sfind(status, "^[1-9]%d%d ") or not safe(status) then
       error(format("start_response: status %q is not \"NNN Reason\"", status), 3)
