@@ -83,30 +83,6 @@ static int now(lua_State *L) {
     return 1;
 }
 
-/// enter(co): notes that the application's coroutine `co` is being resumed (the watchdog
-/// hooks it too); returns whether it was noted, for leave. [-1, +1, -]
-static int enter(lua_State *L) {
-    luagw_budget *budget = luagw_budget_of(L);
-    lua_State *co = lua_tothread(L, 1);
-    int noted = co != NULL && budget->depth < (int)(sizeof budget->active / sizeof budget->active[0]);
-    if (noted) {
-        /* The watchdog's signal handler may read the list at any instruction: the entry is
-           written before the count that makes it visible. */
-        budget->active[budget->depth] = co;
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        budget->depth++;
-    }
-    lua_pushboolean(L, noted);
-    return 1;
-}
-
-/// leave(noted, ...): undoes enter; returns the values after `noted`. [-n, +(n-1), -]
-static int leave(lua_State *L) {
-    luagw_budget *budget = luagw_budget_of(L);
-    if (lua_toboolean(L, 1) && budget->depth > 0) budget->depth--;
-    return lua_gettop(L) - 1;
-}
-
 /// luagw's Lua modules, copied once for the whole process (luagw_register_modules).
 static luagw_module *modules = NULL;
 static int nmodules = 0;
@@ -174,7 +150,8 @@ static const struct { const char *name; int value; } protocol[] = {
 /// Pushes the helpers' table. [-0, +1, m]
 static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
-        { "traceback", luagw_traceback }, { "log", log_line }, { "enter", enter }, { "leave", leave },
+        { "traceback", luagw_traceback }, { "log", log_line }, { "enter", luagw_coroutine_enter },
+        { "leave", luagw_coroutine_leave }, { "wrap", luagw_coroutine_wrap },
         { "safe", safe }, { "now", now }, { "shared", shared }, { "load", load_module },
         { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "gzip_stream", luagw_gzip_stream },
         { NULL, NULL },

@@ -212,7 +212,7 @@ void luagw_register_modules(const luagw_module *modules, int nmodules);
 
 /// Sets up a new state in protected mode: opens the standard libraries and runs the prelude
 /// (the first module registered) with a table of the C helpers (`traceback`, `log`, `safe`,
-/// `enter`, `leave`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
+/// `enter`, `leave`, `wrap`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
 /// `names`, `version`, `socket_timeout`). Its first `nrefs` results are anchored in the registry (their references
 /// go to `refs`); so is the state's request thread (`*thread_ref`). [-0, +(0 | 1 error), -]
 int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs, lua_State **thread, int *thread_ref);
@@ -228,6 +228,11 @@ int luagw_realpath(lua_State *L);
 
 /// gzip_stream([level]) for luagw.web.gzip (gzip.c): a stream with compress(chunk) and finish([chunk]).
 int luagw_gzip_stream(lua_State *L);
+
+/// enter(co), leave(noted, ...) and wrap(f) for transparent coroutines (coroutines.c).
+int luagw_coroutine_enter(lua_State *L);
+int luagw_coroutine_leave(lua_State *L);
+int luagw_coroutine_wrap(lua_State *L);
 
 
 /// lua_pcall with the traceback message handler below the function.
