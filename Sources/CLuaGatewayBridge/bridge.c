@@ -65,6 +65,23 @@ int luagw_traceback(lua_State *L) {
     return 1;
 }
 
+/* [-1, +1, m] */
+static int suspended_traceback(lua_State *L) {
+    lua_State *co = (lua_State *)lua_touserdata(L, 1);
+    luaL_traceback(L, co, NULL, 0);               /* co traceback */
+    size_t len;
+    const char *trace = lua_tolstring(L, -1, &len);
+    size_t kept = without_driver_frames(trace, len);
+    if (kept < len) lua_pushlstring(L, trace, kept);  /* co traceback trimmed */
+    return 1;
+}
+
+int luagw_suspended_traceback(lua_State *L, lua_State *co) {
+    lua_pushcfunction(L, suspended_traceback);    /* f */
+    lua_pushlightuserdata(L, co);                 /* f co */
+    return lua_pcall(L, 1, 1, 0);                 /* traceback | error */
+}
+
 int luagw_pcall(lua_State *L, int nargs, int nresults) {
     int base = lua_gettop(L) - nargs;      /* index of the function */
     lua_pushcfunction(L, luagw_traceback);       /* f args... h */

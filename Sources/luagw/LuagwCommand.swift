@@ -58,6 +58,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Requests per worker that may wait for a busy pool before the next gets 503.")
     var queue: Int = 1024
 
+    @Option(name: .customLong("state-max-requests"), help: "Requests a Lua state serves before it is replaced by a fresh one (plus up to a tenth more, drawn for each state, so that states are replaced one at a time); 0: never.")
+    var stateMaxRequests: Int = 0
+
     @Option(name: .customLong("body-buffer"), help: "Bytes of request body held for an application that is not reading, before the server stops reading the socket.")
     var bodyBuffer: Int = 256 * 1024
 
@@ -100,6 +103,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("time-slice"), help: "Milliseconds a request may compute before it yields to the other requests of its worker (0: never).")
     var timeSlice: Double = LuaLimits().timeSlice * 1000
 
+    @Option(name: .customLong("slow-request"), help: "Seconds after which a request still running is logged (once, as a warning) with where its Lua code is: the traceback of the call it waits in.")
+    var slowRequest: Double?
+
     @Option(name: .customLong("grace-time"), help: "Seconds running requests get to finish after SIGTERM or SIGINT, before their connections are closed.")
     var graceTime: Double = 30
 
@@ -131,6 +137,8 @@ struct Serve: ParsableCommand {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
         }
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
+        guard (slowRequest ?? 1) > 0 else { throw ValidationError("--slow-request must be positive") }
+        guard stateMaxRequests >= 0 else { throw ValidationError("--state-max-requests must not be negative") }
         guard socketTimeout > 0 else { throw ValidationError("--socket-timeout must be positive") }
         guard maxTimers >= 0 else { throw ValidationError("--max-timers must not be negative") }
         guard sharedCapacity >= 1024 else { throw ValidationError("--shared-capacity must be at least 1024 bytes") }
@@ -169,7 +177,7 @@ struct Serve: ParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var configuration = GatewayConfiguration(
             target: target, bind: BindAddress(parsing: bind)!, workers: workerCount,
-            pool: PoolLimits(initial: states, maximum: maxStates, queue: queue),
+            pool: PoolLimits(initial: states, maximum: maxStates, queue: queue, maxRequestsPerState: stateMaxRequests),
             development: dev, bodyBufferLimit: bodyBuffer,
             reload: ReloadMode(rawValue: reload)!, pollInterval: pollInterval,
             limits: RequestLimits(maxTargetBytes: maxTarget, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaders,
@@ -187,6 +195,7 @@ struct Serve: ParsableCommand {
             configuration.socketMode = mode
         }
         configuration.socketGroup = socketGroup
+        configuration.slowRequest = slowRequest
         configuration.lua.luaPath = luaPath
         configuration.lua.luaCPath = luaCPath
         configuration.lua.compat51 = compat51

@@ -235,6 +235,11 @@ int luagw_coroutine_leave(lua_State *L);
 int luagw_coroutine_wrap(lua_State *L);
 
 
+/// Pushes onto `L` the traceback of `co`, a thread of the same state that is suspended (where
+/// a request waits: `--slow-request`), without luagw's frames at the bottom; in protected mode.
+/// [-0, +1, -]
+int luagw_suspended_traceback(lua_State *L, lua_State *co);
+
 /// lua_pcall with the traceback message handler below the function.
 /// [-(nargs+1), +(nresults | 1), -]
 int luagw_pcall(lua_State *L, int nargs, int nresults);

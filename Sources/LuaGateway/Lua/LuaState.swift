@@ -28,6 +28,10 @@ final class LuaState {
     var isLent = false
     /// Set by the pool: a reload replaced the state's scripts, and the pool no longer counts it.
     var isRetired = false
+    /// Kept by the pool: how many times the state was lent and given back (requests and timer
+    /// runs), and after how many it is replaced (`--state-max-requests`; nil: never).
+    var timesLent = 0
+    var lendingLimit: Int?
 
     /// Makes a state and loads every script of `scripts` into it. A script that fails
     /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
@@ -108,6 +112,15 @@ final class LuaState {
         if failureIsSecondResult, lua_toboolean(L, -2) == 0 {
             throw .runtime(LuaState.string(at: -1, of: L) ?? "unknown error")
         }
+    }
+
+    /// Where the request coroutine is while it waits (it must be suspended: this runs on the
+    /// state's event loop between two resumes): its traceback, or nil. [-0, +0, -]
+    func whereItWaits() -> String? {
+        let top = lua_gettop(main)
+        defer { lua_settop(main, top) }
+        guard luagw_suspended_traceback(main, thread) == LUA_OK else { return nil }
+        return LuaState.string(at: -1, of: main)
     }
 
     /// Compiles `source` without running it; the compiler's message ("file:line: ...")

@@ -85,11 +85,19 @@ final class StatePool {
         }
         reserved[id] = nil
         if state.isRetired { return }  // a timer ran on it after the pool let it go
+        state.timesLent += 1
         var next: LuaState? = state
         if state.isPoisoned || state.scripts.generation != scripts.generation {
             live -= 1
             state.isRetired = true
             next = waiters.isEmpty ? nil : makeState()
+        } else if let limit = state.lendingLimit, state.timesLent >= limit {
+            // --state-max-requests: replaced now, by a fresh state of the same scripts. Each
+            // state's limit has its own jitter, so the states of a pool are not replaced together.
+            live -= 1
+            state.isRetired = true
+            logger.debug("a Lua state is replaced after \(state.timesLent) requests (--state-max-requests)")
+            next = makeState()
         }
         guard let next else { return }
         if let waiter = waiters.popFirst() {
@@ -127,6 +135,10 @@ final class StatePool {
             }
             reportsLoadErrors = false
             live += 1
+            if limits.maxRequestsPerState > 0 {
+                let jitter = limits.maxRequestsPerState / 10
+                state.lendingLimit = limits.maxRequestsPerState + Int.random(in: 0...jitter)
+            }
             return state
         } catch {
             logger.error("cannot make a Lua state: \(error.message)")
@@ -143,11 +155,16 @@ public struct PoolLimits: Sendable {
     public var maximum: Int
     /// Requests that may wait for a state before the next gets 503.
     public var queue: Int
+    /// Requests a state serves before it is replaced by a fresh one (`--state-max-requests`;
+    /// 0: never), plus a jitter of up to a tenth of it, drawn for each state (as gunicorn's
+    /// `max_requests_jitter`), so that a pool's states are replaced one at a time.
+    public var maxRequestsPerState: Int
 
-    public init(initial: Int = 2, maximum: Int = 64, queue: Int = 1024) {
+    public init(initial: Int = 2, maximum: Int = 64, queue: Int = 1024, maxRequestsPerState: Int = 0) {
         self.initial = initial
         self.maximum = maximum
         self.queue = queue
+        self.maxRequestsPerState = maxRequestsPerState
     }
 }
 

@@ -9,6 +9,8 @@ final class Exchange {
     var hasRequest = true
     /// When the request's head arrived, its response's status and body bytes (the access log).
     var startTime = NIODeadline.distantPast
+    /// Whether `--slow-request` has reported this request already.
+    var slowReported = false
     var status = 0
     var bodyBytesSent = 0
     /// The client's address as a trusted proxy forwarded it (X-Forwarded-For), if any.
@@ -51,6 +53,7 @@ final class Exchange {
     func reset(head: RequestHead) {
         self.head = head
         hasRequest = true
+        slowReported = false
         status = 0
         bodyBytesSent = 0
         forwardedClient = nil

@@ -1,15 +1,18 @@
 import NIOCore
 
 /// The connections of one event loop and the one timer that enforces their deadlines
-/// (keep-alive idle time, time to receive a head, body stalls): a connection only
-/// stores its deadline; nothing is scheduled per request.
+/// (keep-alive idle time, time to receive a head, body stalls) and reports slow requests
+/// (`--slow-request`): a connection only stores its deadline; nothing is scheduled per request.
 final class ConnectionSweeper {
     private var connections: [ObjectIdentifier: HTTPConnectionHandler] = [:]
     private var task: RepeatedTask?
     private let eventLoop: EventLoop
+    /// `--slow-request`: seconds after which a running request is logged with where it is.
+    private let slowRequest: Double?
 
-    init(eventLoop: EventLoop) {
+    init(eventLoop: EventLoop, slowRequest: Double? = nil) {
         self.eventLoop = eventLoop
+        self.slowRequest = slowRequest
     }
 
     var count: Int { connections.count }
@@ -37,6 +40,11 @@ final class ConnectionSweeper {
         let now = NIODeadline.now()
         for connection in connections.values where connection.deadline < now {
             connection.deadlinePassed()
+        }
+        guard let slowRequest else { return }
+        let startedBefore = now - .nanoseconds(Int64(slowRequest * 1e9))
+        for connection in connections.values {
+            connection.reportIfSlow(startedBefore: startedBefore, now: now)
         }
     }
 }

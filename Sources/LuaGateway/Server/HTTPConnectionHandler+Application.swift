@@ -8,7 +8,7 @@ extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: RequestHead, facts: RequestHeadFacts) {
         state.beginExchange()
         exchange.reset(head: head)
-        if worker.accessLog != nil { exchange.startTime = .now() }
+        if worker.accessLog != nil || worker.configuration.slowRequest != nil { exchange.startTime = .now() }
         if worker.isShuttingDown { exchange.keepAlive = false }
         clearDeadline()
         worker.requestIDs.write(given: facts.requestID, into: &exchange.requestID)

@@ -27,7 +27,7 @@ final class Worker {
     init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.connections = ConnectionSweeper(eventLoop: eventLoop)
+        self.connections = ConnectionSweeper(eventLoop: eventLoop, slowRequest: configuration.slowRequest)
         self.accessLog = configuration.accessLogDescriptor.map { AccessLog(fd: $0, eventLoop: eventLoop) }
         let workers = max(1, configuration.workers)
         self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers

@@ -16,7 +16,7 @@ final class TestServer {
          reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits(),
          lua: LuaLimits = LuaLimits(), accessLog: Int32? = nil, forwardedAllowIPs: Set<String> = [],
          bind: BindAddress = BindAddress(host: "127.0.0.1", port: 0), reusePort: Bool = false,
-         maxTimers: Int = 1024) throws {
+         maxTimers: Int = 1024, slowRequest: Double? = nil) throws {
         let scratch = try ScratchDirectory("luagw-test")
         self.scratch = scratch
         let directory = scratch.url
@@ -25,11 +25,12 @@ final class TestServer {
         let target = file.map { directory.appendingPathComponent($0).path } ?? directory.path
         var quiet = Logger(label: "luagw-test")
         quiet.logLevel = .critical
-        let configuration = GatewayConfiguration(target: target, bind: bind, workers: workers,
+        var configuration = GatewayConfiguration(target: target, bind: bind, workers: workers,
                                                  pool: pool, development: development, bodyBufferLimit: bodyBufferLimit,
                                                  reload: reload, limits: limits, lua: lua, accessLogDescriptor: accessLog,
                                                  forwardedAllowIPs: forwardedAllowIPs, reusePort: reusePort,
                                                  maxTimers: maxTimers)
+        configuration.slowRequest = slowRequest
         server = try GatewayServer(configuration: configuration, logger: logger ?? quiet)
         port = try server.start().port
     }
