@@ -103,6 +103,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("time-slice"), help: "Milliseconds a request may compute before it yields to the other requests of its worker (0: never).")
     var timeSlice: Double = LuaLimits().timeSlice * 1000
 
+    @Option(help: "Where the admin listener serves /metrics (Prometheus), /status (a page to read) and /status.json: HOST:PORT (keep it private: 127.0.0.1 or an internal address).")
+    var admin: String?
+
     @Option(name: .customLong("slow-request"), help: "Seconds after which a request still running is logged (once, as a warning) with where its Lua code is: the traceback of the call it waits in.")
     var slowRequest: Double?
 
@@ -137,6 +140,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
         }
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
+        if let admin { guard BindAddress(parsing: admin)?.unixPath == nil, BindAddress(parsing: admin) != nil else { throw ValidationError("--admin: expected HOST:PORT, got \(admin)") } }
         guard (slowRequest ?? 1) > 0 else { throw ValidationError("--slow-request must be positive") }
         guard stateMaxRequests >= 0 else { throw ValidationError("--state-max-requests must not be negative") }
         guard socketTimeout > 0 else { throw ValidationError("--socket-timeout must be positive") }
@@ -196,6 +200,7 @@ struct Serve: ParsableCommand {
         }
         configuration.socketGroup = socketGroup
         configuration.slowRequest = slowRequest
+        configuration.admin = admin.flatMap(BindAddress.init(parsing:))
         configuration.lua.luaPath = luaPath
         configuration.lua.luaCPath = luaCPath
         configuration.lua.compat51 = compat51
@@ -216,6 +221,7 @@ struct Serve: ParsableCommand {
         }
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
+        if let adminAddress = server.adminAddress { logger.info("admin listener on \(adminAddress): /metrics, /status, /status.json") }
         let mounts = server.mountPoints
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workerCount) worker\(workerCount == 1 ? "" : "s"), reload: \(reload)\(dev ? ", development mode (--dev)" : ""); mounts: \(mounts.isEmpty ? "none" : mounts.joined(separator: " "))")
         if mounts.isEmpty {

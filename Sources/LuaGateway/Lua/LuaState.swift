@@ -114,6 +114,9 @@ final class LuaState {
         }
     }
 
+    /// Bytes the state holds (its budget's count).
+    var memoryUsed: Int { Int(budget.pointee.used) }
+
     /// Where the request coroutine is while it waits (it must be suspended: this runs on the
     /// state's event loop between two resumes): its traceback, or nil. [-0, +0, -]
     func whereItWaits() -> String? {

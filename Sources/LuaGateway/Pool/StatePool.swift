@@ -46,6 +46,8 @@ final class StatePool {
     var sizes: (live: Int, idle: Int) { (live, idle.count) }
     /// Requests waiting for a state.
     var queueLength: Int { waiters.count }
+    /// Bytes the idle states hold.
+    var idleMemory: Int { idle.reduce(0) { $0 + $1.memoryUsed } }
 
     /// Lends a state, or queues `waiter` until one is free.
     func borrow(orWait waiter: StateWaiter) -> Outcome {

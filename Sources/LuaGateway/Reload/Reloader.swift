@@ -27,6 +27,12 @@ final class Reloader: @unchecked Sendable {
     private var lastFailure: String?
     private var watcher: DirectoryWatcher?
     private var hangup: DispatchSourceSignal?
+    /// Told of each reload that changed something or failed: whether every file came in.
+    var outcome: (@Sendable (_ complete: Bool) -> Void)?
+    /// The last reload's error, until a reload comes in whole (for /status).
+    var lastError: String? { queue.sync { lastFailure } }
+    /// The generation being served.
+    var generation: Int { queue.sync { current.generation } }
     private static let watcherReason = "a change"
 
     init(scripts: ScriptSet, target: String, luaLimits: LuaLimits, servesAsSaved: Bool = false, logger: Logger,
@@ -81,6 +87,7 @@ final class Reloader: @unchecked Sendable {
             next = try ScriptSet.load(from: target, generation: current.generation + 1)
         } catch {
             reportOnce("reload: cannot read \(target): \(error)")
+            outcome?(false)
             return current.generation
         }
         guard !ScriptChanges(from: lastReading, to: next).isEmpty else {
@@ -98,6 +105,7 @@ final class Reloader: @unchecked Sendable {
                                         : "keep their last good version (a new one answers 500)"
             reportOnce("reload after \(reason): these files \(outcome):\n" + good.failures.joined(separator: "\n"))
         }
+        outcome?(good.failures.isEmpty)
         let changes = ScriptChanges(from: current, to: served)
         guard !changes.isEmpty else { return current.generation }
         current = served

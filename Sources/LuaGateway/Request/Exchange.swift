@@ -40,6 +40,8 @@ final class Exchange {
     /// The generation of scripts the request was routed on.
     var generation = 0
     var mountIndex = 0
+    /// Whether the request was routed to a mount (`mountIndex` is its).
+    var isRouted = false
     var scriptNameLength = 0
 
     // The response.
@@ -54,6 +56,7 @@ final class Exchange {
         self.head = head
         hasRequest = true
         slowReported = false
+        isRouted = false
         status = 0
         bodyBytesSent = 0
         forwardedClient = nil

@@ -30,6 +30,9 @@ public struct GatewayConfiguration: Sendable {
     public var socketMode: UInt32?
     /// Group given to a `unix:PATH` socket once bound (`--socket-group`), if any.
     public var socketGroup: String?
+    /// Where the admin listener (`/metrics`, `/status`, `/status.json`: SPEC 10) listens
+    /// (`--admin`); nil: nowhere.
+    public var admin: BindAddress?
     /// Seconds after which a request still running is logged with where its Lua code is
     /// (`--slow-request`); nil: never.
     public var slowRequest: Double?

@@ -20,6 +20,10 @@ public final class GatewayServer {
     private let isShutDown = NIOLockedValueBox(false)
     /// The workers, once started (tests look at their connections and pools).
     private(set) var workers: WorkerTable?
+    /// `--admin`'s metrics and listener, when asked for.
+    private let metrics: GatewayMetrics?
+    private var admin: AdminServer?
+    private let started = NIODeadline.now()
 
     /// Reads the scripts and makes every worker's states; nothing listens yet.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
@@ -28,6 +32,7 @@ public final class GatewayServer {
         WSGIErrorsLog.route(to: logger)
         SharedDictionaries.setUp(capacity: configuration.sharedCapacity)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.workers))
+        self.metrics = configuration.admin.map { _ in GatewayMetrics(version: GatewayVersion.string) }
         self.scripts = try ScriptSet.load(from: configuration.target)
     }
 
@@ -41,9 +46,10 @@ public final class GatewayServer {
     public func start() throws -> BindAddress {
         var workers: [ObjectIdentifier: Worker] = [:]
         for (index, loop) in group.makeIterator().enumerated() {
-            let scripts = self.scripts, configuration = self.configuration, logger = self.logger
+            let scripts = self.scripts, configuration = self.configuration, logger = self.logger, metrics = self.metrics
             let worker = try loop.submit {
-                Worker(index: index, scripts: scripts, configuration: configuration, eventLoop: loop, logger: logger)
+                Worker(index: index, scripts: scripts, configuration: configuration, eventLoop: loop, logger: logger,
+                       metrics: metrics)
             }.wait()
             workers[ObjectIdentifier(loop)] = worker
         }
@@ -52,6 +58,10 @@ public final class GatewayServer {
         let reloader = Reloader(scripts: scripts, target: configuration.target, luaLimits: configuration.lua,
                                 servesAsSaved: configuration.development, logger: logger) {
             table.adopt($0)
+        }
+        if let metrics {
+            let ok = metrics.reloads(result: "ok"), refused = metrics.reloads(result: "refused")
+            reloader.outcome = { complete in (complete ? ok : refused).increment() }
         }
         reloader.start(mode: configuration.reload, pollInterval: configuration.pollInterval)
         self.reloader = reloader
@@ -92,9 +102,18 @@ public final class GatewayServer {
             throw ListeningAddress.explain(error, address: "\(bind)")
         }
         self.channel = channel
+        if let adminBind = configuration.admin, let metrics {
+            let started = self.started
+            admin = try AdminServer(bind: adminBind, report: { loop in
+                table.snapshot(on: loop, started: started, generation: reloader.generation, lastReloadError: reloader.lastError)
+            }, metrics: metrics)
+        }
         if bind.unixPath != nil { return bind }
         return BindAddress(host: bind.host, port: channel.localAddress?.port ?? bind.port)
     }
+
+    /// Where `--admin` listens, once started (the port is real when 0 was asked).
+    public var adminAddress: BindAddress? { admin?.address }
 
     /// Blocks until the server's listening channel closes.
     public func wait() throws {
@@ -114,6 +133,7 @@ public final class GatewayServer {
     /// when all that is done.
     public func shutdownGracefully(grace: Double) {
         reloader?.stop()
+        admin?.shutdown()
         try? channel?.close().wait()
         guard let workers else { return }
         _ = workers.collect { $0.beginShutdown() }
@@ -135,6 +155,7 @@ public final class GatewayServer {
     public func shutdown() throws {
         guard !isShutDown.withLockedValue({ done in defer { done = true }; return done }) else { return }
         reloader?.stop()
+        admin?.shutdown()
         _ = workers?.collect { $0.stopWatchdog() }
         try channel?.close().wait()
         try group.syncShutdownGracefully()

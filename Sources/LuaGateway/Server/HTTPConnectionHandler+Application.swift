@@ -8,7 +8,9 @@ extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: RequestHead, facts: RequestHeadFacts) {
         state.beginExchange()
         exchange.reset(head: head)
-        if worker.accessLog != nil || worker.configuration.slowRequest != nil { exchange.startTime = .now() }
+        if worker.accessLog != nil || worker.configuration.slowRequest != nil || worker.metrics != nil {
+            exchange.startTime = .now()
+        }
         if worker.isShuttingDown { exchange.keepAlive = false }
         clearDeadline()
         worker.requestIDs.write(given: facts.requestID, into: &exchange.requestID)
@@ -25,6 +27,7 @@ extension HTTPConnectionHandler: StateWaiter {
         }
         exchange.generation = worker.pool.scripts.generation
         exchange.mountIndex = route.index
+        exchange.isRouted = true
         exchange.scriptNameLength = route.scriptNameLength
         switch worker.pool.borrow(orWait: self) {
         case .ready(let state):
@@ -40,6 +43,7 @@ extension HTTPConnectionHandler: StateWaiter {
     func stateIsFree(_ luaState: LuaState) {
         guard exchange.waitsForState, !state.isClosed else { return worker.pool.giveBack(luaState) }
         exchange.waitsForState = false
+        worker.metrics?.queueWaited(nanoseconds: (NIODeadline.now() - exchange.startTime).nanoseconds)
         let target = RequestTarget(exchange.head)
         percentDecode(target.path, into: &worker.path)
         run(on: luaState, target: target)
@@ -90,6 +94,7 @@ extension HTTPConnectionHandler: StateWaiter {
 
     /// Answers without an application (400, 404, 503, ...), with `detail` after the reason in the body.
     func respondSimply(_ status: String, detail: String? = nil) {
+        if let metrics = worker.metrics, let code = Int(status.prefix(3)) { metrics.refused(status: code) }
         let reason = status.dropFirst(4)
         writer.respond(status, body: detail.map { "\(reason): \($0)\n" } ?? reason + "\n")
         requestEnded()
@@ -106,6 +111,10 @@ extension HTTPConnectionHandler: StateWaiter {
     /// Logs the exchange, then closes the connection, discards the rest of the body, or
     /// goes on with the next request.
     private func endResponse() {
+        if let metrics = worker.metrics, exchange.hasRequest {
+            metrics.requestEnded(method: exchange.head.method, status: exchange.status, route: mountPath,
+                                 nanoseconds: (NIODeadline.now() - exchange.startTime).nanoseconds)
+        }
         if let log = worker.accessLog {
             let seconds = exchange.hasRequest ? Double((NIODeadline.now() - exchange.startTime).nanoseconds) / 1e9 : 0
             log.record(remote: exchange.forwardedClient ?? remote.address, head: exchange.hasRequest ? exchange.head : nil,
@@ -194,6 +203,7 @@ extension HTTPConnectionHandler: RequestHost {
             if failure.isMalformed { return writer.respond("400 Bad Request", body: "Bad Request: \(failure)\n") }
         }
         worker.logger.error("request \(stopped ? "stopped" : "failed"): \(message)", metadata: ["request_id": "\(id)"])
+        worker.metrics?.luaError(kind: stopped ? "run_time" : message.contains("not enough memory") ? "memory" : "error")
         if exchange.headersSent {
             exchange.keepAlive = false  // no terminating chunk, or short of Content-Length: the client can tell
             return

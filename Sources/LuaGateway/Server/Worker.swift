@@ -16,6 +16,9 @@ final class Worker {
     let connections: ConnectionSweeper
     /// Where a line per request goes; nil when the access log is off.
     let accessLog: AccessLog?
+    /// Which worker this is (0, 1, ...), and what it records for `--admin`'s /metrics.
+    let index: Int
+    let metrics: WorkerMetrics?
     var dates = DateCache()
     /// Scratch for a request's percent-decoded path.
     var path: [UInt8] = []
@@ -24,7 +27,10 @@ final class Worker {
     /// Where this worker's request ids come from.
     var requestIDs: RequestIDs
 
-    init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger) {
+    init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger,
+         metrics: GatewayMetrics? = nil) {
+        self.index = index
+        self.metrics = metrics.map(WorkerMetrics.init)
         self.configuration = configuration
         self.logger = logger
         self.connections = ConnectionSweeper(eventLoop: eventLoop, slowRequest: configuration.slowRequest)
@@ -79,6 +85,18 @@ final class WorkerTable: @unchecked Sendable {
     /// Runs `body` on each worker's loop and collects the results (for tests and diagnostics).
     func collect<T>(_ body: @escaping (Worker) -> T) -> [T] {
         workers.values.compactMap { worker in try? worker.pool.eventLoop.submit { body(worker) }.wait() }
+    }
+
+    /// Asks every worker, each on its own loop, for its part of the admin snapshot; completes on `loop`.
+    func snapshot(on loop: EventLoop, started: NIODeadline, generation: Int, lastReloadError: String?)
+        -> EventLoopFuture<AdminSnapshot> {
+        let parts = workers.values.sorted { $0.index < $1.index }.map { worker in
+            worker.pool.eventLoop.submit { worker.snapshot(now: .now()) }
+        }
+        return EventLoopFuture.whenAllSucceed(parts, on: loop).map { parts in
+            AdminSnapshot(uptimeSeconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9, generation: generation,
+                          lastReloadError: lastReloadError, workers: parts.map(\.0), inFlight: parts.flatMap(\.1))
+        }
     }
 
     /// Hands a new generation of scripts to every worker, on its own loop; returns when

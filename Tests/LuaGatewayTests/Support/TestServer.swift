@@ -16,7 +16,7 @@ final class TestServer {
          reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits(),
          lua: LuaLimits = LuaLimits(), accessLog: Int32? = nil, forwardedAllowIPs: Set<String> = [],
          bind: BindAddress = BindAddress(host: "127.0.0.1", port: 0), reusePort: Bool = false,
-         maxTimers: Int = 1024, slowRequest: Double? = nil) throws {
+         maxTimers: Int = 1024, slowRequest: Double? = nil, admin: Bool = false) throws {
         let scratch = try ScratchDirectory("luagw-test")
         self.scratch = scratch
         let directory = scratch.url
@@ -31,6 +31,7 @@ final class TestServer {
                                                  forwardedAllowIPs: forwardedAllowIPs, reusePort: reusePort,
                                                  maxTimers: maxTimers)
         configuration.slowRequest = slowRequest
+        if admin { configuration.admin = BindAddress(host: "127.0.0.1", port: 0) }
         server = try GatewayServer(configuration: configuration, logger: logger ?? quiet)
         port = try server.start().port
     }

@@ -1,0 +1,117 @@
+import Foundation
+import NIOCore
+
+/// What the admin listener reports (SPEC 10), read from every worker on its own loop:
+/// `/status.json` is this, encoded; `/status` and the levels of `/metrics` are made from it.
+struct AdminSnapshot: Encodable {
+    /// One worker: its states and queue; its connections by state and its Lua memory (for
+    /// /metrics, not in the JSON).
+    struct Worker: Encodable {
+        var index: Int
+        var statesBusy: Int
+        var statesIdle: Int
+        var queue: Int
+        var connections: [String: Int] = [:]
+        var luaMemory: Int = 0
+
+        enum CodingKeys: String, CodingKey {
+            case index, queue
+            case statesBusy = "states_busy"
+            case statesIdle = "states_idle"
+        }
+    }
+
+    /// A request in flight: where it is (`queued` for a state, `reading body`, `running`,
+    /// `waiting` on an operation, `writing` its response) and for how long.
+    struct Request: Encodable {
+        var id: String
+        var client: String
+        var method: String
+        var path: String
+        var mount: String
+        var phase: String
+        var ageSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case id, client, method, path, mount, phase
+            case ageSeconds = "age_seconds"
+        }
+    }
+
+    var uptimeSeconds: Double
+    var generation: Int
+    var lastReloadError: String?
+    var workers: [Worker]
+    var inFlight: [Request]
+
+    enum CodingKeys: String, CodingKey {
+        case generation, workers
+        case uptimeSeconds = "uptime_seconds"
+        case lastReloadError = "last_reload_error"
+        case inFlight = "in_flight"
+    }
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension Worker {
+    /// This worker's part of the snapshot, on its own loop.
+    func snapshot(now: NIODeadline) -> (AdminSnapshot.Worker, [AdminSnapshot.Request]) {
+        let sizes = pool.sizes
+        var worker = AdminSnapshot.Worker(index: index, statesBusy: sizes.live - sizes.idle, statesIdle: sizes.idle,
+                                          queue: pool.queueLength)
+        worker.luaMemory = pool.idleMemory
+        var requests: [AdminSnapshot.Request] = []
+        for connection in connections.all {
+            worker.connections[connection.state.metricsName, default: 0] += 1
+            if let running = connection.runner.call?.state { worker.luaMemory += running.memoryUsed }
+            guard let phase = connection.requestPhase else { continue }
+            let exchange = connection.exchange
+            requests.append(AdminSnapshot.Request(
+                id: exchange.requestIDString, client: exchange.forwardedClient ?? connection.remote.address,
+                method: exchange.head.method, path: exchange.head.uri, mount: connection.mountPath, phase: phase,
+                ageSeconds: exchange.startTime > .distantPast ? Double((now - exchange.startTime).nanoseconds) / 1e9 : 0))
+        }
+        return (worker, requests)
+    }
+}
+
+extension ConnectionState {
+    /// The `state` label of `luagw_connections`.
+    var metricsName: String {
+        switch phase {
+        case .receivingHead: "reading"
+        case .serving, .discardingBody: "active"
+        case .waitingForRequest: "idle"
+        case .lingering, .closed: "closing"
+        }
+    }
+}
+
+extension HTTPConnectionHandler {
+    /// Where the connection's request is, when it has one being answered.
+    var requestPhase: String? {
+        guard state.phase == .serving, exchange.hasRequest else { return nil }
+        if exchange.waitsForState { return "queued" }
+        guard runner.isRunning else { return "writing" }
+        switch runner.waiting {
+        case .input: return "reading body"
+        case .operation: return "waiting"
+        case .host: return "writing"
+        case .nothing, .timeSlice: return "running"
+        }
+    }
+
+    /// The mount serving the current request ("/" for the root), the `route` of its metrics.
+    var mountPath: String {
+        let mounts = worker.pool.scripts.mounts
+        guard exchange.isRouted else { return "" }
+        guard exchange.mountIndex < mounts.count else { return exchange.mountIndex == mounts.count ? "public/" : "" }
+        let path = mounts[exchange.mountIndex].path
+        return path.isEmpty ? "/" : path
+    }
+}

@@ -1,0 +1,110 @@
+import CoreMetrics
+import Prometheus
+
+/// luagw's metrics (SPEC 10) in a Prometheus registry of the server's own, made through
+/// swift-metrics' API with swift-prometheus' factory; `/metrics` is the registry's exposition.
+/// What is counted as it happens (request durations, refusals, Lua errors, reloads) is
+/// recorded by the workers; what is a level (states, queue, connections, memory) is read from
+/// the workers when scraped (`AdminSnapshot`).
+final class GatewayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let factory: PrometheusMetricsFactory
+
+    /// OpenTelemetry's advice for `http.server.request.duration`, in seconds.
+    static let durationBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+        .map { Duration.nanoseconds(Int64($0 * 1e9)) }
+
+    init(version: String) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.durationBuckets
+        self.factory = factory
+        CoreMetrics.Gauge(label: "luagw_build_info", dimensions: [("version", version)], factory: factory).record(1)
+    }
+
+    /// The request-duration timer of one method, status and route (the mount: never the raw path).
+    func requestDuration(method: String, status: Int, route: String) -> CoreMetrics.Timer {
+        CoreMetrics.Timer(label: "http_server_request_duration_seconds",
+                      dimensions: [("method", method), ("status", String(status)), ("route", route)], factory: factory)
+    }
+
+    /// Requests luagw answered itself, refusing them (400, 408, 413, 414, 431, 503...).
+    func refused(status: Int) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_requests_refused_total", dimensions: [("status", String(status))], factory: factory)
+    }
+
+    /// Lua errors by kind: `error`, `run_time` (stopped by --run-time), `memory`.
+    func luaErrors(kind: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_lua_errors_total", dimensions: [("kind", kind)], factory: factory)
+    }
+
+    func reloads(result: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_reloads_total", dimensions: [("result", result)], factory: factory)
+    }
+
+    var queueWait: CoreMetrics.Timer { CoreMetrics.Timer(label: "luagw_queue_wait_seconds", factory: factory) }
+
+    func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+        CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+    }
+
+    /// The levels read from the workers, then the registry in Prometheus' text format.
+    func exposition(of snapshot: AdminSnapshot) -> String {
+        var connections: [String: Int] = ["reading": 0, "active": 0, "idle": 0, "closing": 0]
+        for worker in snapshot.workers {
+            gauge("luagw_states", [("worker", String(worker.index)), ("state", "busy")]).record(worker.statesBusy)
+            gauge("luagw_states", [("worker", String(worker.index)), ("state", "idle")]).record(worker.statesIdle)
+            for (state, count) in worker.connections { connections[state, default: 0] += count }
+        }
+        for (state, count) in connections { gauge("luagw_connections", [("state", state)]).record(count) }
+        gauge("luagw_queue_length").record(snapshot.workers.reduce(0) { $0 + $1.queue })
+        gauge("http_server_active_requests").record(snapshot.inFlight.count)
+        gauge("luagw_lua_memory_bytes").record(snapshot.workers.reduce(0) { $0 + $1.luaMemory })
+        gauge("luagw_generation").record(snapshot.generation)
+        return registry.emitToString()
+    }
+}
+
+/// The metrics one worker records, on its own loop: its timers and counters, made once per
+/// label set (a dictionary lookup a request, no registry lookup).
+final class WorkerMetrics {
+    private let metrics: GatewayMetrics
+    private struct DurationKey: Hashable {
+        var method: String
+        var status: Int
+        var route: String
+    }
+    private var durations: [DurationKey: CoreMetrics.Timer] = [:]
+    private var refusals: [Int: CoreMetrics.Counter] = [:]
+
+    init(_ metrics: GatewayMetrics) {
+        self.metrics = metrics
+    }
+
+    /// Methods outside HTTP's own are one label, as OpenTelemetry advises (no unbounded labels).
+    private static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]
+
+    func requestEnded(method: String, status: Int, route: String, nanoseconds: Int64) {
+        let key = DurationKey(method: Self.methods.contains(method) ? method : "_OTHER", status: status, route: route)
+        if let timer = durations[key] { return timer.recordNanoseconds(nanoseconds) }
+        let timer = metrics.requestDuration(method: key.method, status: status, route: route)
+        durations[key] = timer
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    func refused(status: Int) {
+        if let counter = refusals[status] { return counter.increment() }
+        let counter = metrics.refused(status: status)
+        refusals[status] = counter
+        counter.increment()
+    }
+
+    private lazy var queueWait = metrics.queueWait
+
+    func queueWaited(nanoseconds: Int64) {
+        queueWait.recordNanoseconds(nanoseconds)
+    }
+
+    func luaError(kind: String) {
+        metrics.luaErrors(kind: kind).increment()
+    }
+}
