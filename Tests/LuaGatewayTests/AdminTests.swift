@@ -94,6 +94,7 @@ final class AdminTests: XCTestCase {
     func testStatusShowsARequestInFlight() throws {
         let server = try TestServer(Self.scripts, admin: true)
         let admin = try XCTUnwrap(server.server.adminAddress).port
+        for _ in 0..<5 { XCTAssertEqual(try server.get("/a").code, 200) }
         let key = "k\(UInt32.random(in: 0...UInt32.max))"
         defer { _ = try? server.get("/release?\(key)") }
         let held = try server.client()
@@ -103,23 +104,37 @@ final class AdminTests: XCTestCase {
             guard let text = try? get(admin, "/status.json").text,
                   let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return false }
             status = json
-            return (json["in_flight"] as? [[String: Any]])?.contains { $0["id"] as? String == "held-1" } == true
+            // Waiting in luagw.sleep most of the time (running between two sleeps, or for a time slice).
+            return (json["in_flight"] as? [[String: Any]])?.contains {
+                $0["id"] as? String == "held-1" && $0["phase"] as? String == "waiting"
+            } == true
         }
         let request = try XCTUnwrap((status["in_flight"] as? [[String: Any]])?.first { $0["id"] as? String == "held-1" })
         XCTAssertEqual(request["method"] as? String, "GET")
         XCTAssertEqual(request["path"] as? String, "/hold?\(key)")
         XCTAssertEqual(request["mount"] as? String, "/hold")
-        XCTAssertEqual(request["phase"] as? String, "waiting", "it waits in luagw.sleep")
         XCTAssertEqual(request["client"] as? String, "127.0.0.1")
         XCTAssertGreaterThanOrEqual(request["age_seconds"] as? Double ?? -1, 0)
         XCTAssertEqual(status["generation"] as? Int, 1)
         XCTAssertGreaterThanOrEqual(status["uptime_seconds"] as? Double ?? -1, 0)
+        XCTAssertGreaterThan(status["requests_per_second"] as? Double ?? 0, 0, "five requests in the last minute")
+        let latency = try XCTUnwrap(status["latency_seconds"] as? [String: Any])
+        let p50 = try XCTUnwrap(latency["p50"] as? Double), p99 = try XCTUnwrap(latency["p99"] as? Double)
+        XCTAssertTrue(p50 > 0 && p50 <= p99 && p99 < 10, "\(latency)")
         let workers = try XCTUnwrap(status["workers"] as? [[String: Any]])
         XCTAssertEqual(workers.first?["states_busy"] as? Int, 1)
         XCTAssertNotNil(workers.first?["queue"] as? Int)
         let page = try get(admin, "/status")
         XCTAssertEqual(page.header("Content-Type"), "text/html; charset=utf-8")
         XCTAssertTrue(page.text.contains("<td>held-1</td>") && page.text.contains("<td>/hold?\(key)</td>"), page.text)
+        if FileManager.default.isExecutableFile(atPath: HeadlessChromium.path) {
+            let rendered = try HeadlessChromium.open("http://127.0.0.1:\(admin)/status", as: "admin-status")
+            XCTAssertEqual(rendered.console, [], "no console messages")
+            let inFlight = rendered.dom.components(separatedBy: "<table id=\"in-flight\">").last ?? ""
+            XCTAssertTrue(inFlight.contains("<td>held-1</td>") && (inFlight.contains("<td>waiting</td>") || inFlight.contains("<td>running</td>")),
+                          "the browser shows the held request in flight: \(rendered.dom)")
+            XCTAssertTrue(rendered.dom.contains("<table id=\"last-minute\">"), rendered.dom)
+        }
         XCTAssertEqual(try server.get("/release?\(key)").code, 204)
         XCTAssertEqual(try held.readResponse().text, "released")
     }

@@ -13,6 +13,9 @@ struct AdminSnapshot: Encodable {
         var queue: Int
         var connections: [String: Int] = [:]
         var luaMemory: Int = 0
+        /// Requests that ended in the last minute, and their durations (`RecentRequests`).
+        var recentCount = 0
+        var recentHistogram: [UInt32] = []
 
         enum CodingKeys: String, CodingKey {
             case index, queue
@@ -38,8 +41,18 @@ struct AdminSnapshot: Encodable {
         }
     }
 
+    /// Durations under which half, nine tenths and 99 % of the last minute's requests ended.
+    struct Latency: Encodable {
+        var p50: Double?
+        var p90: Double?
+        var p99: Double?
+    }
+
     var uptimeSeconds: Double
     var generation: Int
+    /// Over the last minute (or since start, when younger).
+    var requestsPerSecond = 0.0
+    var latencySeconds = Latency()
     var lastReloadError: String?
     var workers: [Worker]
     var inFlight: [Request]
@@ -48,7 +61,23 @@ struct AdminSnapshot: Encodable {
         case generation, workers
         case uptimeSeconds = "uptime_seconds"
         case lastReloadError = "last_reload_error"
+        case requestsPerSecond = "requests_per_second"
+        case latencySeconds = "latency_seconds"
         case inFlight = "in_flight"
+    }
+
+    /// Fills the last minute's rate and percentiles from the workers' parts.
+    mutating func summarizeRecentRequests() {
+        var histogram = [UInt32](repeating: 0, count: RecentRequests.bins)
+        var count = 0
+        for worker in workers where !worker.recentHistogram.isEmpty {
+            count += worker.recentCount
+            for bin in 0..<RecentRequests.bins { histogram[bin] += worker.recentHistogram[bin] }
+        }
+        requestsPerSecond = Double(count) / min(Double(RecentRequests.slots), max(1, uptimeSeconds))
+        latencySeconds = Latency(p50: RecentRequests.percentile(0.5, of: histogram),
+                                 p90: RecentRequests.percentile(0.9, of: histogram),
+                                 p99: RecentRequests.percentile(0.99, of: histogram))
     }
 
     func json() -> String {
@@ -65,6 +94,11 @@ extension Worker {
         var worker = AdminSnapshot.Worker(index: index, statesBusy: sizes.live - sizes.idle, statesIdle: sizes.idle,
                                           queue: pool.queueLength)
         worker.luaMemory = pool.idleMemory
+        if let metrics {
+            worker.recentHistogram = [UInt32](repeating: 0, count: RecentRequests.bins)
+            worker.recentCount = metrics.recent.lastMinute(upTo: Int64(now.uptimeNanoseconds / 1_000_000_000),
+                                                           into: &worker.recentHistogram)
+        }
         var requests: [AdminSnapshot.Request] = []
         for connection in connections.all {
             worker.connections[connection.state.metricsName, default: 0] += 1

@@ -1,4 +1,5 @@
 import CoreMetrics
+import NIOCore
 import Prometheus
 
 /// luagw's metrics (SPEC 10) in a Prometheus registry of the server's own, made through
@@ -83,7 +84,12 @@ final class WorkerMetrics {
     /// Methods outside HTTP's own are one label, as OpenTelemetry advises (no unbounded labels).
     private static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]
 
-    func requestEnded(method: String, status: Int, route: String, nanoseconds: Int64) {
+    /// The last minute of requests, for /status.
+    private(set) var recent = RecentRequests()
+
+    func requestEnded(method: String, status: Int, route: String, started: NIODeadline, now: NIODeadline) {
+        let nanoseconds = (now - started).nanoseconds
+        recent.record(second: Int64(now.uptimeNanoseconds / 1_000_000_000), nanoseconds: nanoseconds)
         let key = DurationKey(method: Self.methods.contains(method) ? method : "_OTHER", status: status, route: route)
         if let timer = durations[key] { return timer.recordNanoseconds(nanoseconds) }
         let timer = metrics.requestDuration(method: key.method, status: status, route: route)

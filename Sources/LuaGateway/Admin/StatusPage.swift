@@ -20,6 +20,10 @@ struct StatusPage {
             </style></head><body>
             <h1>luagw status</h1>
             <p>Up \(Self.duration(snapshot.uptimeSeconds)); scripts generation \(snapshot.generation).</p>
+            <h2>The last minute</h2>
+            <table id="last-minute"><tr><th>requests/s</th><th>p50</th><th>p90</th><th>p99</th></tr>
+            <tr><td class="n">\(String(format: "%.1f", snapshot.requestsPerSecond))</td><td class="n">\(Self.milliseconds(snapshot.latencySeconds.p50))</td><td class="n">\(Self.milliseconds(snapshot.latencySeconds.p90))</td><td class="n">\(Self.milliseconds(snapshot.latencySeconds.p99))</td></tr>
+            </table>
 
             """
         if let error = snapshot.lastReloadError {
@@ -53,6 +57,12 @@ struct StatusPage {
             }
         }
         return out
+    }
+
+    /// A percentile as a person reads it ("≤ 1.25 ms": the bin's upper bound), or "–".
+    static func milliseconds(_ seconds: Double?) -> String {
+        guard let seconds else { return "–" }
+        return seconds < 1 ? String(format: "≤ %.3g ms", seconds * 1000) : String(format: "≤ %.3g s", seconds)
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -113,7 +113,7 @@ extension HTTPConnectionHandler: StateWaiter {
     private func endResponse() {
         if let metrics = worker.metrics, exchange.hasRequest {
             metrics.requestEnded(method: exchange.head.method, status: exchange.status, route: mountPath,
-                                 nanoseconds: (NIODeadline.now() - exchange.startTime).nanoseconds)
+                                 started: exchange.startTime, now: .now())
         }
         if let log = worker.accessLog {
             let seconds = exchange.hasRequest ? Double((NIODeadline.now() - exchange.startTime).nanoseconds) / 1e9 : 0

@@ -94,8 +94,11 @@ final class WorkerTable: @unchecked Sendable {
             worker.pool.eventLoop.submit { worker.snapshot(now: .now()) }
         }
         return EventLoopFuture.whenAllSucceed(parts, on: loop).map { parts in
-            AdminSnapshot(uptimeSeconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9, generation: generation,
-                          lastReloadError: lastReloadError, workers: parts.map(\.0), inFlight: parts.flatMap(\.1))
+            var snapshot = AdminSnapshot(uptimeSeconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9,
+                                         generation: generation, lastReloadError: lastReloadError,
+                                         workers: parts.map(\.0), inFlight: parts.flatMap(\.1))
+            snapshot.summarizeRecentRequests()
+            return snapshot
         }
     }
 
