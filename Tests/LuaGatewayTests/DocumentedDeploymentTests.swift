@@ -5,44 +5,19 @@ import XCTest
 /// `ExecStart` line, behind nginx (Debian's nginx-light, its worker as www-data) configured with
 /// docs/deploy/nginx.conf, over the Unix socket and over TCP. Only paths and ports are replaced.
 final class DocumentedDeploymentTests: XCTestCase {
-    static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("docs/deploy")
     static let who = #"return function(e, sr) sr(200, {}); return e.REMOTE_ADDR .. " " .. e["wsgi.url_scheme"] end"#
-    static let documentedSocket = "/run/luagw/luagw.sock"
-
-    func documented(_ name: String) throws -> String {
-        try String(contentsOf: Self.deploy.appendingPathComponent(name), encoding: .utf8)
-    }
+    static let documentedSocket = DocumentedNginx.documentedSocket
 
     /// The unit's `ExecStart` arguments after the program, serving `directory` on `socket`.
     func execStart(directory: String, socket: String) throws -> [String] {
-        let line = try XCTUnwrap(try documented("luagw.service").split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        let line = try XCTUnwrap(try DocumentedNginx.documented("luagw.service").split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
         var words = line.dropFirst("ExecStart=".count).split(separator: " ").map(String.init)
         XCTAssertEqual(words.removeFirst(), "/usr/local/bin/luagw")
         return words.map { $0 == "/srv/app" ? directory : $0.replacingOccurrences(of: Self.documentedSocket, with: socket) }
     }
 
-    /// nginx with the documented configuration, `listen` on a port of its own and its upstream
-    /// line replaced by `upstream`.
     func nginx(upstream: String, in scratch: ScratchDirectory) throws -> (process: Process, port: Int) {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx") else {
-            throw XCTSkip("nginx is not installed: run scripts/test")
-        }
-        let snippet = try documented("nginx.conf")
-        XCTAssertTrue(snippet.contains("    server unix:\(Self.documentedSocket);") && snippet.contains("    listen 80;"))
-        let dir = scratch.path
-        return try startListening("/usr/sbin/nginx", discardingOutput: true) { port in
-            let site = snippet.replacingOccurrences(of: "    server unix:\(Self.documentedSocket);", with: "    server \(upstream);")
-                .replacingOccurrences(of: "    listen 80;", with: "    listen 127.0.0.1:\(port);")
-            try? site.write(toFile: "\(dir)/luagw.conf", atomically: true, encoding: .utf8)
-            let main = """
-                user www-data; daemon off; worker_processes 1; pid \(dir)/nginx.pid; error_log \(dir)/error.log;
-                events { worker_connections 64; }
-                http { access_log off; include \(dir)/luagw.conf; }
-                """
-            try? main.write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
-            return ["-c", "\(dir)/nginx.conf", "-p", dir]
-        }
+        try DocumentedNginx.start(servers: [upstream], in: scratch)
     }
 
     /// Three requests on one connection through nginx, each answered by luagw with the client's

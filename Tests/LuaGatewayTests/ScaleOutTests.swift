@@ -1,0 +1,102 @@
+import Foundation
+import XCTest
+
+/// SPEC 10's scale-out (docs/deployment.md): two luagw processes behind nginx (the documented
+/// configuration, its upstream with keep-alive) stand for two machines; one of them is restarted
+/// the rolling way (a new process with `--reuse-port` on the same port, then SIGTERM to the old)
+/// under load, and no request fails.
+final class ScaleOutTests: XCTestCase {
+    /// Answers which release of which machine served the request.
+    static func app(_ name: String) -> String {
+        #"return function(e, sr) sr(200, { { "Content-Type", "text/plain" } }); return "\#(name)" end"#
+    }
+
+    /// `luagw serve DIRECTORY --bind 127.0.0.1:PORT --reuse-port`, returned once its start-up line
+    /// says it serves (the port may already accept: the other process with the same port).
+    func serve(_ directory: String, port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
+        process.arguments = ["serve", directory, "--bind", "127.0.0.1:\(port)", "--reuse-port", "--workers", "1",
+                             "--access-log", "off", "--grace-time", "10"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        let reader = errors.fileHandleForReading
+        while !seen.contains(" serving ") {
+            let data = reader.availableData
+            if data.isEmpty { break }
+            seen += String(decoding: data, as: UTF8.self)
+        }
+        XCTAssertTrue(seen.contains(" serving "), "luagw started: \(seen)")
+        DispatchQueue.global().async { _ = reader.readDataToEndOfFile() }  // keeps its log pipe from filling
+        return process
+    }
+
+    func testARollingRestartBehindNginxFailsNoRequest() throws {
+        let scratch = try ScratchDirectory("luagw-scale-out")
+        defer { scratch.remove() }
+        try scratch.write("a1/who.lua", Self.app("a1"))
+        try scratch.write("a2/who.lua", Self.app("a2"))
+        try scratch.write("b1/who.lua", Self.app("b1"))
+        // Two "machines": their ports taken from processes that listened on them first.
+        let (probeA, portA) = try startListening(try LuagwProcess.binary(), discardingOutput: true) { port in
+            ["serve", scratch.url.appendingPathComponent("a1").path, "--bind", "127.0.0.1:\(port)", "--reuse-port",
+             "--workers", "1", "--access-log", "off", "--grace-time", "10"]
+        }
+        var machineA = probeA
+        let machineB = try LuagwProcess(["who.lua": Self.app("b1")])
+        defer {
+            for process in [machineA] where process.isRunning { process.terminate(); process.waitUntilExit() }
+        }
+        let nginx = try DocumentedNginx.start(servers: ["127.0.0.1:\(portA)", "127.0.0.1:\(machineB.port)"], in: scratch)
+        defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
+
+        // Load: four keep-alive clients through nginx, counting what answered and what failed.
+        let lock = NSLock()
+        var served: [String: Int] = [:], failures: [String] = [], stop = false
+        let clients = (0..<4).map { index in
+            // Half of them POST: nginx does not retry a request that is not idempotent, so a
+            // request lost by the restart would show.
+            let request = index % 2 == 0 ? "GET /who HTTP/1.1\r\nHost: example.org\r\n\r\n"
+                : "POST /who HTTP/1.1\r\nHost: example.org\r\nContent-Length: 5\r\n\r\nhello"
+            return Thread {
+                var client: RawClient?
+                while !lock.withLock({ stop }) {
+                    do {
+                        if client == nil { client = try RawClient(port: nginx.port, timeout: 20) }
+                        let response = try client!.request(request)
+                        lock.withLock {
+                            if response.code == 200 { served[response.text, default: 0] += 1 }
+                            else { failures.append("\(response.statusLine): \(response.text)") }
+                        }
+                        if response.header("Connection") == "close" { client = nil }
+                    } catch {
+                        lock.withLock { failures.append("\(error)") }
+                        client = nil
+                    }
+                }
+            }
+        }
+        clients.forEach { $0.start() }
+        defer { lock.withLock { stop = true } }
+        waitUntil("both machines to serve") { lock.withLock { (served["a1"] ?? 0) > 20 && (served["b1"] ?? 0) > 20 } }
+
+        // The rolling restart of machine A: the new release starts on the same port, then the old one stops.
+        let newA = try serve(scratch.url.appendingPathComponent("a2").path, port: portA)
+        machineA.terminate()  // SIGTERM: stop accepting, finish what runs, exit
+        let oldExited = waitUntil("the old process to exit") { !machineA.isRunning }
+        XCTAssertTrue(oldExited)
+        XCTAssertEqual(machineA.terminationStatus, 0, "a graceful exit")
+        machineA = newA
+        let a2Before = lock.withLock { served["a2"] ?? 0 }
+        waitUntil("the new release to serve after the old one left") { lock.withLock { (served["a2"] ?? 0) > a2Before + 50 } }
+        lock.withLock { stop = true }
+        let (counts, failed) = lock.withLock { (served, failures) }
+        print("rolling restart under load: served \(counts), failed \(failed.count)")
+        XCTAssertEqual(failed, [], "no request failed through the restart")
+        XCTAssertGreaterThan(counts["b1"] ?? 0, 0)
+        withExtendedLifetime(machineB) {}
+    }
+}
