@@ -91,6 +91,24 @@ final class AdminTests: XCTestCase {
         XCTAssertEqual(try get(admin, "/elsewhere").code, 404)
     }
 
+    func testReloadsAndRunTimeStopsAreCounted() throws {
+        let server = try TestServer(["spin.lua": "return function(e, sr) while true do end end", "a.lua": Self.scripts["a.lua"]!],
+                                    lua: LuaLimits(runTime: 0.3), admin: true)
+        let admin = try XCTUnwrap(server.server.adminAddress).port
+        XCTAssertEqual(try server.get("/spin").code, 504)
+        try server.write("b.lua", #"return function(e, sr) sr(200, {}); return "b" end"#)
+        XCTAssertEqual(server.server.reload(), 2)
+        try server.write("b.lua", "return function(e, sr) this is not Lua end")
+        XCTAssertEqual(server.server.reload(), 2, "the broken file keeps its last good version")
+        let samples = try Self.parse(try get(admin, "/metrics").text)
+        XCTAssertEqual(samples["luagw_lua_errors_total{kind=run_time}"], 1)
+        XCTAssertEqual(samples["luagw_reloads_total{result=ok}"], 1)
+        XCTAssertEqual(samples["luagw_reloads_total{result=refused}"], 1)
+        XCTAssertEqual(samples["luagw_generation{}"], 2)
+        let status = try get(admin, "/status.json").text
+        XCTAssertTrue(status.contains("\"last_reload_error\":") && status.contains("b.lua"), status)
+    }
+
     func testStatusShowsARequestInFlight() throws {
         let server = try TestServer(Self.scripts, admin: true)
         let admin = try XCTUnwrap(server.server.adminAddress).port
