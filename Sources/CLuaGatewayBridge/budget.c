@@ -101,6 +101,7 @@ void luagw_budget_start(lua_State *L, double run_limit, double slice) {
     budget->sliced = 0;
     budget->depth = 0;
     budget->stop_trace[0] = '\0';
+    budget->route[0] = '\0';
     budget->armed = 1;
 }
 

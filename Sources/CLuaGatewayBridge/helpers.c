@@ -75,6 +75,18 @@ static int safe(lua_State *L) {
     return 1;
 }
 
+/// set_route(template): notes the router's template that answered the request (the `route` of
+/// its metrics: SPEC 10); a longer one than the budget holds is cut. [-1, +0, v]
+static int set_route(lua_State *L) {
+    size_t n;
+    const char *route = luaL_checklstring(L, 1, &n);
+    luagw_budget *budget = luagw_budget_of(L);
+    if (n > sizeof budget->route - 1) n = sizeof budget->route - 1;
+    memcpy(budget->route, route, n);
+    budget->route[n] = '\0';
+    return 0;
+}
+
 /// now(): seconds since the epoch, a float (luagw.now). [-0, +1, -]
 static int now(lua_State *L) {
     struct timespec t;
@@ -152,7 +164,7 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", luagw_coroutine_enter },
         { "leave", luagw_coroutine_leave }, { "wrap", luagw_coroutine_wrap },
-        { "safe", safe }, { "now", now }, { "shared", shared }, { "load", load_module },
+        { "safe", safe }, { "now", now }, { "set_route", set_route }, { "shared", shared }, { "load", load_module },
         { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "gzip_stream", luagw_gzip_stream },
         { NULL, NULL },
     };

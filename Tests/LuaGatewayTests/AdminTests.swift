@@ -91,6 +91,22 @@ final class AdminTests: XCTestCase {
         XCTAssertEqual(try get(admin, "/elsewhere").code, 404)
     }
 
+    func testARoutersTemplateIsTheRouteNeverThePath() throws {
+        let server = try TestServer(["api.lua": #"""
+            local router = require("luagw.web.router").new()
+            router:get("/users/:id", function(e, sr) sr(200, {}); return "user " .. e["luagw.params"].id end)
+            return router
+            """#], admin: true)
+        let admin = try XCTUnwrap(server.server.adminAddress).port
+        for id in [1, 2, 3] { XCTAssertEqual(try server.get("/api/users/\(id)").text, "user \(id)") }
+        XCTAssertEqual(try server.get("/api/elsewhere").code, 404)
+        let samples = try Self.parse(try get(admin, "/metrics").text)
+        XCTAssertEqual(samples["http_server_request_duration_seconds_count{method=GET,route=/api/users/:id,status=200}"], 3,
+                       "\(samples.keys.filter { $0.contains("_count") })")
+        XCTAssertEqual(samples["http_server_request_duration_seconds_count{method=GET,route=/api,status=404}"], 1,
+                       "no template matched: the mount")
+    }
+
     func testReloadsAndRunTimeStopsAreCounted() throws {
         let server = try TestServer(["spin.lua": "return function(e, sr) while true do end end", "a.lua": Self.scripts["a.lua"]!],
                                     lua: LuaLimits(runTime: 0.3), admin: true)

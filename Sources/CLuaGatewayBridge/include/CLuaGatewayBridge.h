@@ -143,6 +143,7 @@ typedef struct luagw_budget {
     volatile int depth;      /* how many of them (read by the watchdog's signal handler) */
     volatile double signalled_at;  /* when the watchdog last asked for the hook in this run; 0: not yet */
     char stop_trace[2048];   /* where it was when stopped (the message handler's first traceback); "" if none */
+    char route[256];         /* the router's template that answered (environ["luagw.route"]); "" if none */
 } luagw_budget;
 
 /// A new state that may hold `memory_limit` bytes, with the budget's count hook and a
@@ -212,7 +213,7 @@ void luagw_register_modules(const luagw_module *modules, int nmodules);
 
 /// Sets up a new state in protected mode: opens the standard libraries and runs the prelude
 /// (the first module registered) with a table of the C helpers (`traceback`, `log`, `safe`,
-/// `enter`, `leave`, `wrap`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
+/// `enter`, `leave`, `wrap`, `set_route`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
 /// `names`, `version`, `socket_timeout`). Its first `nrefs` results are anchored in the registry (their references
 /// go to `refs`); so is the state's request thread (`*thread_ref`). [-0, +(0 | 1 error), -]
 int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs, lua_State **thread, int *thread_ref);

@@ -140,7 +140,15 @@ extension HTTPConnectionHandler {
         }
     }
 
-    /// The mount serving the current request ("/" for the root), the `route` of its metrics.
+    /// The `route` of the request's metrics: the mount and, when a router answered, its template
+    /// ("/api" and "/users/:id": "/api/users/:id").
+    var routeLabel: String {
+        guard let template = exchange.routeTemplate else { return mountPath }
+        let mount = mountPath
+        return (mount == "/" ? "" : mount) + template
+    }
+
+    /// The mount serving the current request ("/" for the root).
     var mountPath: String {
         let mounts = worker.pool.scripts.mounts
         guard exchange.isRouted else { return "" }

@@ -153,6 +153,12 @@ struct ApplicationCall {
     /// Whether the run-time limit stopped the application.
     var wasStopped: Bool { state.budget.pointee.killed != 0 }
 
+    /// The router's template that answered (SPEC 10's `route`), if a router did.
+    var routeTemplate: String? {
+        let route = withUnsafeBytes(of: &state.budget.pointee.route) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return route.isEmpty ? nil : route
+    }
+
     /// The message and traceback of the run-time limit's stop, if it stopped the application:
     /// what came after it (cleanup that was stopped too) says less.
     var stopTrace: String? {

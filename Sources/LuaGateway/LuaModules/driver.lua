@@ -7,7 +7,7 @@ local C, need = ...
 local P = C.protocol
 local SENTINEL, SEND, FILE, DONE, FAILED = C.sentinel, P.SEND, P.FILE, P.DONE, P.FAILED
 local GONE, GO_ON = P.GONE, P.GO_ON
-local traceback, log = C.traceback, C.log
+local traceback, log, set_route = C.traceback, C.log, C.set_route
 local co_yield = coroutine.yield
 local type, error, tostring, xpcall = type, error, tostring, xpcall
 local setmetatable, getmetatable = setmetatable, getmetatable
@@ -139,6 +139,8 @@ function M.serve(index, environ, request_id, run_once)
   environ["wsgi.file_wrapper"] = file_wrapper
   environ.luagw = luagw
   local ok, result = xpcall(respond, on_failure, r, app, environ)
+  local route = environ["luagw.route"]  -- the router's template (luagw.web.router), for the metrics
+  if type(route) == "string" then set_route(route) end
   close_body(r.body, errors)
   local failed_cleanup = run_request_end()
   if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup, errors.mount) end

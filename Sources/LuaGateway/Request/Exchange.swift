@@ -42,6 +42,8 @@ final class Exchange {
     var mountIndex = 0
     /// Whether the request was routed to a mount (`mountIndex` is its).
     var isRouted = false
+    /// The router's template below the mount that answered, when metrics are kept.
+    var routeTemplate: String?
     var scriptNameLength = 0
 
     // The response.
@@ -57,6 +59,7 @@ final class Exchange {
         hasRequest = true
         slowReported = false
         isRouted = false
+        routeTemplate = nil
         status = 0
         bodyBytesSent = 0
         forwardedClient = nil

@@ -112,7 +112,7 @@ extension HTTPConnectionHandler: StateWaiter {
     /// goes on with the next request.
     private func endResponse() {
         if let metrics = worker.metrics, exchange.hasRequest {
-            metrics.requestEnded(method: exchange.head.method, status: exchange.status, route: mountPath,
+            metrics.requestEnded(method: exchange.head.method, status: exchange.status, route: routeLabel,
                                  started: exchange.startTime, now: .now())
         }
         if let log = worker.accessLog {
@@ -187,6 +187,7 @@ extension HTTPConnectionHandler: RequestHost {
     }
 
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {
+        if worker.metrics != nil { exchange.routeTemplate = call.routeTemplate }
         writer.finish(call, hasHead: hasHead, hasBody: hasBody)
     }
 
