@@ -69,10 +69,13 @@ final class GatewayMetrics: Sendable {
 /// label set (a dictionary lookup a request, no registry lookup).
 final class WorkerMetrics {
     private let metrics: GatewayMetrics
+    /// A label set by small values (hashing them is cheap): the method's place in `methods`
+    /// (`methods.count`: another), the status, the mount's index (-1: none) and the router's template.
     private struct DurationKey: Hashable {
-        var method: String
+        var method: Int
         var status: Int
-        var route: String
+        var mount: Int
+        var template: String?
     }
     private var durations: [DurationKey: CoreMetrics.Timer] = [:]
     private var refusals: [Int: CoreMetrics.Counter] = [:]
@@ -82,17 +85,22 @@ final class WorkerMetrics {
     }
 
     /// Methods outside HTTP's own are one label, as OpenTelemetry advises (no unbounded labels).
-    private static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]
+    private static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]
 
     /// The last minute of requests, for /status.
     private(set) var recent = RecentRequests()
 
-    func requestEnded(method: String, status: Int, route: String, started: NIODeadline, now: NIODeadline) {
+    /// A request ended: its duration by method, status and route (`route` makes the label, the
+    /// first time a label set is seen).
+    func requestEnded(method: String, status: Int, mount: Int, template: String?, route: () -> String,
+                      started: NIODeadline, now: NIODeadline) {
         let nanoseconds = (now - started).nanoseconds
         recent.record(second: Int64(now.uptimeNanoseconds / 1_000_000_000), nanoseconds: nanoseconds)
-        let key = DurationKey(method: Self.methods.contains(method) ? method : "_OTHER", status: status, route: route)
+        let methodIndex = Self.methods.firstIndex(of: method) ?? Self.methods.count
+        let key = DurationKey(method: methodIndex, status: status, mount: mount, template: template)
         if let timer = durations[key] { return timer.recordNanoseconds(nanoseconds) }
-        let timer = metrics.requestDuration(method: key.method, status: status, route: route)
+        let label = methodIndex < Self.methods.count ? method : "_OTHER"
+        let timer = metrics.requestDuration(method: label, status: status, route: route())
         durations[key] = timer
         timer.recordNanoseconds(nanoseconds)
     }

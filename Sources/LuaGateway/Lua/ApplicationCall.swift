@@ -155,6 +155,7 @@ struct ApplicationCall {
 
     /// The router's template that answered (SPEC 10's `route`), if a router did.
     var routeTemplate: String? {
+        guard state.budget.pointee.route.0 != 0 else { return nil }
         let route = withUnsafeBytes(of: &state.budget.pointee.route) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return route.isEmpty ? nil : route
     }

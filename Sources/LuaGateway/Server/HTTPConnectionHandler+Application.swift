@@ -112,8 +112,9 @@ extension HTTPConnectionHandler: StateWaiter {
     /// goes on with the next request.
     private func endResponse() {
         if let metrics = worker.metrics, exchange.hasRequest {
-            metrics.requestEnded(method: exchange.head.method, status: exchange.status, route: routeLabel,
-                                 started: exchange.startTime, now: .now())
+            metrics.requestEnded(method: exchange.head.method, status: exchange.status,
+                                 mount: exchange.isRouted ? exchange.mountIndex : -1, template: exchange.routeTemplate,
+                                 route: { self.routeLabel }, started: exchange.startTime, now: .now())
         }
         if let log = worker.accessLog {
             let seconds = exchange.hasRequest ? Double((NIODeadline.now() - exchange.startTime).nanoseconds) / 1e9 : 0
