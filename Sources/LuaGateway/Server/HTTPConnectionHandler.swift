@@ -220,11 +220,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// response say `Connection: close` (when its head is not out yet).
     func shutDown() {
         if !state.isActive && arrivals.isEmpty {
-            closeConnection()
+            guard state.phase == .waitingForRequest else { return closeConnection() }
+            // A kept-alive connection that answered a moment ago is the one a proxy sends its
+            // next request on: closed now, it could lose a request already on its way (nginx
+            // does not send a POST again). It gets until it has been idle for
+            // `shutdownIdleTime`: a request that comes meanwhile is answered with
+            // `Connection: close`; the sweeper closes it after that.
+            let idleSince = deadline - .seconds(from: worker.configuration.limits.keepAliveTimeout)
+            let closing = idleSince + .seconds(from: Self.shutdownIdleTime)
+            if closing <= .now() { return closeConnection() }
+            deadline = min(deadline, closing)
         } else if !exchange.headersSent {
             exchange.keepAlive = false
         }
     }
+
+    /// Seconds a kept-alive connection must have been idle before shutting down closes it.
+    static let shutdownIdleTime = 1.0
 
     /// Closes the connection now (a lingering one too).
     func closeConnection() {
