@@ -89,6 +89,10 @@ final class AdminTests: XCTestCase {
         XCTAssertGreaterThan(samples["luagw_lua_memory_bytes{}"] ?? 0, 10_000, "the idle states' memory")
         XCTAssertNotNil(samples["luagw_connections{state=idle}"])
         XCTAssertEqual(try get(admin, "/elsewhere").code, 404)
+        for _ in 0..<2 { XCTAssertEqual(try server.get("/a").code, 200) }
+        let again = try Self.parse(try get(admin, "/metrics").text)
+        XCTAssertEqual(again["\(duration)_count{method=GET,route=/a,status=200}"], 5, "a second scrape sees the new requests")
+        XCTAssertEqual(again["luagw_requests_refused_total{status=404}"], 1)
     }
 
     func testARoutersTemplateIsTheRouteNeverThePath() throws {
