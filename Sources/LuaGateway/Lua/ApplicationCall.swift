@@ -156,16 +156,20 @@ struct ApplicationCall {
     /// The router's template that answered (SPEC 10's `route`), if a router did.
     var routeTemplate: String? {
         guard state.budget.pointee.route.0 != 0 else { return nil }
-        let route = withUnsafeBytes(of: &state.budget.pointee.route) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return route.isEmpty ? nil : route
+        return Self.text(of: &state.budget.pointee.route)
     }
 
     /// The message and traceback of the run-time limit's stop, if it stopped the application:
     /// what came after it (cleanup that was stopped too) says less.
     var stopTrace: String? {
         guard wasStopped else { return nil }
-        let trace = withUnsafeBytes(of: &state.budget.pointee.stop_trace) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let trace = Self.text(of: &state.budget.pointee.stop_trace)
         return trace.isEmpty ? nil : trace
+    }
+
+    /// The text of one of the budget's NUL-terminated character arrays.
+    private static func text<Field>(of field: inout Field) -> String {
+        withUnsafeBytes(of: &field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// Ends the call: the coroutine is reset (closing what it holds) for the next request.

@@ -8,9 +8,7 @@ extension HTTPConnectionHandler: StateWaiter {
     func begin(_ head: RequestHead, facts: RequestHeadFacts) {
         state.beginExchange()
         exchange.reset(head: head)
-        if worker.accessLog != nil || worker.configuration.slowRequest != nil || worker.metrics != nil {
-            exchange.startTime = .now()
-        }
+        if worker.timesRequests { exchange.startTime = .now() }
         if worker.isShuttingDown { exchange.keepAlive = false }
         clearDeadline()
         worker.requestIDs.write(given: facts.requestID, into: &exchange.requestID)
@@ -111,13 +109,14 @@ extension HTTPConnectionHandler: StateWaiter {
     /// Logs the exchange, then closes the connection, discards the rest of the body, or
     /// goes on with the next request.
     private func endResponse() {
+        let now = worker.timesRequests ? NIODeadline.now() : exchange.startTime  // one clock read for both
         if let metrics = worker.metrics, exchange.hasRequest {
             metrics.requestEnded(method: exchange.head.method, status: exchange.status,
                                  mount: exchange.isRouted ? exchange.mountIndex : -1, template: exchange.routeTemplate,
-                                 route: { self.routeLabel }, started: exchange.startTime, now: .now())
+                                 route: { self.routeLabel }, started: exchange.startTime, now: now)
         }
         if let log = worker.accessLog {
-            let seconds = exchange.hasRequest ? Double((NIODeadline.now() - exchange.startTime).nanoseconds) / 1e9 : 0
+            let seconds = exchange.hasRequest ? Double((now - exchange.startTime).nanoseconds) / 1e9 : 0
             log.record(remote: exchange.forwardedClient ?? remote.address, head: exchange.hasRequest ? exchange.head : nil,
                        status: exchange.status, bytes: exchange.bodyBytesSent, seconds: seconds, requestID: exchange.requestID)
         }

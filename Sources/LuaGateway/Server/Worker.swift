@@ -19,6 +19,8 @@ final class Worker {
     /// Which worker this is (0, 1, ...), and what it records for `--admin`'s /metrics.
     let index: Int
     let metrics: WorkerMetrics?
+    /// Whether requests are timed (the access log, `--slow-request` or the metrics need it).
+    let timesRequests: Bool
     var dates = DateCache()
     /// Scratch for a request's percent-decoded path.
     var path: [UInt8] = []
@@ -35,6 +37,7 @@ final class Worker {
         self.logger = logger
         self.connections = ConnectionSweeper(eventLoop: eventLoop, slowRequest: configuration.slowRequest)
         self.accessLog = configuration.accessLogDescriptor.map { AccessLog(fd: $0, eventLoop: eventLoop) }
+        self.timesRequests = configuration.accessLogDescriptor != nil || configuration.slowRequest != nil || metrics != nil
         let workers = max(1, configuration.workers)
         self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,
