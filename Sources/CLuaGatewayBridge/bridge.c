@@ -55,11 +55,13 @@ int luagw_traceback(lua_State *L) {
     size_t len;
     const char *trace = lua_tolstring(L, -1, &len);
     size_t kept = without_driver_frames(trace, len);
-    luagw_budget *budget = luagw_budget_of(L);
-    if (budget->killed && budget->stop_trace[0] == '\0') {
-        size_t n = kept < sizeof budget->stop_trace - 1 ? kept : sizeof budget->stop_trace - 1;
-        memcpy(budget->stop_trace, trace, n);
-        budget->stop_trace[n] = '\0';
+    luagw_run *run = luagw_budget_of(L)->running;
+    if (run != NULL && run->killed && run->stop_trace == NULL) {
+        run->stop_trace = (char *)malloc(kept + 1);  /* outside the state's memory: it may be full */
+        if (run->stop_trace != NULL) {
+            memcpy(run->stop_trace, trace, kept);
+            run->stop_trace[kept] = '\0';
+        }
     }
     if (kept < len) lua_pushlstring(L, trace, kept);  /* ... msg traceback trimmed */
     return 1;

@@ -1,17 +1,16 @@
-// A state's budget: the memory it may hold (a counting allocator) and the time a
-// request may run (a count hook that stops a runaway, and that yields to the server
-// when a request has computed for a whole time slice, so that others get their turn).
+// A state's budget: the memory it may hold (a counting allocator), and the hook that keeps
+// the running request to its time (run.c keeps each request's own record): it stops a
+// runaway, and yields to the server when a request has computed for a whole time slice,
+// so that the other requests of its worker get their turn.
 #include "CLuaGatewayBridge.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-/// Instructions between two looks at the clock.
-#define BUDGET_HOOK_COUNT 1000
 /// What a state may still allocate after it hit its limit, so its error can be reported.
 #define BUDGET_HEADROOM (256 * 1024)
 
-static double monotonic_now(void) {
+double luagw_monotonic_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -37,32 +36,30 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
-    void *ud;
-    lua_getallocf(L, &ud);
-    luagw_budget *budget = (luagw_budget *)ud;
-    if (!budget->armed) {
+    luagw_run *run = luagw_budget_of(L)->running;
+    if (run == NULL || !run->armed) {
         lua_sethook(L, NULL, 0, 0);
         return;
     }
-    double now = monotonic_now();
-    if (budget->killed || budget->spent + (now - budget->run_start) > budget->run_limit) {
-        budget->killed = 1;
+    double now = luagw_monotonic_now();
+    if (run->killed || run->spent + (now - run->run_start) > run->run_limit) {
+        run->killed = 1;
         lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);  /* every instruction from now on: no escape */
         luaL_where(L, 0);                  /* where: the function the hook interrupted, not its caller */
-        lua_pushfstring(L, "ran longer than its limit of %f s", budget->run_limit);  /* where msg */
+        lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);  /* where msg */
         lua_concat(L, 2);                  /* "where: msg" */
         lua_error(L);
     }
-    if (budget->slice > 0 && now - budget->run_start > budget->slice) {
-        if (L == budget->request_thread && lua_isyieldable(L)) {
-            budget->sliced = 1;
+    if (run->slice > 0 && now - run->run_start > run->slice) {
+        if (L == run->thread && lua_isyieldable(L)) {
+            run->sliced = 1;
             lua_yield(L, 0);
         }
         /* Cannot yield here (inside the application's coroutine or a C call): look again later. */
-        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, LUAGW_HOOK_COUNT);
         return;
     }
-    if (!budget->killed && luagw_watchdog_watches_this_thread()) {
+    if (luagw_watchdog_watches_this_thread()) {
         lua_sethook(L, NULL, 0, 0);  /* a late signal: nothing to do */
     }
 }
@@ -93,51 +90,29 @@ luagw_budget *luagw_budget_of(lua_State *L) {
     return (luagw_budget *)ud;
 }
 
-void luagw_budget_start(lua_State *L, double run_limit, double slice) {
-    luagw_budget *budget = luagw_budget_of(L);
-    budget->run_limit = run_limit;
-    budget->slice = slice;
-    budget->spent = 0;
-    budget->sliced = 0;
-    budget->depth = 0;
-    budget->stop_trace[0] = '\0';
-    budget->route[0] = '\0';
-    budget->armed = 1;
-}
-
 void luagw_budget_watch_load(lua_State *L, double run_limit) {
-    luagw_budget_start(L, run_limit, 0);
-    luagw_budget_of(L)->run_start = monotonic_now();  /* luagw_resume sets it for requests */
-    /* Loads run on any thread (the reloader's too), not under the watchdog: a count hook. */
-    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
-}
-
-int luagw_resume(lua_State *L, lua_State *from, int nargs, int *nresults) {
     luagw_budget *budget = luagw_budget_of(L);
-    if (budget->signalled_at > 0 && !budget->killed) {
-        /* The hooks of the last run are done with: this run starts hook-free. */
-        lua_sethook(L, NULL, 0, 0);
-        for (int i = 0; i < budget->depth; i++) lua_sethook(budget->active[i], NULL, 0, 0);
-    }
-    budget->sliced = 0;
-    budget->signalled_at = 0;
-    budget->run_start = monotonic_now();
-    if (!luagw_watchdog_enter(budget) && lua_gethook(L) == NULL) {
-        /* No watchdog on this thread: a count hook does its work (slower Lua). */
-        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
-    }
-    int status = lua_resume(L, from, nargs, nresults);
-    luagw_watchdog_leave();
-    budget->spent += monotonic_now() - budget->run_start;
-    return status;
+    luagw_run *load = &budget->load;
+    load->thread = L;
+    luagw_run_start(load, run_limit, 0);
+    load->run_start = luagw_monotonic_now();  /* luagw_resume sets it for requests */
+    budget->running = load;
+    /* Loads run on any thread (the reloader's too), not under the watchdog: a count hook. */
+    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, LUAGW_HOOK_COUNT);
 }
 
 void luagw_budget_clear(lua_State *L) {
-    luagw_budget_of(L)->killed = 0;
-    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+    luagw_budget_of(L)->load.killed = 0;
+    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, LUAGW_HOOK_COUNT);
 }
 
 void luagw_budget_stop(lua_State *L) {
-    luagw_budget_of(L)->armed = 0;
-    if (!luagw_budget_of(L)->killed) lua_sethook(L, NULL, 0, 0);
+    luagw_budget *budget = luagw_budget_of(L);
+    luagw_run_stop(&budget->load);
+    free(budget->load.stop_trace);
+    budget->load.stop_trace = NULL;
+    free(budget->load.route);
+    budget->load.route = NULL;
+    budget->load.route_capacity = 0;
+    budget->running = NULL;
 }

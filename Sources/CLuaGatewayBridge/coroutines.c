@@ -1,33 +1,33 @@
 // Transparent coroutines (SPEC 2.1), the C half of coroutines.lua: a coroutine the application
 // made passes the server's own yields (those whose first value is the sentinel) up to the
-// server and is resumed with its answer; while it runs it is noted in the state's budget, so
+// server and is resumed with its answer; while it runs it is noted in the running request's record, so
 // that the run-time watchdog hooks it too. `wrap` is coroutine.wrap in C: an application that
 // streams its body from a generator resumes it once a chunk.
 #include "CLuaGatewayBridge.h"
 
 /* Notes `co` as running (the watchdog's signal handler may read the list at any instruction:
    the entry is written before the count that makes it visible); whether it was noted. */
-static int note(luagw_budget *budget, lua_State *co) {
-    if (co == NULL || budget->depth >= (int)(sizeof budget->active / sizeof budget->active[0])) return 0;
-    budget->active[budget->depth] = co;
+static int note(luagw_run *run, lua_State *co) {
+    if (run == NULL || co == NULL || run->depth >= (int)(sizeof run->active / sizeof run->active[0])) return 0;
+    run->active[run->depth] = co;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    budget->depth++;
+    run->depth++;
     return 1;
 }
 
-static void unnote(luagw_budget *budget, int noted) {
-    if (noted && budget->depth > 0) budget->depth--;
+static void unnote(luagw_run *run, int noted) {
+    if (noted && run != NULL && run->depth > 0) run->depth--;
 }
 
 /// enter(co): notes that `co` is being resumed; returns whether it was noted, for leave. [-1, +1, -]
 int luagw_coroutine_enter(lua_State *L) {
-    lua_pushboolean(L, note(luagw_budget_of(L), lua_tothread(L, 1)));
+    lua_pushboolean(L, note(luagw_budget_of(L)->running, lua_tothread(L, 1)));
     return 1;
 }
 
 /// leave(noted, ...): undoes enter; returns the values after `noted`. [-n, +(n-1), -]
 int luagw_coroutine_leave(lua_State *L) {
-    unnote(luagw_budget_of(L), lua_toboolean(L, 1));
+    unnote(luagw_budget_of(L)->running, lua_toboolean(L, 1));
     return lua_gettop(L) - 1;
 }
 
@@ -50,11 +50,11 @@ static int resume_wrapped(lua_State *L, int narg) {
         return luaL_error(L, "cannot resume dead coroutine");
     if (!lua_checkstack(co, narg)) return luaL_error(L, "too many arguments to resume");
     lua_xmove(L, co, narg);                          /* co: ... args */
-    luagw_budget *budget = luagw_budget_of(L);
-    int noted = note(budget, co);
+    luagw_run *run = luagw_budget_of(L)->running;
+    int noted = note(run, co);
     int nres;
     status = lua_resume(co, L, narg, &nres);         /* co: ... results | error */
-    unnote(budget, noted);
+    unnote(run, noted);
     if (status == LUA_OK || status == LUA_YIELD) {
         if (!lua_checkstack(L, nres + 1)) {
             lua_pop(co, nres);

@@ -75,15 +75,21 @@ static int safe(lua_State *L) {
     return 1;
 }
 
-/// set_route(template): notes the router's template that answered the request (the `route` of
-/// its metrics: SPEC 10); a longer one than the budget holds is cut. [-1, +0, v]
+/// set_route(template): notes the router's template that answered the running request (the
+/// `route` of its metrics: SPEC 10), in the request's record. [-1, +0, v]
 static int set_route(lua_State *L) {
     size_t n;
     const char *route = luaL_checklstring(L, 1, &n);
-    luagw_budget *budget = luagw_budget_of(L);
-    if (n > sizeof budget->route - 1) n = sizeof budget->route - 1;
-    memcpy(budget->route, route, n);
-    budget->route[n] = '\0';
+    luagw_run *run = luagw_budget_of(L)->running;
+    if (run == NULL) return 0;
+    if (n + 1 > run->route_capacity) {
+        char *grown = (char *)realloc(run->route, n + 1);
+        if (grown == NULL) return 0;  /* the metrics go without the template */
+        run->route = grown;
+        run->route_capacity = n + 1;
+    }
+    memcpy(run->route, route, n);
+    run->route[n] = '\0';
     return 0;
 }
 
@@ -140,8 +146,6 @@ typedef struct prelude_spec {
     luagw_settings settings;
     int *refs;
     int nrefs;
-    lua_State **thread;
-    int *thread_ref;
 } prelude_spec;
 
 /// The protocol's numbers by the names the Lua side uses (CLuaGatewayBridge.h).
@@ -164,7 +168,7 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
     static const luaL_Reg functions[] = {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", luagw_coroutine_enter },
         { "leave", luagw_coroutine_leave }, { "wrap", luagw_coroutine_wrap },
-        { "safe", safe }, { "now", now }, { "set_route", set_route }, { "shared", shared }, { "load", load_module },
+        { "safe", safe }, { "now", now }, { "set_route", set_route }, { "current", luagw_current }, { "shared", shared }, { "load", load_module },
         { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "gzip_stream", luagw_gzip_stream },
         { NULL, NULL },
     };
@@ -199,13 +203,11 @@ static int prepare(lua_State *L) {
     lua_call(L, 1, spec->nrefs);                       /* spec r1 .. rn */
     for (int i = spec->nrefs - 1; i >= 0; i--)
         spec->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec r1 .. ri-1 */
-    *spec->thread = lua_newthread(L);                  /* spec thread */
-    *spec->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* spec */
     return 0;
 }
 
-int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs, lua_State **thread, int *thread_ref) {
-    prelude_spec spec = { settings, refs, nrefs, thread, thread_ref };
+int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs) {
+    prelude_spec spec = { settings, refs, nrefs };
     lua_pushcfunction(L, prepare);                     /* prepare */
     lua_pushlightuserdata(L, &spec);                   /* prepare spec */
     return luagw_pcall(L, 1, 0);                       /* (nothing) | error */

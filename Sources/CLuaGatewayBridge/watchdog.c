@@ -1,5 +1,5 @@
 // The watchdog: a thread that looks, every millisecond, at the requests running on the
-// event-loop threads that registered. When one has run past its time slice or its run-
+// event-loop threads that registered (and sleeps while none runs: a resume wakes it). When one has run past its time slice or its run-
 // time limit, it signals that thread; the signal handler, running on that thread between
 // two Lua instructions, sets the budget's count hook on the running coroutine, as lua.c
 // does on Ctrl-C (lua_sethook is safe in a signal handler). Lua runs without any hook
@@ -18,12 +18,16 @@
 typedef struct watched_thread {
     atomic_int used;
     pthread_t thread;
-    _Atomic(luagw_budget *) running;
+    _Atomic(luagw_run *) running;
 } watched_thread;
 
 static watched_thread watched[WATCHED_MAX];
 static __thread watched_thread *this_thread;
 static pthread_once_t started = PTHREAD_ONCE_INIT;
+/* Set while the watchdog sleeps because no request was running: the next resume wakes it. */
+static atomic_int sleeping;
+static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_up = PTHREAD_COND_INITIALIZER;
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -35,31 +39,60 @@ static void on_signal(int signal_number) {
     (void)signal_number;
     watched_thread *slot = this_thread;
     if (slot == NULL) return;
-    luagw_budget *budget = atomic_load(&slot->running);
-    if (budget == NULL || !budget->armed) return;
-    /* The request thread, and the innermost of the application's coroutines being resumed
-       (the one running, if not the request thread itself). */
-    lua_sethook(budget->request_thread, luagw_budget_hook, LUA_MASKCOUNT, 1);
-    if (budget->depth > 0) lua_sethook(budget->active[budget->depth - 1], luagw_budget_hook, LUA_MASKCOUNT, 1);
+    luagw_run *run = atomic_load(&slot->running);
+    if (run == NULL || !run->armed) return;
+    /* The request's coroutine, and the innermost of the application's coroutines being resumed
+       (the one running, if not the request's own). */
+    lua_sethook(run->thread, luagw_budget_hook, LUA_MASKCOUNT, 1);
+    if (run->depth > 0) lua_sethook(run->active[run->depth - 1], luagw_budget_hook, LUA_MASKCOUNT, 1);
+}
+
+/* One look at every watched thread; whether any of them runs a request. */
+static int look(void) {
+    int any = 0;
+    double now = now_seconds();
+    for (int i = 0; i < WATCHED_MAX; i++) {
+        if (!atomic_load(&watched[i].used)) continue;
+        luagw_run *run = atomic_load(&watched[i].running);
+        if (run == NULL || !run->armed || atomic_load(&watched[i].used) != 1) continue;
+        any = 1;
+        /* Asked already: ask again every 5 ms while it still runs (control may have moved
+           to a coroutine that has no hook yet). */
+        if (run->signalled_at > 0 && now - run->signalled_at < 0.005) continue;
+        double ran = now - run->run_start;
+        if ((run->slice > 0 && ran > run->slice) || run->spent + ran > run->run_limit) {
+            run->signalled_at = now;
+            pthread_kill(watched[i].thread, WATCHDOG_SIGNAL);
+        }
+    }
+    return any;
+}
+
+/* Sleeps until a resume wakes it. `sleeping` is set before the last look (and a resume sets
+   `running` before it reads `sleeping`), so a resume is either seen by that look or wakes it. */
+static void sleep_until_a_request_runs(void) {
+    pthread_mutex_lock(&sleep_lock);
+    atomic_store(&sleeping, 1);
+    pthread_mutex_unlock(&sleep_lock);
+    if (look()) {
+        atomic_store(&sleeping, 0);
+        return;
+    }
+    pthread_mutex_lock(&sleep_lock);
+    while (atomic_load(&sleeping)) pthread_cond_wait(&wake_up, &sleep_lock);
+    pthread_mutex_unlock(&sleep_lock);
 }
 
 static void *watch(void *unused) {
     (void)unused;
+    int idle_looks = 0;
     for (;;) {
         usleep(1000);
-        double now = now_seconds();
-        for (int i = 0; i < WATCHED_MAX; i++) {
-            if (!atomic_load(&watched[i].used)) continue;
-            luagw_budget *budget = atomic_load(&watched[i].running);
-            if (budget == NULL || !budget->armed || atomic_load(&watched[i].used) != 1) continue;
-            /* Asked already: ask again every 5 ms while it still runs (control may have moved
-               to a coroutine that has no hook yet). */
-            if (budget->signalled_at > 0 && now - budget->signalled_at < 0.005) continue;
-            double ran = now - budget->run_start;
-            if ((budget->slice > 0 && ran > budget->slice) || budget->spent + ran > budget->run_limit) {
-                budget->signalled_at = now;
-                pthread_kill(watched[i].thread, WATCHDOG_SIGNAL);
-            }
+        if (look()) {
+            idle_looks = 0;
+        } else if (++idle_looks >= 100) {  /* a tenth of a second without a request running */
+            sleep_until_a_request_runs();
+            idle_looks = 0;
         }
     }
     return NULL;
@@ -108,10 +141,17 @@ int luagw_watchdog_watches_this_thread(void) {
     return this_thread != NULL;
 }
 
-/* Release stores: the watchdog only needs to see the budget's fields written before. */
-int luagw_watchdog_enter(luagw_budget *budget) {
+/* Sequentially consistent: the store of `running` and the load of `sleeping` must not be
+   reordered (see sleep_until_a_request_runs). */
+int luagw_watchdog_enter(luagw_run *run) {
     if (this_thread == NULL) return 0;
-    atomic_store_explicit(&this_thread->running, budget, memory_order_release);
+    atomic_store(&this_thread->running, run);
+    if (atomic_load(&sleeping)) {
+        pthread_mutex_lock(&sleep_lock);
+        atomic_store(&sleeping, 0);
+        pthread_cond_signal(&wake_up);
+        pthread_mutex_unlock(&sleep_lock);
+    }
     return 1;
 }
 

@@ -50,12 +50,15 @@ struct Serve: ParsableCommand {
     private var workerCount: Int { workers ?? GatewayConfiguration.defaultWorkers }
 
     @Option(help: "Lua states made per worker at start-up, every script loaded.")
-    var states: Int = 2
+    var states: Int = 1
 
-    @Option(name: .customLong("max-states"), help: "Lua states per worker at most; the pool grows up to this when all are busy.")
-    var maxStates: Int = 64
+    @Option(name: .customLong("requests-per-state"), help: "Requests one Lua state runs at once, each in a coroutine of its own (they interleave only where they wait); 1 gives each request a state of its own, for applications that keep per-request data in globals.")
+    var requestsPerState: Int = 1000
 
-    @Option(help: "Requests per worker that may wait for a busy pool before the next gets 503.")
+    @Option(name: .customLong("max-states"), help: "Lua states per worker at most; a state is added when the others run --requests-per-state requests each.")
+    var maxStates: Int = 8
+
+    @Option(help: "Requests per worker that may wait for room on a state before the next gets 503.")
     var queue: Int = 1024
 
     @Option(name: .customLong("state-max-requests"), help: "Requests a Lua state serves before it is replaced by a fresh one (plus up to a tenth more, drawn for each state, so that states are replaced one at a time); 0: never.")
@@ -140,6 +143,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
         }
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
+        guard requestsPerState >= 1 else { throw ValidationError("--requests-per-state must be at least 1") }
         if let admin { guard BindAddress(parsing: admin)?.unixPath == nil, BindAddress(parsing: admin) != nil else { throw ValidationError("--admin: expected HOST:PORT, got \(admin)") } }
         guard (slowRequest ?? 1) > 0 else { throw ValidationError("--slow-request must be positive") }
         guard stateMaxRequests >= 0 else { throw ValidationError("--state-max-requests must not be negative") }
@@ -181,7 +185,8 @@ struct Serve: ParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var configuration = GatewayConfiguration(
             target: target, bind: BindAddress(parsing: bind)!, workers: workerCount,
-            pool: PoolLimits(initial: states, maximum: maxStates, queue: queue, maxRequestsPerState: stateMaxRequests),
+            pool: PoolLimits(initial: states, maximum: maxStates, requestsPerState: requestsPerState, queue: queue,
+                             maxRequestsPerState: stateMaxRequests),
             development: dev, bodyBufferLimit: bodyBuffer,
             reload: ReloadMode(rawValue: reload)!, pollInterval: pollInterval,
             limits: RequestLimits(maxTargetBytes: maxTarget, maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaders,

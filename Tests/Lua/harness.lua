@@ -20,6 +20,15 @@ harness.C = {
   realpath = function(p) return p end,
 }
 
+-- C.current: the running request's record, one per coroutine (the main chunk's, outside any).
+local records = setmetatable({}, { __mode = "k" })
+function harness.C.current()
+  local co = coroutine.running()
+  local r = records[co]
+  if not r then r = { thread = co }; records[co] = r end
+  return r
+end
+
 -- Runs luagw's module `name` with the fake helpers; returns its table.
 function harness.load(name)
   local chunk = assert(loadfile(modules .. name .. ".lua"))

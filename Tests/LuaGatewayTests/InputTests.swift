@@ -117,7 +117,7 @@ final class InputTests: XCTestCase {
         let server = try TestServer(Self.scripts)
         let client = try server.client()
         try client.send("POST /genread HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab\nc\r\n")
-        server.waitForBusyStates(1)  // the application runs, then is suspended waiting for the rest
+        server.waitForRunningRequests(1)  // the application runs, then is suspended waiting for the rest
         try client.send("3\r\nd\ne\r\n0\r\n\r\n")
         XCTAssertEqual(try client.readResponse().text, "AB\nCD\nE")
     }

@@ -57,4 +57,32 @@ final class LintTests: XCTestCase {
         _ = try production.get("/bad")
         XCTAssertFalse(quiet.contains("lint:"), "without --dev nothing is linted")
     }
+
+    func testARequestThatCreatesAGlobalIsReportedOnceWithItsLine() throws {
+        let scripts = [
+            "explicit.lua": #"""
+                setup_done = true  -- a global made while the script loads: not a request's
+                return require("luagw.web.lint")(function(e, sr)
+                  last_path = e.PATH_INFO
+                  sr("200 OK", {}); return "x"
+                end)
+                """#,
+            "dev.lua": "return function(e, sr) visitor = e.QUERY_STRING; sr(\"200 OK\", {}); return visitor end",
+            "clean.lua": "local n = 0\nreturn function(e, sr) n = n + 1; sr(\"200 OK\", {}); return tostring(n) end",
+        ]
+        let log = LogCapture()
+        let server = try TestServer(scripts, development: true, logger: log.logger)
+        for _ in 0..<2 {
+            XCTAssertEqual(try server.get("/explicit").code, 200)
+            XCTAssertEqual(try server.get("/dev?a").text, "a")
+            XCTAssertEqual(try server.get("/clean").code, 200)
+        }
+        try waitUntil("both reports logged") {
+            log.contains(#"lint: the request wrote the global "last_path" (\#(server.directory.path)/explicit.lua:3)"#)
+                && log.contains(#"the global "visitor""#)
+        }
+        XCTAssertEqual(log.count(of: #"the global "last_path""#), 1, "once: the global exists after the first write")
+        XCTAssertFalse(log.contains("setup_done"), "a script's load is not a request")
+        XCTAssertFalse(log.contains("lint: the request wrote the global \"n\""), "an upvalue is not a global")
+    }
 }

@@ -42,7 +42,7 @@ final class ReloadTests: XCTestCase {
         let server = try TestServer(["a.lua": old], reload: .watch)
         let running = try server.client()
         try running.send("POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n")
-        server.waitForBusyStates(1)
+        server.waitForRunningRequests(1)
         try server.write("a.lua", Self.version("new"))
         XCTAssertNotNil(try waitFor(server, "/a", "new"))
         try running.send("ok")

@@ -53,7 +53,9 @@ final class RequestRunnerTests: XCTestCase {
 
     private func assertBalanced(_ state: LuaState, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(lua_gettop(state.main), 0, "main stack", file: file, line: line)
-        XCTAssertEqual(lua_gettop(state.thread), 0, "request thread stack", file: file, line: line)
+        for coroutine in state.coroutines {
+            XCTAssertEqual(lua_gettop(coroutine.thread), 0, "request coroutine stack", file: file, line: line)
+        }
     }
 
     func testInputThatComesLaterResumesTheApplication() throws {

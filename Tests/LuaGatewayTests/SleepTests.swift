@@ -45,7 +45,7 @@ final class SleepTests: XCTestCase {
         let server = try TestServer(Self.scripts, workers: 1)
         let sleeper = try server.client()
         try sleeper.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
-        server.waitForBusyStates(1)
+        server.waitForRunningRequests(1)
         let fast = try server.get("/fast")
         XCTAssertEqual(fast.text, "fast", "the worker answered while another request slept")
         XCTAssertEqual(server.busyStates, 1, "the sleeper still holds its state")
@@ -56,7 +56,7 @@ final class SleepTests: XCTestCase {
         let started = Date()
         let sleepers = try (0..<50).map { _ in try server.client() }
         for sleeper in sleepers { try sleeper.send("GET /slow?1 HTTP/1.1\r\nHost: t\r\n\r\n") }
-        server.waitForBusyStates(50)
+        server.waitForRunningRequests(50)
         let hello = Date()
         XCTAssertEqual(try server.get("/fast").text, "fast")
         let helloTook = Date().timeIntervalSince(hello)
@@ -88,7 +88,7 @@ final class SleepTests: XCTestCase {
         do {
             let sleeper = try server.client()
             try sleeper.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
-            server.waitForBusyStates(1)
+            server.waitForRunningRequests(1)
             sleeper.resetOnClose()
         }  // reset here, 60 s before the sleep would end
         waitUntil("the sleeping request's state back in the pool") { server.busyStates == 0 }

@@ -42,7 +42,7 @@ final class SocketTests: XCTestCase {
                                     workers: 1)
         let waiting = try server.client()
         try waiting.send("GET /c?127.0.0.1:\(silent.port):3000 HTTP/1.1\r\nHost: t\r\n\r\n")
-        server.waitForBusyStates(1)
+        server.waitForRunningRequests(1)
         XCTAssertEqual(try server.get("/hello").text, "hi", "the worker answers while a request waits on its socket")
         XCTAssertEqual(try waiting.readResponse().text, "receive: timeout partial: ")
     }
@@ -88,7 +88,7 @@ final class SocketTests: XCTestCase {
         let started = Date()
         let clients = try (0..<50).map { _ in try server.client() }
         for client in clients { try client.send("GET /c?127.0.0.1:\(slow.port) HTTP/1.1\r\nHost: t\r\n\r\n") }
-        server.waitForBusyStates(50)
+        server.waitForRunningRequests(50)
         XCTAssertEqual(try server.get("/hello").text, "hi", "the worker answers while 50 requests wait upstream")
         for client in clients { XCTAssertEqual(try client.readResponse().text, "line: PONG") }
         let took = Date().timeIntervalSince(started)

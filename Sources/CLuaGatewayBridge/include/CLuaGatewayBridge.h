@@ -126,24 +126,36 @@ void luagw_set_shared_function(luagw_shared_function fn);
 /// Must not raise.
 typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes mount, luagw_bytes message);
 
-/// What a state may spend (budget.c): memory, and run time per request.
+/// One request's run of Lua (run.c): the coroutine it runs in and what it may spend of
+/// time. A state runs many requests at once, each on a coroutine of its own with one of
+/// these (reused by the requests that coroutine serves one after another); nothing of a
+/// request lives in the state itself. While a request's coroutine is resumed, the state's
+/// budget points at its run (`running`): the hook, the watchdog, the message handler,
+/// transparent coroutines and `set_route` find the request there.
+typedef struct luagw_run {
+    lua_State *thread;       /* the request's coroutine (the one the hook may yield) */
+    int armed;               /* a request (or a load) is running under the limits below */
+    int killed;              /* it ran past its deadline and was stopped */
+    int sliced;              /* the last yield was the hook's: its time slice was over */
+    double run_limit;        /* seconds it may run (running Lua, not waiting) */
+    double spent;            /* seconds it ran so far */
+    double run_start;        /* when it was last resumed (monotonic seconds) */
+    double slice;            /* seconds it may compute before it yields to others; 0: never */
+    lua_State *active[16];   /* the application's coroutines being resumed, innermost last */
+    volatile int depth;      /* how many of them (read by the watchdog's signal handler) */
+    volatile double signalled_at;  /* when the watchdog last asked for the hook in this run; 0: not yet */
+    char *stop_trace;        /* where it was when stopped (the message handler's first traceback), or NULL */
+    char *route;             /* the router's template that answered (environ["luagw.route"]), or NULL */
+    size_t route_capacity;   /* bytes `route` has room for (kept from request to request) */
+} luagw_run;
+
+/// What a state may spend (budget.c): memory, for all its requests together.
 typedef struct luagw_budget {
     size_t used;             /* bytes the state holds */
     size_t limit;            /* bytes it may hold */
     int out_of_memory;       /* an allocation was refused: the state is to be replaced */
-    int armed;               /* a request (or a load) is running under the limits below */
-    int killed;              /* it ran past its deadline and was stopped */
-    int sliced;              /* the last yield was the hook's: its time slice was over */
-    double run_limit;        /* seconds a request may run (running Lua, not waiting) */
-    double spent;            /* seconds it ran so far */
-    double run_start;        /* when it was last resumed (monotonic seconds) */
-    double slice;            /* seconds it may compute before it yields to others; 0: never */
-    lua_State *request_thread;  /* the thread the hook may yield (not the application's coroutines) */
-    lua_State *active[16];   /* the application's coroutines being resumed, innermost last */
-    volatile int depth;      /* how many of them (read by the watchdog's signal handler) */
-    volatile double signalled_at;  /* when the watchdog last asked for the hook in this run; 0: not yet */
-    char stop_trace[2048];   /* where it was when stopped (the message handler's first traceback); "" if none */
-    char route[256];         /* the router's template that answered (environ["luagw.route"]); "" if none */
+    luagw_run *running;      /* the run being resumed now, or NULL */
+    luagw_run load;          /* the run of a script's load (on the main thread) */
 } luagw_budget;
 
 /// A new state that may hold `memory_limit` bytes, with the budget's count hook and a
@@ -153,16 +165,41 @@ lua_State *luagw_newstate(size_t memory_limit);
 /// Closes a state made by luagw_newstate and frees its budget.
 void luagw_close(lua_State *L);
 
+/// Instructions between two looks at the clock, where a count hook watches the time.
+#define LUAGW_HOOK_COUNT 1000
+
+/// Seconds of the monotonic clock.
+double luagw_monotonic_now(void);
+
 /// The budget of a state (any of its threads).
 luagw_budget *luagw_budget_of(lua_State *L);
 
-/// Arms the budget: the running request (or load) may run `run_limit` seconds of Lua
-/// in all, and yields to the server after each `slice` seconds of computing (0: never).
-void luagw_budget_start(lua_State *L, double run_limit, double slice);
+/// A new request coroutine of `L` (its main thread, not running) with its run record, made
+/// in protected mode. The coroutine is anchored in the registry under the record's address
+/// (a unique light userdata key), as the value of a table `{thread = co}`: the request's
+/// Lua-side record, which `C.current()` returns while the request runs. NULL when out of
+/// memory. [-0, +0, -]
+luagw_run *luagw_run_new(lua_State *L);
 
-/// lua_resume that counts the time the coroutine runs against its budget; each resume
-/// starts a new time slice. While it runs, the watchdog (watchdog.c) may interrupt it.
-int luagw_resume(lua_State *L, lua_State *from, int nargs, int *nresults);
+/// Frees a run record made by luagw_run_new. With `L` (the state still open), its anchor is
+/// released too; without (the state is closed), only the record's memory. [-0, +0, -]
+void luagw_run_free(lua_State *L, luagw_run *run);
+
+/// Arms `run` for a new request (or timer run): it may run `run_limit` seconds of Lua in all,
+/// and yields to the server after each `slice` seconds of computing (0: never).
+void luagw_run_start(luagw_run *run, double run_limit, double slice);
+
+/// Disarms `run` at the end of its request.
+void luagw_run_stop(luagw_run *run);
+
+/// lua_resume of the run's coroutine that counts the time it runs against the run's budget;
+/// each resume starts a new time slice. While it runs, the state's budget points at `run`
+/// and the watchdog (watchdog.c) may interrupt it.
+int luagw_resume(luagw_run *run, lua_State *from, int nargs, int *nresults);
+
+/// current(): the running request's Lua-side record (the table its coroutine is anchored
+/// in), or nil outside a request (a script's load). [-0, +1, -]
+int luagw_current(lua_State *L);
 
 /// Lets the watchdog interrupt Lua that runs on the calling thread (an event loop's):
 /// once a request has run for its time slice or its run-time limit, the watchdog signals
@@ -181,9 +218,9 @@ void luagw_budget_watch_load(lua_State *L, double run_limit);
 /// The budget's hook: stops a request past its run-time limit, yields one past its slice.
 void luagw_budget_hook(lua_State *L, lua_Debug *ar);
 
-/// Tells the watchdog that `budget`'s request runs on this thread now (false when the
+/// Tells the watchdog that `run`'s request runs on this thread now (false when the
 /// thread is not watched), and that it ended.
-int luagw_watchdog_enter(luagw_budget *budget);
+int luagw_watchdog_enter(luagw_run *run);
 void luagw_watchdog_leave(void);
 
 /// Whether the calling thread is watched.
@@ -192,7 +229,7 @@ int luagw_watchdog_watches_this_thread(void);
 /// Unregisters the calling thread (its event loop is shutting down).
 void luagw_watchdog_unregister(void);
 
-/// Disarms the budget (between requests).
+/// Disarms the budget after loading scripts.
 void luagw_budget_stop(lua_State *L);
 
 /// The panic handler: an unprotected error is a bug of luagw; reports and aborts.
@@ -213,10 +250,10 @@ void luagw_register_modules(const luagw_module *modules, int nmodules);
 
 /// Sets up a new state in protected mode: opens the standard libraries and runs the prelude
 /// (the first module registered) with a table of the C helpers (`traceback`, `log`, `safe`,
-/// `enter`, `leave`, `wrap`, `set_route`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
+/// `enter`, `leave`, `wrap`, `set_route`, `current`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
 /// `names`, `version`, `socket_timeout`). Its first `nrefs` results are anchored in the registry (their references
-/// go to `refs`); so is the state's request thread (`*thread_ref`). [-0, +(0 | 1 error), -]
-int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs, lua_State **thread, int *thread_ref);
+/// go to `refs`). [-0, +(0 | 1 error), -]
+int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs);
 
 /// The message handler: copes with non-string errors and appends a traceback without luagw's
 /// frames below the application; keeps it in the budget if the run-time limit stopped the

@@ -11,6 +11,8 @@ struct AdminSnapshot: Encodable {
         var statesBusy: Int
         var statesIdle: Int
         var queue: Int
+        /// The requests (and timer runs) each state that takes requests runs now.
+        var requestsPerState: [Int] = []
         var connections: [String: Int] = [:]
         var luaMemory: Int = 0
         /// Requests that ended in the last minute, and their durations (`RecentRequests`).
@@ -21,6 +23,7 @@ struct AdminSnapshot: Encodable {
             case index, queue
             case statesBusy = "states_busy"
             case statesIdle = "states_idle"
+            case requestsPerState = "requests_per_state"
         }
     }
 
@@ -93,7 +96,8 @@ extension Worker {
         let sizes = pool.sizes
         var worker = AdminSnapshot.Worker(index: index, statesBusy: sizes.live - sizes.idle, statesIdle: sizes.idle,
                                           queue: pool.queueLength)
-        worker.luaMemory = pool.idleMemory
+        worker.luaMemory = pool.memory
+        worker.requestsPerState = pool.requestsPerState
         if let metrics {
             worker.recentHistogram = [UInt32](repeating: 0, count: RecentRequests.bins)
             worker.recentCount = metrics.recent.lastMinute(upTo: Int64(now.uptimeNanoseconds / 1_000_000_000),
@@ -102,7 +106,6 @@ extension Worker {
         var requests: [AdminSnapshot.Request] = []
         for connection in connections.all {
             worker.connections[connection.state.metricsName, default: 0] += 1
-            if let running = connection.runner.call?.state { worker.luaMemory += running.memoryUsed }
             guard let phase = connection.requestPhase else { continue }
             let exchange = connection.exchange
             requests.append(AdminSnapshot.Request(

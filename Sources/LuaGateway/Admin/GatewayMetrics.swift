@@ -20,6 +20,10 @@ final class GatewayMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = Self.durationBuckets
         self.factory = factory
         CoreMetrics.Gauge(label: "luagw_build_info", dimensions: [("version", version)], factory: factory).record(1)
+        // Every family is exported from the start (at zero), as Prometheus' own clients do: a
+        // query or an alert on one finds it before its first event.
+        _ = queueWait
+        for kind in ["error", "run_time", "memory"] { _ = luaErrors(kind: kind) }
     }
 
     /// The request-duration timer of one method, status and route (the mount: never the raw path).

@@ -1,7 +1,8 @@
 internal import CLuaGatewayBridge
 import NIOCore
 
-/// One request's run of the application on a borrowed state's coroutine.
+/// One request's run of the application on a coroutine of its state (SPEC 4: the state runs
+/// other requests while this one waits).
 ///
 /// It resumes the coroutine and tells its caller what the application wants next
 /// (a `Step`). While a step is current, its values (head, chunk) stay on the
@@ -47,7 +48,10 @@ struct ApplicationCall {
     }
 
     let state: LuaState
-    private var thread: OpaquePointer { state.thread }
+    /// The request's coroutine and its record, the state's until `finish` gives it back.
+    let coroutine: RequestCoroutine
+    private var thread: OpaquePointer { coroutine.thread }
+    private var run: UnsafeMutablePointer<luagw_run> { coroutine.run }
     /// How many values the current step left on the coroutine's stack.
     private var pending: Int32 = 0
     /// The stack index of the head's first value (code), when the step has a head.
@@ -56,15 +60,16 @@ struct ApplicationCall {
     /// `wait` step's first argument.
     private var chunkIndex: Int32 = 0
 
-    init(state: LuaState) {
+    init(state: LuaState, coroutine: RequestCoroutine) {
         self.state = state
+        self.coroutine = coroutine
     }
 
     /// Starts the application of mount `index` (0-based) with an environ made of
     /// `fixed` keys and the request `headers`.
     mutating func start(index: Int, environ: EnvironBuilder, requestID: ByteBuffer, runOnce: Bool) -> Step {
         let T = thread
-        luagw_budget_start(state.main, state.limits.runTime, state.limits.timeSlice)
+        luagw_run_start(run, state.limits.runTime, state.limits.timeSlice)
         lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.serveRef))       // serve
         lua_pushinteger(T, lua_Integer(index + 1))                               // serve index
         guard environ.build(on: T) == LUA_OK else { return failSetup() }         // serve index env
@@ -79,7 +84,7 @@ struct ApplicationCall {
     /// down or a reload replaced the state's scripts.
     mutating func startTimer(id: Int, premature: Bool) -> Step {
         let T = thread
-        luagw_budget_start(state.main, state.limits.runTime, state.limits.timeSlice)
+        luagw_run_start(run, state.limits.runTime, state.limits.timeSlice)
         lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.runTimerRef))   // run
         lua_pushinteger(T, lua_Integer(id))                                      // run id
         lua_pushboolean(T, premature ? 1 : 0)                                    // run id premature
@@ -151,30 +156,25 @@ struct ApplicationCall {
     }
 
     /// Whether the run-time limit stopped the application.
-    var wasStopped: Bool { state.budget.pointee.killed != 0 }
+    var wasStopped: Bool { run.pointee.killed != 0 }
 
     /// The router's template that answered (SPEC 10's `route`), if a router did.
     var routeTemplate: String? {
-        guard state.budget.pointee.route.0 != 0 else { return nil }
-        return Self.text(of: &state.budget.pointee.route)
+        guard let route = run.pointee.route, route.pointee != 0 else { return nil }
+        return String(cString: route)
     }
 
     /// The message and traceback of the run-time limit's stop, if it stopped the application:
     /// what came after it (cleanup that was stopped too) says less.
     var stopTrace: String? {
-        guard wasStopped else { return nil }
-        let trace = Self.text(of: &state.budget.pointee.stop_trace)
-        return trace.isEmpty ? nil : trace
+        guard wasStopped, let trace = run.pointee.stop_trace, trace.pointee != 0 else { return nil }
+        return String(cString: trace)
     }
 
-    /// The text of one of the budget's NUL-terminated character arrays.
-    private static func text<Field>(of field: inout Field) -> String {
-        withUnsafeBytes(of: &field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
-
-    /// Ends the call: the coroutine is reset (closing what it holds) for the next request.
+    /// Ends the call: the coroutine is reset (closing what it holds) and given back to the
+    /// state for its next request.
     mutating func finish() {
-        luagw_budget_stop(state.main)
+        luagw_run_stop(run)
         pending = 0
         // A coroutine that returned is ready for the next request as it is; one that failed or
         // is still suspended (the request ended while it waited) is reset, closing what it holds.
@@ -182,6 +182,7 @@ struct ApplicationCall {
         // request would grow it again (two reallocations a request).
         if lua_status(thread) != LUA_OK { lua_resetthread(thread) }
         lua_settop(thread, 0)
+        state.giveBack(coroutine, reusable: !wasStopped)
     }
 
     // MARK: the current step's values
@@ -248,11 +249,11 @@ struct ApplicationCall {
 
     private mutating func resume(arguments: Int32) -> Step {
         var count: Int32 = 0
-        let status = luagw_resume(thread, state.main, arguments, &count)
+        let status = luagw_resume(run, state.main, arguments, &count)
         pending = count
         let base = lua_gettop(thread) - count + 1  // first result
         switch status {
-        case LUA_YIELD where count == 0 && state.budget.pointee.sliced != 0:
+        case LUA_YIELD where count == 0 && run.pointee.sliced != 0:
             return .timeSliceOver
         case LUA_YIELD:
             guard count >= 2, lua_touserdata(thread, base) == luagw_sentinel() else {

@@ -1,13 +1,13 @@
 internal import CLuaGatewayBridge
 
-/// One Lua state: the prelude, every script of a script set loaded, and the coroutine
-/// that runs this state's requests one at a time. Its one owner is the pool of one
-/// event loop; it is used on that loop's thread only, and closed when released.
+/// One Lua state: the prelude, every script of a script set loaded, and the coroutines
+/// that run its requests, many at once (SPEC 4), each on a `RequestCoroutine` of its own,
+/// reused by the next request. Its one owner is the pool of one event loop (requests and
+/// timers that run on it hold it until they end); it is used on that loop's thread only,
+/// and closed when released.
 final class LuaState {
     /// The main thread of the state.
     let main: OpaquePointer
-    /// The request coroutine, reset after each request.
-    let thread: OpaquePointer
     /// The scripts this state has loaded; its mounts are indexed like the apps.
     let scripts: ScriptSet
     /// Where `serve` (the prelude's request driver) is anchored in the registry.
@@ -16,44 +16,46 @@ final class LuaState {
     let runTimerRef: Int32
     /// What the state may spend.
     let limits: LuaLimits
-    /// Its budget, kept by the C side: memory held, and the running request's time.
+    /// Its budget, kept by the C side: the memory it holds (each request's time is in its
+    /// coroutine's record).
     let budget: UnsafeMutablePointer<luagw_budget>
-    /// Set when the state can no longer be trusted and must not serve again.
+    /// Set when the state can no longer be trusted and must take no new request (its running
+    /// requests finish; the pool replaces it).
     var isPoisoned: Bool {
-        get { poisoned || budget.pointee.out_of_memory != 0 || budget.pointee.killed != 0 }
+        get { poisoned || budget.pointee.out_of_memory != 0 }
         set { poisoned = newValue }
     }
     private var poisoned = false
-    /// Set by the pool: the state is lent (to a request or a timer).
-    var isLent = false
-    /// Set by the pool: a reload replaced the state's scripts, and the pool no longer counts it.
+    /// Kept by the pool: the requests and timer runs running on the state now.
+    var running = 0
+    /// Set by the pool: the state takes no new requests (a reload replaced its scripts, it is
+    /// poisoned, or it served its `--state-max-requests`); it closes once its requests end.
     var isRetired = false
-    /// Kept by the pool: how many times the state was lent and given back (requests and timer
-    /// runs), and after how many it is replaced (`--state-max-requests`; nil: never).
+    /// Kept by the pool: how many requests and timer runs the state ran, and after how many it
+    /// is replaced (`--state-max-requests`; nil: never).
     var timesLent = 0
     var lendingLimit: Int?
+    /// Coroutines free for the next request, and every record made (freed when the state closes).
+    private var spareCoroutines: [RequestCoroutine] = []
+    private var runs: [UnsafeMutablePointer<luagw_run>] = []
 
     /// Makes a state and loads every script of `scripts` into it. A script that fails
     /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
     init(scripts: ScriptSet, limits: LuaLimits = LuaLimits(), onLoadError: (Mount, String) -> Void) throws(LuaError) {
         guard let L = luagw_newstate(limits.memoryPerState) else { throw .outOfMemory }
         var refs: [Int32] = []
-        var thread: OpaquePointer?
-        var threadRef: Int32 = 0
-        let status = Prelude.prepare(L, limits: limits, refs: &refs, thread: &thread, threadRef: &threadRef)
-        guard status == LUA_OK, let thread else {
+        let status = Prelude.prepare(L, limits: limits, refs: &refs)
+        guard status == LUA_OK else {
             let message = LuaState.string(at: -1, of: L) ?? "unknown error"
             luagw_close(L)
             throw .setup(message)
         }
         self.main = L
-        self.thread = thread
         self.scripts = scripts
         self.limits = limits
         self.budget = luagw_budget_of(L)
         self.serveRef = refs[Prelude.Result.serve.rawValue]
         self.runTimerRef = refs[Prelude.Result.runTimer.rawValue]
-        budget.pointee.request_thread = thread
         // Loading runs the scripts' top levels: the run-time limit holds there too.
         luagw_budget_watch_load(L, limits.runTime)
         defer { luagw_budget_stop(L) }
@@ -83,6 +85,30 @@ final class LuaState {
 
     deinit {
         luagw_close(main)
+        for run in runs { luagw_run_free(nil, run) }
+    }
+
+    /// A coroutine for a new request: a spare one, or a new one; nil when out of memory.
+    func takeCoroutine() -> RequestCoroutine? {
+        if let spare = spareCoroutines.popLast() { return spare }
+        guard let run = luagw_run_new(main) else { return nil }
+        runs.append(run)
+        return RequestCoroutine(run: run)
+    }
+
+    /// Every coroutine the state made (spare or running a request): what a stack-balance
+    /// check looks at.
+    var coroutines: [RequestCoroutine] { runs.map(RequestCoroutine.init) }
+
+    /// Takes back the coroutine of a request that ended (its stack empty, its status ok). One
+    /// that the run-time limit stopped is not `reusable`: the error its hook raised left Lua's
+    /// hooks off on it for good (lua_resetthread does not turn them on again), so it is let go.
+    func giveBack(_ coroutine: RequestCoroutine, reusable: Bool) {
+        guard reusable else {
+            runs.removeAll { $0 == coroutine.run }
+            return luagw_run_free(main, coroutine.run)
+        }
+        spareCoroutines.append(coroutine)
     }
 
     enum Argument {
@@ -117,12 +143,12 @@ final class LuaState {
     /// Bytes the state holds (its budget's count).
     var memoryUsed: Int { Int(budget.pointee.used) }
 
-    /// Where the request coroutine is while it waits (it must be suspended: this runs on the
+    /// Where a request's coroutine is while it waits (it must be suspended: this runs on the
     /// state's event loop between two resumes): its traceback, or nil. [-0, +0, -]
-    func whereItWaits() -> String? {
+    func whereItWaits(_ coroutine: RequestCoroutine) -> String? {
         let top = lua_gettop(main)
         defer { lua_settop(main, top) }
-        guard luagw_suspended_traceback(main, thread) == LUA_OK else { return nil }
+        guard luagw_suspended_traceback(main, coroutine.thread) == LUA_OK else { return nil }
         return LuaState.string(at: -1, of: main)
     }
 

@@ -67,13 +67,12 @@ enum Prelude {
 
     /// Sets up `L` (a new state) in protected mode: the prelude's run; `refs` receives the
     /// references of its results (`Result`). [-0, +(0 | 1 error), -]
-    static func prepare(_ L: OpaquePointer, limits: LuaLimits, refs: inout [Int32], thread: inout OpaquePointer?,
-                        threadRef: inout Int32) -> Int32 {
+    static func prepare(_ L: OpaquePointer, limits: LuaLimits, refs: inout [Int32]) -> Int32 {
         _ = registered
         refs = Array(repeating: 0, count: Result.allCases.count)
         return version.withLuaBytes { version in
             let settings = luagw_settings(version: version, socket_timeout: limits.socketTimeout)
-            return luagw_prepare(L, settings, &refs, Int32(refs.count), &thread, &threadRef)
+            return luagw_prepare(L, settings, &refs, Int32(refs.count))
         }
     }
 }

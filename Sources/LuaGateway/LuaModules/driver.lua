@@ -7,7 +7,7 @@ local C, need = ...
 local P = C.protocol
 local SENTINEL, SEND, FILE, DONE, FAILED = C.sentinel, P.SEND, P.FILE, P.DONE, P.FAILED
 local GONE, GO_ON = P.GONE, P.GO_ON
-local traceback, log, set_route = C.traceback, C.log, C.set_route
+local traceback, log, set_route, current = C.traceback, C.log, C.set_route, C.current
 local co_yield = coroutine.yield
 local type, error, tostring, xpcall = type, error, tostring, xpcall
 local setmetatable, getmetatable = setmetatable, getmetatable
@@ -103,12 +103,13 @@ local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() r
 local VERSION = C.version
 local SOFTWARE = "luagw/" .. VERSION
 
--- The request record of this state (it serves one request at a time), with the
--- start_response bound to it; reset for each request.
-local record = {}
-record.start_response = new_start_response(record, send)
+-- The running request's record: the table its coroutine is anchored in (C.current: one per
+-- coroutine, reused by the requests it runs one after another), with the start_response
+-- bound to it; reset for each request. A state runs many requests at once: nothing of one
+-- request lives in this module.
 local function new_record()
-  local r = record
+  local r = current()
+  if not r.start_response then r.start_response = new_start_response(r, send) end
   r.sent, r.stopped, r.body = false, false, nil
   r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
   return r

@@ -1,17 +1,25 @@
 -- `wsgi.errors` (SPEC 2): whole lines go to the error log, tagged with the request id and mount;
 -- a partial line waits for its end, for `flush`, or for the end of the request.
 local C = ...
-local log = C.log
-local type, error, setmetatable = type, error, setmetatable
+local log, current = C.log, C.current
+local type, error, setmetatable, select = type, error, setmetatable, select
 local sfind, ssub, format = string.find, string.sub, string.format
 
 local Errors = {}
 Errors.__index = Errors
 
-function Errors:write(s)
-  if type(s) ~= "string" and type(s) ~= "number" then
-    error(format("bad argument to 'write' (string expected, got %s)", type(s)), 2)
+-- write(...): each argument a string or a number, as file:write takes them.
+function Errors:write(...)
+  for i = 1, select("#", ...) do
+    local s = select(i, ...)
+    if type(s) ~= "string" and type(s) ~= "number" then
+      error(format("bad argument #%d to 'write' (string expected, got %s)", i, type(s)), 2)
+    end
+    self:add(s)
   end
+end
+
+function Errors:add(s)
   local text = self.pending .. s
   local start = 1
   while true do
@@ -34,20 +42,25 @@ function Errors:flush()
   end
 end
 
--- A state serves one request at a time: it has one errors object, reset for each request.
-local errors = setmetatable({}, Errors)
-
 local M = {}
 
--- The errors object of request `request_id` to the script mounted at `mount`.
+-- The errors object of the running request, `request_id`, to the script mounted at `mount`:
+-- one per request coroutine (a state runs many requests at once), reset for each request.
 function M.new(request_id, mount)
+  local r = current()
+  local errors = r.errors
+  if not errors then
+    errors = setmetatable({}, Errors)
+    r.errors = errors
+  end
   errors.id, errors.mount, errors.pending = request_id, mount, ""
   return errors
 end
 
--- The running request's errors object (ngx.log writes there).
+-- The running request's errors object (ngx.log writes there); a timer's is tagged "timer".
 function M.current()
-  return errors
+  local r = current()
+  return r and r.errors or M.new("timer", "")
 end
 
 return M

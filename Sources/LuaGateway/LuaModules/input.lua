@@ -3,7 +3,7 @@
 -- server resumes a READ with a string (and true when the string ends the body), with nil at
 -- the end of the body, or with false and the reason the rest will not come (in the server's words).
 local C = ...
-local SENTINEL, READ = C.sentinel, C.protocol.READ
+local SENTINEL, READ, current = C.sentinel, C.protocol.READ, C.current
 local co_yield = coroutine.yield
 local type, error, setmetatable = type, error, setmetatable
 local sfind, ssub, format = string.find, string.sub, string.format
@@ -90,12 +90,17 @@ function Input:lines()
   end
 end
 
--- A state serves one request at a time: it has one input object, reset for each request.
-local input = setmetatable({}, Input)
-
 local M = {}
 
+-- The running request's input: one object per request coroutine (a state runs many requests at
+-- once), reset for each request.
 function M.new()
+  local r = current()
+  local input = r.input
+  if not input then
+    input = setmetatable({}, Input)
+    r.input = input
+  end
   input.buf, input.pos, input.done, input.failure = "", 1, false, nil
   return input
 end

@@ -9,12 +9,15 @@
 --                 hop-by-hop field, no "Status", values without CR or LF
 --   the body      a string, an array of strings or an iterator of strings; nothing for
 --                 1xx, 204 and 304; as long as a declared Content-Length; write() given strings
+--   globals       a request that creates a global (`x = 1` without `local`): the requests of a
+--                 state share its globals (SPEC 4), so per-request data there leaks between them
+--                 (OpenResty warns the same way); reported once per name, with the request id
 local C, need = ...
 local is_callable = need("scripts").is_callable
 local is_file = need("file_wrapper").is_file
 local close_of = need("intercept").close_of
-local type, error, tostring, tonumber, setmetatable, ipairs, pairs, tointeger = type, error, tostring, tonumber,
-  setmetatable, ipairs, pairs, math.tointeger
+local type, error, tostring, tonumber, setmetatable, getmetatable, rawget, rawset, ipairs, pairs, tointeger = type,
+  error, tostring, tonumber, setmetatable, getmetatable, rawget, rawset, ipairs, pairs, math.tointeger
 local sfind, smatch, lower, format = string.find, string.match, string.lower, string.format
 
 local HOP_BY_HOP = need("start_response").hop_by_hop
@@ -67,8 +70,42 @@ local function check_headers(headers, report)
   return length
 end
 
+-- A request that creates a global is reported on its wsgi.errors (a script's load is not).
+local function report_global(env, name, value)
+  rawset(env, name, value)
+  if C.current() == nil then return end
+  local where = debug.getinfo(2, "Sl")
+  local place = where and where.currentline and where.currentline > 0
+    and format(" (%s:%d)", where.short_src, where.currentline) or ""
+  need("errors").current():write(format("lint: the request wrote the global %q%s: the requests of a state share "
+    .. "its globals (--requests-per-state); keep per-request data in locals or environ\n", tostring(name), place))
+end
+
+-- Watches `env`, a script's global environment (each script has its own; the requests of a
+-- state share it): a metatable with a __newindex of its own is left alone.
+local function watch_globals(env)
+  if type(env) ~= "table" then return end
+  local mt = getmetatable(env)
+  if mt == nil then
+    setmetatable(env, { __newindex = report_global })
+  elseif type(mt) == "table" and rawget(mt, "__newindex") == nil then
+    mt.__newindex = report_global
+  end
+end
+
+-- The global environment of function `fn` (its _ENV upvalue), if it uses one.
+local function env_of(fn)
+  if type(fn) ~= "function" then return nil end
+  for i = 1, 255 do
+    local name, value = debug.getupvalue(fn, i)
+    if name == nil then return nil end
+    if name == "_ENV" then return value end
+  end
+end
+
 local function new(app)
   if app == nil then return error("bad argument #1 to 'luagw.web.lint' (an application expected)", 2) end
+  watch_globals(env_of(app))
   return function(environ, start_response)
     local errors = type(environ) == "table" and environ["wsgi.errors"]
     local function report(fmt, ...)
@@ -125,4 +162,4 @@ local function new(app)
   end
 end
 
-return setmetatable({ new = new }, { __call = function(_, ...) return new(...) end })
+return setmetatable({ new = new, watch_globals = watch_globals }, { __call = function(_, ...) return new(...) end })

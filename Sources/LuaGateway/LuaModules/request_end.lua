@@ -1,26 +1,34 @@
--- Work for the end of the current request (driver.lua runs it, whatever way the request
--- ends): luagw.web.request removes the temporary files of uploads here.
-local xpcall, traceback = xpcall, (...).traceback
+-- Work for the end of the running request (driver.lua runs it, whatever way the request
+-- ends): luagw.web.request removes the temporary files of uploads here. Kept in the request's
+-- record (a state runs many requests at once).
+local C = ...
+local xpcall, traceback, current = xpcall, C.traceback, C.current
 
 local M = {}
-local pending, n = {}, 0
 
--- Runs `fn()` when the current request ends.
+-- Runs `fn()` when the running request ends.
 function M.defer(fn)
-  n = n + 1
-  pending[n] = fn
+  local r = current()
+  local pending = r.deferred
+  if not pending then
+    pending = {}
+    r.deferred = pending
+  end
+  pending[#pending + 1] = fn
 end
 
--- Runs what was deferred, each in protected mode; the errors, or nil.
+-- Runs what the running request deferred, each in protected mode; the errors, or nil.
 function M.run()
+  local r = current()
+  local pending = r and r.deferred
+  if not pending or #pending == 0 then return nil end
   local errors
-  for i = 1, n do
+  for i = 1, #pending do
     local fn = pending[i]
     pending[i] = nil
     local ok, err = xpcall(fn, traceback)
     if not ok then errors = (errors and errors .. "\n" or "") .. err end
   end
-  n = 0
   return errors
 end
 

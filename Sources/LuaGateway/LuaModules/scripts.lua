@@ -60,9 +60,12 @@ local apps, load_errors, is_callable = M.apps, M.load_errors, M.is_callable
 
 -- Runs `source` (chunk name `name`, "@" and its file) in a global environment of its own,
 -- with its file as `...` (as `require` gives a module its file); true and what it returned,
--- or false and the error with its traceback.
-local function run_chunk(source, name)
-  local chunk, err = load(source, name, "t", setmetatable({}, { __index = _G }))
+-- or false and the error with its traceback. With `lint` (--dev), a request that creates a
+-- global in that environment is reported (the requests of a state share it).
+local function run_chunk(source, name, lint)
+  local env = setmetatable({}, { __index = _G })
+  if lint == 1 then require("luagw.web.lint").watch_globals(env) end
+  local chunk, err = load(source, name, "t", env)
   if not chunk then return false, err end
   return xpcall(chunk, traceback, ssub(name, 2))
 end
@@ -113,7 +116,7 @@ end
 -- when `lint` is 1 (--dev); true, or false and the error (also kept, for the requests that
 -- reach the script).
 function M.load_app(index, source, name, mount, middlewares, lint)
-  local ok, app = run_chunk(source, name)
+  local ok, app = run_chunk(source, name, lint)
   if ok then
     local wsapi = need("luagw.wsapi")  -- SPEC 9: a WSAPI application is served as it is
     if wsapi.is_app(app) then app = wsapi.app(app) end

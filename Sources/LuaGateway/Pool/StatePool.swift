@@ -1,17 +1,24 @@
 import Logging
 import NIOCore
 
-/// The warm Lua states of one event loop (SPEC 4): created at start-up with every
-/// script loaded, lent to one request at a time, grown up to a limit, then a bounded
-/// queue of requests waiting for a state, then `503`.
+/// The warm Lua states of one event loop (SPEC 4): created at start-up with every script
+/// loaded; each runs up to `requestsPerState` requests at once (one coroutine each). New
+/// requests go to the first state with room, so that they gather on as few states as
+/// possible; when all are full a state is added, up to a limit; then a bounded queue of
+/// requests waiting for room; then `503`.
+///
+/// A state that can no longer be trusted (out of memory), whose scripts a reload replaced, or
+/// that served its `--state-max-requests` is retired: it takes no new requests, its running
+/// ones finish (the pool keeps it among the draining ones meanwhile), and it closes when the
+/// last of them lets it go.
 final class StatePool {
     /// What `borrow` did.
     enum Outcome {
         /// A state, to use now.
         case ready(LuaState)
-        /// Every state is busy: the waiter gets one later, on this loop.
+        /// Every state is full: the waiter gets one later, on this loop.
         case queued
-        /// Every state is busy and the queue is full: answer 503.
+        /// Every state is full and the queue is too: answer 503.
         case full
     }
 
@@ -20,11 +27,11 @@ final class StatePool {
     private let luaLimits: LuaLimits
     let eventLoop: EventLoop
     private let logger: Logger
-    private var idle: [LuaState] = []
-    private var live = 0
+    /// The states that take requests, oldest first.
+    private var states: [LuaState] = []
+    /// Retired states that still run requests (or timer runs).
+    private var draining: [LuaState] = []
     private var waiters = CircularBuffer<StateWaiter>()
-    /// Timers waiting for their own state to come back (see `lend`).
-    private var reserved: [ObjectIdentifier: [(LuaState) -> Void]] = [:]
     /// Whether the next state made reports scripts that fail to load (once per script set).
     private var reportsLoadErrors: Bool
 
@@ -36,96 +43,111 @@ final class StatePool {
         self.limits = limits
         self.eventLoop = eventLoop
         self.logger = logger
-        for _ in 0..<limits.initial {
-            guard let state = makeState() else { break }
-            idle.append(state)
-        }
+        addInitialStates()
     }
 
-    /// States that exist (idle and lent), and those idle.
-    var sizes: (live: Int, idle: Int) { (live, idle.count) }
-    /// Requests waiting for a state.
+    /// States that exist (those that take requests and the draining ones), and those running nothing.
+    var sizes: (live: Int, idle: Int) {
+        (states.count + draining.count, states.lazy.filter { $0.running == 0 }.count)
+    }
+    /// The requests (and timer runs) each state runs now, the draining ones last.
+    var requestsPerState: [Int] { (states + draining).map(\.running) }
+    /// Requests waiting for room on a state.
     var queueLength: Int { waiters.count }
-    /// Bytes the idle states hold.
-    var idleMemory: Int { idle.reduce(0) { $0 + $1.memoryUsed } }
+    /// Bytes the states hold.
+    var memory: Int { (states + draining).reduce(0) { $0 + $1.memoryUsed } }
 
-    /// Lends a state, or queues `waiter` until one is free.
+    /// Lends a state to one more request, or queues `waiter` until one has room.
     func borrow(orWait waiter: StateWaiter) -> Outcome {
-        if let state = idle.popLast() { return lent(state) }
-        if live < limits.maximum, let state = makeState() { return lent(state) }
+        if let state = stateWithRoom() { return lent(state) }
         guard waiters.count < limits.queue else { return .full }
         waiters.append(waiter)
         return .queued
     }
 
-    /// Brings in a new generation of scripts (a reload): idle states of the old one are
-    /// closed now, lent ones when their request ends; new requests get states of `scripts`.
+    /// Brings in a new generation of scripts (a reload): new requests go to states of
+    /// `scripts` at once; the old ones finish their requests and close.
     func adopt(_ scripts: ScriptSet) {
         self.scripts = scripts
         reportsLoadErrors = false  // the reload has reported them
-        live -= idle.count
-        for state in idle { state.isRetired = true }
-        idle.removeAll()
-        for _ in 0..<limits.initial {
-            guard let state = makeState() else { break }
-            idle.append(state)
+        for state in states {
+            state.isRetired = true
+            if state.running > 0 { draining.append(state) }
         }
+        states.removeAll()
+        addInitialStates()
+        serveWaiters()
     }
 
-    /// Takes a state back after its request ended. A state that can no longer be
-    /// trusted, or that belongs to an older generation, is closed (and replaced when a
-    /// request waits for one).
+    /// Takes a state back after one of its requests (or timer runs) ended. A state that can no
+    /// longer be trusted, that belongs to an older generation or that served its
+    /// `--state-max-requests` is retired (and replaced when fewer than `--states` are left).
     func giveBack(_ state: LuaState) {
-        state.isLent = false
-        let id = ObjectIdentifier(state)
-        if let timer = reserved[id]?.first, !state.isPoisoned {
-            reserved[id]?.removeFirst()
-            if reserved[id]?.isEmpty == true { reserved[id] = nil }
-            state.isLent = true
-            eventLoop.execute { timer(state) }
-            return
-        }
-        reserved[id] = nil
-        if state.isRetired { return }  // a timer ran on it after the pool let it go
+        state.running -= 1
         state.timesLent += 1
-        var next: LuaState? = state
-        if state.isPoisoned || state.scripts.generation != scripts.generation {
-            live -= 1
-            state.isRetired = true
-            next = waiters.isEmpty ? nil : makeState()
-        } else if let limit = state.lendingLimit, state.timesLent >= limit {
-            // --state-max-requests: replaced now, by a fresh state of the same scripts. Each
-            // state's limit has its own jitter, so the states of a pool are not replaced together.
-            live -= 1
-            state.isRetired = true
-            logger.debug("a Lua state is replaced after \(state.timesLent) requests (--state-max-requests)")
-            next = makeState()
-        }
-        guard let next else { return }
-        if let waiter = waiters.popFirst() {
-            next.isLent = true
-            eventLoop.execute { waiter.stateIsFree(next) }
+        if state.isRetired {
+            if state.running == 0 { draining.removeAll { $0 === state } }
         } else {
-            idle.append(next)
+            if state.isPoisoned || state.scripts.generation != scripts.generation {
+                retire(state)
+            } else if let limit = state.lendingLimit, state.timesLent >= limit {
+                logger.debug("a Lua state is replaced after \(state.timesLent) requests (--state-max-requests)")
+                retire(state)
+            }
         }
+        serveWaiters()
     }
 
-    /// Lends `state` itself, for one of its timers: at once when it is idle (or retired and
-    /// free), else when its request gives it back. False when it can no longer run anything.
-    func lend(_ state: LuaState, to timer: @escaping (LuaState) -> Void) -> Bool {
+    /// Lends `state` itself to one of its timers (SPEC 7: the timer's function lives there),
+    /// whatever its other requests; false when it can no longer run anything.
+    func lend(_ state: LuaState) -> Bool {
         guard !state.isPoisoned else { return false }
-        if state.isLent {
-            reserved[ObjectIdentifier(state), default: []].append(timer)
-            return true
-        }
-        if let index = idle.firstIndex(where: { $0 === state }) { idle.remove(at: index) }
-        state.isLent = true
-        timer(state)
+        state.running += 1
         return true
     }
 
+    /// The first state with room for one more request (a state is added when all are full),
+    /// or nil. A poisoned state found on the way is retired.
+    private func stateWithRoom() -> LuaState? {
+        var index = 0
+        while index < states.count {
+            let state = states[index]
+            if state.isPoisoned {
+                retire(state)
+                continue
+            }
+            if state.running < limits.requestsPerState { return state }
+            index += 1
+        }
+        guard states.count < limits.maximum, let state = makeState() else { return nil }
+        states.append(state)
+        return state
+    }
+
+    private func retire(_ state: LuaState) {
+        state.isRetired = true
+        states.removeAll { $0 === state }
+        if state.running > 0 { draining.append(state) }
+        if states.count < limits.initial, let fresh = makeState() { states.append(fresh) }
+    }
+
+    private func serveWaiters() {
+        while !waiters.isEmpty, let state = stateWithRoom() {
+            let waiter = waiters.removeFirst()
+            state.running += 1
+            eventLoop.execute { waiter.stateIsFree(state) }
+        }
+    }
+
+    private func addInitialStates() {
+        for _ in 0..<limits.initial {
+            guard let state = makeState() else { break }
+            states.append(state)
+        }
+    }
+
     private func lent(_ state: LuaState) -> Outcome {
-        state.isLent = true
+        state.running += 1
         return .ready(state)
     }
 
@@ -136,7 +158,6 @@ final class StatePool {
                 if reports { self.logger.error("script failed to load: \(message)", metadata: ["script": "\(mount.file)"]) }
             }
             reportsLoadErrors = false
-            live += 1
             if limits.maxRequestsPerState > 0 {
                 let jitter = limits.maxRequestsPerState / 10
                 state.lendingLimit = limits.maxRequestsPerState + Int.random(in: 0...jitter)
@@ -151,26 +172,30 @@ final class StatePool {
 
 /// The sizes of each event loop's pool of Lua states.
 public struct PoolLimits: Sendable {
-    /// States made at start-up.
+    /// States made at start-up (`--states`).
     public var initial: Int
-    /// States at most.
+    /// States at most (`--max-states`).
     public var maximum: Int
-    /// Requests that may wait for a state before the next gets 503.
+    /// Requests one state runs at once (`--requests-per-state`; 1: a state of its own for each).
+    public var requestsPerState: Int
+    /// Requests that may wait for room on a state before the next gets 503 (`--queue`).
     public var queue: Int
     /// Requests a state serves before it is replaced by a fresh one (`--state-max-requests`;
     /// 0: never), plus a jitter of up to a tenth of it, drawn for each state (as gunicorn's
     /// `max_requests_jitter`), so that a pool's states are replaced one at a time.
     public var maxRequestsPerState: Int
 
-    public init(initial: Int = 2, maximum: Int = 64, queue: Int = 1024, maxRequestsPerState: Int = 0) {
+    public init(initial: Int = 1, maximum: Int = 8, requestsPerState: Int = 1000, queue: Int = 1024,
+                maxRequestsPerState: Int = 0) {
         self.initial = initial
         self.maximum = maximum
+        self.requestsPerState = requestsPerState
         self.queue = queue
         self.maxRequestsPerState = maxRequestsPerState
     }
 }
 
-/// Who waits for a state of a busy pool: told on the pool's loop when one is free.
+/// Who waits for room on a state of a full pool: told on the pool's loop when there is.
 protocol StateWaiter: AnyObject {
     func stateIsFree(_ state: LuaState)
 }

@@ -1,7 +1,7 @@
 import NIOCore
 
-/// Runs one request's application at a time on a borrowed state (SPEC 1-2): the step
-/// loop that HTTP connections and CGI programs share (and SPEC 7's timers will). It
+/// Runs one request's application at a time on a coroutine of a borrowed state (SPEC 1-2,
+/// 4): the step loop that HTTP connections, CGI programs and SPEC 7's timers share. It
 /// carries the application's coroutine forward until it waits for something: body
 /// bytes and a slow client (its host resumes it), the end of a time slice, or an
 /// operation (`Operations`: a sleep, later sockets); the operation still pending when
@@ -73,9 +73,15 @@ final class RequestRunner {
     }
 
     private func begin(on state: LuaState, _ first: (inout ApplicationCall) -> ApplicationCall.Step) {
-        var call = ApplicationCall(state: state)
         self.host = owner
         context.requestBegins()
+        guard let coroutine = state.takeCoroutine() else {
+            state.isPoisoned = true  // no memory for one more coroutine: replaced once its requests end
+            giveBack(state)
+            owner.fail("out of memory while preparing the request", stopped: false)
+            return end(owner)
+        }
+        var call = ApplicationCall(state: state, coroutine: coroutine)
         let step = first(&call)
         self.call = call
         advance(step)

@@ -11,9 +11,9 @@ extension HTTPConnectionHandler {
               exchange.startTime < startedBefore else { return }
         let whereItIs: String
         if let call = runner.call {
-            whereItIs = call.state.whereItWaits() ?? "(its traceback could not be taken)"
+            whereItIs = call.state.whereItWaits(call.coroutine) ?? "(its traceback could not be taken)"
         } else if exchange.waitsForState {
-            whereItIs = "waiting for a Lua state (every state of this worker is busy)"
+            whereItIs = "waiting for room on a Lua state (every state of this worker runs --requests-per-state requests)"
         } else {
             return  // its answer is made: what is left is the client's time
         }

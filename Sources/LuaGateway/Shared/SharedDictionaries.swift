@@ -115,7 +115,7 @@ enum SharedDictionaries {
             return dictionary.expire(key, ttl: argument(2).flatMap(number) ?? 0) ? [.boolean(true)] : [.nil, .text("not found")]
         case LUAGW_SHARED_KEYS:
             var packed: [UInt8] = []
-            let max = argument(1).flatMap(number).map { Int($0) } ?? 1024
+            let max = argument(2).flatMap(number).map { Int($0) } ?? 1024  // name, "" (no key), max
             for key in dictionary.keys(max: max) {
                 withUnsafeBytes(of: UInt32(key.count).littleEndian) { packed += $0 }
                 packed += key

@@ -2,8 +2,9 @@ import Logging
 import NIOCore
 
 /// The pending timers of one worker (SPEC 7, `luagw.timer.at` / `.every`): at most `limit`,
-/// each bound to the state that made it (its function lives there). When one is due, the
-/// pool lends that very state and a `RequestRunner` runs the function like a request; an
+/// each bound to the state that made it (its function lives there). When one is due, a
+/// `RequestRunner` runs the function like a request, as one more coroutine of that very state
+/// (SPEC 4: also while the request that made it waits); an
 /// `every` timer is scheduled again once its run ended. At a reload, the timers of replaced
 /// states run at once with `premature = true`; at shutdown, all of them.
 final class TimerTable {
@@ -87,15 +88,13 @@ final class TimerTable {
 
     private func run(_ key: Key, premature: Bool) {
         guard let timer = pending[key] else { return }
-        let lent = pool.lend(timer.state) { [self] state in
-            let host = TimerHost(id: key.id, logger: logger) { [weak self] in self?.ran(key, premature: premature) }
-            let runner = RequestRunner(host: host, eventLoop: eventLoop, sockets: sockets, timers: self) { [pool] in
-                pool.giveBack($0)
-            }
-            host.runner = runner
-            runner.startTimer(on: state, id: key.id, premature: premature)
+        guard pool.lend(timer.state) else { return pending[key] = nil }
+        let host = TimerHost(id: key.id, logger: logger) { [weak self] in self?.ran(key, premature: premature) }
+        let runner = RequestRunner(host: host, eventLoop: eventLoop, sockets: sockets, timers: self) { [pool] in
+            pool.giveBack($0)
         }
-        if !lent { pending[key] = nil }
+        host.runner = runner
+        runner.startTimer(on: timer.state, id: key.id, premature: premature)
     }
 
     /// A run ended: an `every` timer goes again, unless it ran prematurely or was cancelled.

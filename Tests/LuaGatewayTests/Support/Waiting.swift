@@ -22,8 +22,13 @@ extension TestServer {
         server.workers!.collect { $0.pool.sizes }.reduce((0, 0)) { ($0.0 + $1.live, $0.1 + $1.idle) }
     }
 
-    /// States lent to requests, over every worker.
+    /// States running at least one request, over every worker.
     var busyStates: Int { poolSizes.live - poolSizes.idle }
+
+    /// Requests (and timer runs) running on states, over every worker.
+    var runningRequests: Int {
+        server.workers!.collect { $0.pool.requestsPerState.reduce(0, +) }.reduce(0, +)
+    }
 
     /// Requests waiting in the pools' queues for a state, over every worker.
     var queuedRequests: Int {
@@ -35,8 +40,8 @@ extension TestServer {
         server.workers!.collect { $0.connections.count }.reduce(0, +)
     }
 
-    /// Waits until `count` requests hold a state (their applications are running or suspended).
-    func waitForBusyStates(_ count: Int, file: StaticString = #filePath, line: UInt = #line) {
-        waitUntil(file: file, line: line, "\(count) busy states") { busyStates >= count }
+    /// Waits until `count` requests run on states (their applications are running or suspended).
+    func waitForRunningRequests(_ count: Int, file: StaticString = #filePath, line: UInt = #line) {
+        waitUntil(file: file, line: line, "\(count) running requests") { runningRequests >= count }
     }
 }
