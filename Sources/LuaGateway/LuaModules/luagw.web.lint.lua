@@ -76,7 +76,7 @@ local function report_global(env, name, value)
   if C.current() == nil then return end
   local where = debug.getinfo(2, "Sl")
   local place = where and where.currentline and where.currentline > 0
-    and format(" (%s:%d)", where.short_src, where.currentline) or ""
+    and format(" (%s:%d)", (where.source:gsub("^@", "")), where.currentline) or ""
   need("errors").current():write(format("lint: the request wrote the global %q%s: the requests of a state share "
     .. "its globals (--requests-per-state); keep per-request data in locals or environ\n", tostring(name), place))
 end
