@@ -58,8 +58,8 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-states"), help: "Lua states per worker at most; a state is added when the others run --requests-per-state requests each.")
     var maxStates: Int = 8
 
-    @Option(help: "Requests per worker that may wait for room on a state before the next gets 503.")
-    var queue: Int = 1024
+    @Option(help: "Requests per worker that may wait for room on a state before the next gets 503 (a waiting request holds only its connection).")
+    var queue: Int = 4096
 
     @Option(name: .customLong("state-max-requests"), help: "Requests a Lua state serves before it is replaced by a fresh one (plus up to a tenth more, drawn for each state, so that states are replaced one at a time); 0: never.")
     var stateMaxRequests: Int = 0

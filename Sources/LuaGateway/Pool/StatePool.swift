@@ -185,7 +185,7 @@ public struct PoolLimits: Sendable {
     /// `max_requests_jitter`), so that a pool's states are replaced one at a time.
     public var maxRequestsPerState: Int
 
-    public init(initial: Int = 1, maximum: Int = 8, requestsPerState: Int = 1000, queue: Int = 1024,
+    public init(initial: Int = 1, maximum: Int = 8, requestsPerState: Int = 1000, queue: Int = 4096,
                 maxRequestsPerState: Int = 0) {
         self.initial = initial
         self.maximum = maximum
