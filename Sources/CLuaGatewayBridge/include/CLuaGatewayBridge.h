@@ -80,6 +80,9 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_CLOSE = 6,      /* handle → 1 | nil, err */
     LUAGW_OPERATION_TIMER = 7,      /* id, delay, interval (0: once) → true | nil, err */
     LUAGW_OPERATION_TIMER_CANCEL = 8, /* id → true | nil, err */
+    LUAGW_OPERATION_THREAD_SPAWN = 9, /* id, request id → true (the thread ran until it waited or finished) */
+    LUAGW_OPERATION_THREAD_WAIT = 10, /* n, ids... → the id of the first of them to finish */
+    LUAGW_OPERATION_THREAD_KILL = 11, /* id → true | nil, err */
 } luagw_operation;
 
 /// The operations of the shared dictionaries (shared.lua → SharedDictionaries.swift); each

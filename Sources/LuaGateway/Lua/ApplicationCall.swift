@@ -91,6 +91,15 @@ struct ApplicationCall {
         return resume(arguments: 2)
     }
 
+    /// Starts light thread `id` of this state (thread.lua's run).
+    mutating func startThread(id: Int) -> Step {
+        let T = thread
+        luagw_run_start(run, state.limits.runTime, state.limits.timeSlice)
+        lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.runThreadRef))  // run
+        lua_pushinteger(T, lua_Integer(id))                                      // run id
+        return resume(arguments: 1)
+    }
+
     /// Resumes a `needInput` step with body bytes (`atEnd`: the last of the body).
     mutating func resume(input: ByteBuffer, atEnd: Bool = false) -> Step {
         popPending()

@@ -14,6 +14,8 @@ final class LuaState {
     let serveRef: Int32
     /// Where `run_timer` (timer.lua's run) is anchored.
     let runTimerRef: Int32
+    /// Where `run_thread` (thread.lua's run) is anchored.
+    let runThreadRef: Int32
     /// What the state may spend.
     let limits: LuaLimits
     /// Its budget, kept by the C side: the memory it holds (each request's time is in its
@@ -56,6 +58,7 @@ final class LuaState {
         self.budget = luagw_budget_of(L)
         self.serveRef = refs[Prelude.Result.serve.rawValue]
         self.runTimerRef = refs[Prelude.Result.runTimer.rawValue]
+        self.runThreadRef = refs[Prelude.Result.runThread.rawValue]
         // Loading runs the scripts' top levels: the run-time limit holds there too.
         luagw_budget_watch_load(L, limits.runTime)
         defer { luagw_budget_stop(L) }

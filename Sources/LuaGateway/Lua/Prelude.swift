@@ -18,6 +18,7 @@ enum Prelude {
         ("start_response", PackageResources.start_response_lua),
         ("wait", PackageResources.wait_lua),
         ("timer", PackageResources.timer_lua),
+        ("thread", PackageResources.thread_lua),
         ("tcp", PackageResources.tcp_lua),
         ("shared", PackageResources.shared_lua),
         ("digest", PackageResources.digest_lua),
@@ -45,7 +46,7 @@ enum Prelude {
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.
     enum Result: Int, CaseIterable {
-        case serve, loadApp, setRoot, addModule, runTimer, loadPublic
+        case serve, loadApp, setRoot, addModule, runTimer, loadPublic, runThread
     }
 
     /// Hands every module to the C side once for the process (it keeps a copy), lent in

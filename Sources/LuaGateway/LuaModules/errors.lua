@@ -45,14 +45,16 @@ end
 local M = {}
 
 -- The errors object of the running request, `request_id`, to the script mounted at `mount`:
--- one per request coroutine (a state runs many requests at once), reset for each request.
+-- one per request coroutine (a state runs many requests at once), reset for each request. (A
+-- light thread's coroutine borrows its request's as `errors`; its own stays `own_errors`.)
 function M.new(request_id, mount)
   local r = current()
-  local errors = r.errors
+  local errors = r.own_errors
   if not errors then
     errors = setmetatable({}, Errors)
-    r.errors = errors
+    r.own_errors = errors
   end
+  r.errors = errors
   errors.id, errors.mount, errors.pending = request_id, mount, ""
   return errors
 end

@@ -10,6 +10,10 @@ local parts = {
   socket = function() return { tcp = need("tcp").tcp } end,
   http = function() return need("luagw.http") end,
   shared = function() return need("shared") end,
+  thread = function()
+    local thread = need("thread")
+    return { spawn = thread.spawn, wait = thread.wait, kill = thread.kill }
+  end,
   timer = function()
     local timer = need("timer")
     return { at = timer.at, every = timer.every }

@@ -2,7 +2,8 @@
 -- the files, CLuaGatewayBridge/helpers.c keeps them). It receives the C helpers `C`; luagw's
 -- other Lua files are compiled by `C.load(name)` when first needed and run as modules,
 -- and returns what the server calls: serve (one request, as the body of the request
--- coroutine), load_app, set_root, add_module and load_public (scripts.lua), run_timer (timer.lua).
+-- coroutine), load_app, set_root, add_module and load_public (scripts.lua), run_timer (timer.lua),
+-- run_thread (thread.lua).
 local C = ...
 
 local loaded = {}
@@ -33,4 +34,5 @@ end
 need("coroutines")
 local scripts = need("scripts")
 local driver = need("driver")
-return driver.serve, scripts.load_app, scripts.set_root, scripts.add_module, need("timer").run, scripts.load_public
+return driver.serve, scripts.load_app, scripts.set_root, scripts.add_module, need("timer").run, scripts.load_public,
+  need("thread").run

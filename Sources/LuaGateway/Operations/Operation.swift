@@ -35,6 +35,9 @@ enum Operations {
         SocketClose.number: SocketClose.start,
         TimerStart.number: TimerStart.start,
         TimerCancel.number: TimerCancel.start,
+        ThreadSpawn.number: ThreadSpawn.start,
+        ThreadWait.number: ThreadWait.start,
+        ThreadKill.number: ThreadKill.start,
     ]
 }
 

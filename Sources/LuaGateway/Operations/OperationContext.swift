@@ -1,21 +1,38 @@
+import Logging
 import NIOCore
 
 /// What an operation may use besides its arguments: the request's event loop, the loop's
-/// outbound sockets, and a way to release what it holds when the request ends (OpenResty's
-/// cleanup handlers). One per runner, reset for each request.
+/// outbound sockets, the request's light threads, and a way to release what it holds when
+/// the request ends (OpenResty's cleanup handlers). One per runner, reset for each request.
 final class OperationContext {
     let eventLoop: EventLoop
     let sockets: SocketTable
     /// The worker's timers; nil under `luagw cgi`, which ends with its request.
     let timers: TimerTable?
+    let logger: Logger
+    /// The light threads of the running request (SPEC 7's `luagw.thread`), made at its first spawn.
+    private var lightThreads: LightThreads?
     /// Which request of the runner runs now: a socket belongs to the request that opened it.
     private(set) var request = 0
     private var cleanups: [() -> Void] = []
 
-    init(eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable? = nil) {
+    init(eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable? = nil, logger: Logger = Logger(label: "luagw")) {
         self.eventLoop = eventLoop
         self.sockets = sockets
         self.timers = timers
+        self.logger = logger
+    }
+
+    /// The running request's light threads; killed when it ends.
+    var threads: LightThreads {
+        if let lightThreads { return lightThreads }
+        let made = LightThreads(context: self)
+        lightThreads = made
+        onRequestEnd { [unowned self] in
+            self.lightThreads = nil
+            made.killAll()
+        }
+        return made
     }
 
     /// Runs `cleanup` when the current request ends, whatever way it ends.

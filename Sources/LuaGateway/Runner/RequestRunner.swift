@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Runs one request's application at a time on a coroutine of a borrowed state (SPEC 1-2,
@@ -52,10 +53,10 @@ final class RequestRunner {
 
     /// `giveBack` returns a state to where it was borrowed from when the request ends.
     init(host: RequestHost, eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable?,
-         giveBack: @escaping (LuaState) -> Void) {
+         logger: Logger = Logger(label: "luagw"), giveBack: @escaping (LuaState) -> Void) {
         self.owner = host
         self.eventLoop = eventLoop
-        self.context = OperationContext(eventLoop: eventLoop, sockets: sockets, timers: timers)
+        self.context = OperationContext(eventLoop: eventLoop, sockets: sockets, timers: timers, logger: logger)
         self.giveBack = giveBack
     }
 
@@ -70,6 +71,19 @@ final class RequestRunner {
     /// Starts timer `id` of `state` (SPEC 7), run like a request.
     func startTimer(on state: LuaState, id: Int, premature: Bool) {
         begin(on: state) { $0.startTimer(id: id, premature: premature) }
+    }
+
+    /// Starts light thread `id` of `state` (SPEC 7's `luagw.thread.spawn`): it runs until it
+    /// waits or finishes before this returns.
+    func startThread(on state: LuaState, id: Int) {
+        begin(on: state) { $0.startThread(id: id) }
+    }
+
+    /// Ends the run before its application finished (a light thread killed): a pending
+    /// operation is cancelled, the coroutine reset (its to-be-closed variables closed).
+    func stop() {
+        guard let host, call != nil, waiting != .nothing else { return }
+        end(host)
     }
 
     private func begin(on state: LuaState, _ first: (inout ApplicationCall) -> ApplicationCall.Step) {

@@ -45,7 +45,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.context = context
         writer.context = context
         let pool = worker.pool
-        runner = RequestRunner(host: self, eventLoop: context.eventLoop, sockets: worker.sockets, timers: worker.timers) {
+        runner = RequestRunner(host: self, eventLoop: context.eventLoop, sockets: worker.sockets, timers: worker.timers,
+                               logger: worker.logger) {
             pool.giveBack($0)
         }
     }

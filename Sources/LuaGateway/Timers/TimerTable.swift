@@ -89,8 +89,8 @@ final class TimerTable {
     private func run(_ key: Key, premature: Bool) {
         guard let timer = pending[key] else { return }
         guard pool.lend(timer.state) else { return pending[key] = nil }
-        let host = TimerHost(id: key.id, logger: logger) { [weak self] in self?.ran(key, premature: premature) }
-        let runner = RequestRunner(host: host, eventLoop: eventLoop, sockets: sockets, timers: self) { [pool] in
+        let host = ClientlessHost(kind: "timer", requestID: "timer-\(key.id)", logger: logger) { [weak self] in self?.ran(key, premature: premature) }
+        let runner = RequestRunner(host: host, eventLoop: eventLoop, sockets: sockets, timers: self, logger: logger) { [pool] in
             pool.giveBack($0)
         }
         host.runner = runner

@@ -1,0 +1,105 @@
+-- `luagw.thread` (SPEC 7; `ngx.thread` under luagw.ngx): light threads, OpenResty's model. Each
+-- runs `fn(...)` on a coroutine of the request's state, with a runner of its own on the server
+-- (Operations/LightThreads.swift), so that several calls of one request wait at once. `spawn`
+-- runs the thread until it finishes or waits, then returns its handle; `wait` returns
+-- `true, results...` of the first of the given threads to finish (`false, err` if it raised);
+-- `kill` ends one that has not. The request's threads still running when it ends are killed.
+-- A thread cannot send the response (the request's own code does); its errors go to the
+-- request's wsgi.errors; what it deferred (request_end) runs when it ends; its sockets are its own.
+local C, need = ...
+local wait = need("wait").wait
+local errors = need("errors")
+local run_request_end = need("request_end").run
+local P = C.protocol
+local SPAWN, WAIT, KILL, DONE = P.THREAD_SPAWN, P.THREAD_WAIT, P.THREAD_KILL, P.DONE
+local current, traceback = C.current, C.traceback
+local type, error, select, tostring, xpcall, setmetatable, getmetatable = type, error, select, tostring, xpcall,
+  setmetatable, getmetatable
+local pack, unpack = table.pack, table.unpack
+
+local Thread = {}
+Thread.__index = Thread
+Thread.__name = "luagw.thread"
+
+-- Threads that have not finished, by id (ids are unique in the state).
+local unfinished = {}
+local next_id = 0
+
+local M = {}
+
+function M.spawn(fn, ...)
+  if type(fn) ~= "function" then
+    error("bad argument #1 to 'luagw.thread.spawn' (a function expected, got " .. type(fn) .. ")", 2)
+  end
+  local parent = current()
+  if parent == nil then error("luagw.thread.spawn: only a request or a timer can spawn a thread", 2) end
+  next_id = next_id + 1
+  local t = setmetatable({ id = next_id, fn = fn, args = pack(...), errors = parent.errors }, Thread)
+  unfinished[t.id] = t
+  wait("luagw.thread.spawn", SPAWN, t.id, parent.errors and parent.errors.id or "timer")
+  return t
+end
+
+-- The results a finished thread is waited with.
+local function outcome(t)
+  t.waited = true
+  local r = t.results
+  return unpack(r, 1, r.n)
+end
+
+function M.wait(...)
+  local n = select("#", ...)
+  if n == 0 then error("bad argument #1 to 'luagw.thread.wait' (a thread expected)", 2) end
+  local threads = pack(...)
+  for i = 1, n do
+    local t = threads[i]
+    if getmetatable(t) ~= Thread then
+      error("bad argument #" .. i .. " to 'luagw.thread.wait' (a thread expected, got " .. type(t) .. ")", 2)
+    end
+    if t.waited then return false, "already waited or killed" end
+    if t.results then return outcome(t) end
+  end
+  local ids = {}
+  for i = 1, n do ids[i] = threads[i].id end
+  local id = wait("luagw.thread.wait", WAIT, n, unpack(ids, 1, n))
+  for i = 1, n do
+    if threads[i].id == id then return outcome(threads[i]) end
+  end
+  return false, "no thread finished"
+end
+
+function M.kill(t)
+  if getmetatable(t) ~= Thread then
+    error("bad argument #1 to 'luagw.thread.kill' (a thread expected, got " .. type(t) .. ")", 2)
+  end
+  if t.results or t.waited then return nil, "already waited or killed" end
+  local ok, err = wait("luagw.thread.kill", KILL, t.id)
+  if ok then
+    unfinished[t.id] = nil
+    t.waited, t.results = true, pack(false, "killed")
+  end
+  return ok, err
+end
+
+-- Runs thread `id` (the server's call): its function's results, or false and the error, which is
+-- logged on the request's wsgi.errors as OpenResty logs a failed thread.
+function M.run(id)
+  local t = unfinished[id]
+  if not t then return DONE end  -- killed before it ran
+  local r = current()
+  r.errors = t.errors  -- the request's, for ngx.log and errors.current() inside the thread
+  local args = t.args
+  local results = pack(xpcall(t.fn, traceback, unpack(args, 1, args.n)))
+  unfinished[id] = nil
+  if not results[1] then
+    local log = t.errors or errors.current()
+    log:write("light thread failed: " .. tostring(results[2]) .. "\n")
+  end
+  t.results = results
+  local failed_cleanup = run_request_end()
+  if failed_cleanup and t.errors then t.errors:write("error at the end of a light thread: " .. failed_cleanup .. "\n") end
+  r.errors = nil  -- the coroutine's record serves other requests next
+  return DONE
+end
+
+return M
