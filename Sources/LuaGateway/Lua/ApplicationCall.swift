@@ -77,7 +77,8 @@ struct ApplicationCall {
             return failSetup()
         }                                                                        // serve index env id
         lua_pushboolean(T, runOnce ? 1 : 0)                                      // serve index env id once
-        return resume(arguments: 4)
+        lua_rawgetp(T, luagw_registryindex(), run)                               // serve index env id once record
+        return resume(arguments: 5)
     }
 
     /// Starts timer `id` of this state (timer.lua's run), `premature` when the server shuts

@@ -1,4 +1,4 @@
--- The request driver: `serve(index, environ, request_id, run_once)` runs as the body of
+-- The request driver: `serve(index, environ, request_id, run_once, record)` runs as the body of
 -- a request's coroutine. It completes environ with the Lua objects, the constants and the
 -- defaults (Request/Environ.swift says who sets which key), calls the application, turns whatever it
 -- returned into the server's yields (SPEC 1.1), and calls the body's `close` exactly
@@ -7,7 +7,7 @@ local C, need = ...
 local P = C.protocol
 local SENTINEL, SEND, FILE, DONE, FAILED = C.sentinel, P.SEND, P.FILE, P.DONE, P.FAILED
 local GONE, GO_ON = P.GONE, P.GO_ON
-local traceback, log, set_route, current = C.traceback, C.log, C.set_route, C.current
+local traceback, log, set_route = C.traceback, C.log, C.set_route
 local co_yield = coroutine.yield
 local type, error, tostring, xpcall = type, error, tostring, xpcall
 local setmetatable, getmetatable = setmetatable, getmetatable
@@ -103,12 +103,11 @@ local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() r
 local VERSION = C.version
 local SOFTWARE = "luagw/" .. VERSION
 
--- The running request's record: the table its coroutine is anchored in (C.current: one per
+-- The running request's record: the table its coroutine is anchored in (C.current(): one per
 -- coroutine, reused by the requests it runs one after another), with the start_response
 -- bound to it; reset for each request. A state runs many requests at once: nothing of one
 -- request lives in this module.
-local function new_record()
-  local r = current()
+local function new_record(r)
   if not r.start_response then r.start_response = new_start_response(r, send) end
   r.sent, r.stopped, r.body = false, false, nil
   r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
@@ -119,18 +118,19 @@ local apps, load_errors, mounts, files = scripts.apps, scripts.load_errors, scri
 
 local M = {}
 
-function M.serve(index, environ, request_id, run_once)
+-- `r` is the request's record (what C.current() returns while it runs), handed over by the server.
+function M.serve(index, environ, request_id, run_once, r)
   local app = apps[index]
   if not app then return FAILED, load_errors[index] or "no application is loaded for this script" end
-  local r = new_record()
-  local errors = new_errors(request_id, mounts[index])
+  new_record(r)
+  local errors = new_errors(request_id, mounts[index], r)
   environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host's own, else luagw's
   environ.GATEWAY_INTERFACE = "CGI/1.1"
   environ.DOCUMENT_ROOT = environ.DOCUMENT_ROOT or scripts.root  -- a CGI host's own, else the served directory
   environ.SCRIPT_FILENAME = environ.SCRIPT_FILENAME or files[index]
   environ["wsgi.url_scheme"] = environ["wsgi.url_scheme"] or "http"  -- the server sets "https"
   environ["luagw.version"] = VERSION
-  environ["wsgi.input"] = new_input()
+  environ["wsgi.input"] = new_input(r)
   environ["wsgi.errors"] = errors
   environ["wsgi.version"] = WSGI_VERSION
   environ["wsgi.input_terminated"] = true
@@ -143,7 +143,7 @@ function M.serve(index, environ, request_id, run_once)
   local route = environ["luagw.route"]  -- the router's template (luagw.web.router), for the metrics
   if type(route) == "string" then set_route(route) end
   close_body(r.body, errors)
-  local failed_cleanup = run_request_end()
+  local failed_cleanup = run_request_end(r)
   if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup, errors.mount) end
   errors:flush()
   if not ok then return FAILED, result end

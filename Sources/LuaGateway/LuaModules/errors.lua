@@ -44,11 +44,12 @@ end
 
 local M = {}
 
--- The errors object of the running request, `request_id`, to the script mounted at `mount`:
+-- The errors object of the running request (its record `r`, or C.current()'s), `request_id`, to
+-- the script mounted at `mount`:
 -- one per request coroutine (a state runs many requests at once), reset for each request. (A
 -- light thread's coroutine borrows its request's as `errors`; its own stays `own_errors`.)
-function M.new(request_id, mount)
-  local r = current()
+function M.new(request_id, mount, r)
+  r = r or current()
   local errors = r.own_errors
   if not errors then
     errors = setmetatable({}, Errors)

@@ -92,10 +92,10 @@ end
 
 local M = {}
 
--- The running request's input: one object per request coroutine (a state runs many requests at
--- once), reset for each request.
-function M.new()
-  local r = current()
+-- The input of the running request (its record `r`, or C.current()'s): one object per request
+-- coroutine (a state runs many requests at once), reset for each request.
+function M.new(r)
+  r = r or current()
   local input = r.input
   if not input then
     input = setmetatable({}, Input)

@@ -17,9 +17,10 @@ function M.defer(fn)
   pending[#pending + 1] = fn
 end
 
--- Runs what the running request deferred, each in protected mode; the errors, or nil.
-function M.run()
-  local r = current()
+-- Runs what the running request (its record `r`, or C.current()'s) deferred, each in protected
+-- mode; the errors, or nil.
+function M.run(r)
+  r = r or current()
   local pending = r and r.deferred
   if not pending or #pending == 0 then return nil end
   local errors
