@@ -4,6 +4,7 @@
 // two Lua instructions, sets the budget's count hook on the running coroutine, as lua.c
 // does on Ctrl-C (lua_sethook is safe in a signal handler). Lua runs without any hook
 // otherwise: a count hook makes the interpreter trap on every instruction.
+#define _GNU_SOURCE  /* pthread_setname_np */
 #include "CLuaGatewayBridge.h"
 #include <pthread.h>
 #include <signal.h>
@@ -110,6 +111,7 @@ static void start(void) {
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
     pthread_create(&thread, &attributes, watch, NULL);
+    pthread_setname_np(thread, "luagw-watchdog");  /* for top -H, and for the tests */
     pthread_attr_destroy(&attributes);
 }
 

@@ -129,6 +129,14 @@ final class AdminTests: XCTestCase {
         XCTAssertTrue(status.contains("\"last_reload_error\":") && status.contains("b.lua"), status)
     }
 
+    func testEveryFamilyIsExportedBeforeItsFirstEvent() throws {
+        let server = try TestServer(Self.scripts, admin: true)
+        let admin = try XCTUnwrap(server.server.adminAddress).port
+        let samples = try Self.parse(try get(admin, "/metrics").text)
+        XCTAssertEqual(samples["luagw_queue_wait_seconds_count{}"], 0, "\(samples.keys.sorted())")
+        for kind in ["error", "run_time", "memory"] { XCTAssertEqual(samples["luagw_lua_errors_total{kind=\(kind)}"], 0) }
+    }
+
     func testStatusShowsARequestInFlight() throws {
         let server = try TestServer(Self.scripts, admin: true)
         let admin = try XCTUnwrap(server.server.adminAddress).port
@@ -148,6 +156,8 @@ final class AdminTests: XCTestCase {
             } == true
         }
         let request = try XCTUnwrap((status["in_flight"] as? [[String: Any]])?.first { $0["id"] as? String == "held-1" })
+        let worker = try XCTUnwrap((status["workers"] as? [[String: Any]])?.first)
+        XCTAssertEqual(worker["requests_per_state"] as? [Int], [1], "one state, running the held request")
         XCTAssertEqual(request["method"] as? String, "GET")
         XCTAssertEqual(request["path"] as? String, "/hold?\(key)")
         XCTAssertEqual(request["mount"] as? String, "/hold")

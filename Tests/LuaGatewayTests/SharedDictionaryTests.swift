@@ -32,6 +32,11 @@ final class SharedDictionaryTests: XCTestCase {
             local keys = d:keys(); table.sort(keys)
             return show(#keys, keys[1], keys[2] == "b\0c")
           end,
+          keysmax = function(d)
+            d:flush_all()
+            for i = 1, 1100 do d:set("k" .. i, i) end
+            return show(#d:keys(1), #d:keys(3), #d:keys(), #d:keys(0))
+          end,
           sorted = function(d)
             local t = { 3, 1, 2 }
             table.sort(t, function(a, b) d:incr("compares", 1, 0); return a < b end)
@@ -62,6 +67,7 @@ final class SharedDictionaryTests: XCTestCase {
         XCTAssertEqual(try server.get("/d/types?x").text, "true 1.5 7 integer")
         XCTAssertEqual(try server.get("/d/ttl?x").text, "true nil true 0")
         XCTAssertEqual(try server.get("/d/keys?x").text, "2 a true")
+        XCTAssertEqual(try server.get("/d/keysmax?x").text, "1 3 1024 1100", "keys(max): max, 1024 by default, 0 for all")
         XCTAssertEqual(try server.get("/d/sorted?x").text, "true", "it works where Lua cannot yield")
         XCTAssertTrue(try server.get("/d/misuse?x").text.hasPrefix("false "))
     }

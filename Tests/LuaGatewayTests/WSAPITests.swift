@@ -27,6 +27,7 @@ final class WSAPITests: XCTestCase {
           end
           lines[#lines + 1] = "input=" .. type(env.input.read) .. " error=" .. type(env.error.write)
           env.error:write("a line from the application\n")
+          env.error:write("several ", "arguments, ", 3, " of them\n")
           return 200, { ["Content-Type"] = "text/plain" }, coroutine.wrap(function()
             coroutine.yield(table.concat(lines, "\n"))
           end)
@@ -59,6 +60,7 @@ final class WSAPITests: XCTestCase {
         XCTAssertEqual(deeper["QUERY_STRING"], "x=1")
         XCTAssertEqual(deeper["PATH_TRANSLATED"], documentRoot + "/a/b")
         XCTAssertTrue(log.contains("a line from the application"), "env.error is wsgi.errors")
+        XCTAssertTrue(log.contains("several arguments, 3 of them"), "write takes several arguments, as file:write does")
     }
 
     static let reader = #"""
