@@ -88,10 +88,10 @@ final class CGIRequest: RequestHost {
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {
         guard hasHead else { return }
         var buffer = ByteBuffer()
-        let length = hasBody ? call.chunkLength : 0
-        let bodiless = !BodyFraming.allowsBody(code: call.statusCode, isHead: false)
-        writeHead(of: call, contentLength: call.contentLength == nil && !bodiless ? length : nil, into: &buffer)
-        if !isHead && !bodiless { call.writeChunk(into: &buffer, limit: call.contentLength ?? length) }
+        let body = WholeBody(code: call.statusCode, length: hasBody ? call.chunkLength : 0, declared: call.contentLength,
+                             isHead: isHead)
+        writeHead(of: call, contentLength: body.lengthHeader, into: &buffer)
+        call.writeChunk(into: &buffer, limit: body.bytesToSend)
         if !write(buffer) { exitStatus = 1 }
     }
 

@@ -22,3 +22,29 @@ enum BodyFraming: Equatable {
         return isHTTP11 ? .chunked : .untilClose
     }
 }
+
+/// How a whole body (the application returned it in one piece) goes out (SPEC 1.3): the one
+/// place of the rules that HTTP connections and `luagw cgi` share.
+struct WholeBody {
+    /// The Content-Length the server states: the body's length, unless the application declared
+    /// one itself, or the status never has a body (1xx, 204, 304: a 304's length would have to be
+    /// the GET representation's, which the server does not know).
+    let lengthHeader: Int?
+    /// Bytes of the body that go out: none for HEAD and bodiless statuses, else the body up to a
+    /// declared Content-Length.
+    let bytesToSend: Int
+    /// The body is longer than the application's Content-Length (it is cut there).
+    let isCut: Bool
+    /// The body is shorter than the application's Content-Length (the connection cannot go on).
+    let isShort: Bool
+
+    init(code: Int, length: Int, declared: Int?, isHead: Bool) {
+        let hasNoBody = !BodyFraming.allowsBody(code: code, isHead: false)
+        lengthHeader = declared != nil || hasNoBody ? nil : length
+        let sent = BodyFraming.allowsBody(code: code, isHead: isHead)
+        let limit = declared ?? length
+        bytesToSend = sent ? min(length, limit) : 0
+        isCut = sent && length > limit
+        isShort = sent && length < limit
+    }
+}

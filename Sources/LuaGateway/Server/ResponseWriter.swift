@@ -124,22 +124,14 @@ final class ResponseWriter {
         guard hasHead else { return endStream() }
         exchange.headWritten(status: call.statusCode)
         let length = hasBody ? call.chunkLength : 0
-        let allowsBody = BodyFraming.allowsBody(code: call.statusCode, isHead: exchange.isHead)
-        let declared = call.contentLength
+        let body = WholeBody(code: call.statusCode, length: length, declared: call.contentLength, isHead: exchange.isHead)
         var buffer = allocator.buffer(capacity: length + 512)
-        // 1xx, 204 and 304 never carry a body, so the server states no length for them
-        // (a 304's length would have to be the GET representation's, which it does not know).
-        let noLengthHeader = !BodyFraming.allowsBody(code: call.statusCode, isHead: false)
-        ResponseEncoder.writeHead(of: call, exchange: exchange,
-                                  contentLength: declared != nil || noLengthHeader ? nil : length,
+        ResponseEncoder.writeHead(of: call, exchange: exchange, contentLength: body.lengthHeader,
                                   dates: &worker.dates, into: &buffer)
-        if allowsBody {
-            let limit = declared ?? length
-            if length > limit { logCut() }
-            if length < limit { exchange.keepAlive = false }
-            call.writeChunk(into: &buffer, limit: limit)
-            exchange.bodyBytesSent = min(length, limit)
-        }
+        if body.isCut { logCut() }
+        if body.isShort { exchange.keepAlive = false }
+        call.writeChunk(into: &buffer, limit: body.bytesToSend)
+        exchange.bodyBytesSent = body.bytesToSend
         write(buffer)
     }
 
