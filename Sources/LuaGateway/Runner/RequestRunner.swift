@@ -42,6 +42,10 @@ final class RequestRunner {
     /// is kept here, and the loop goes on with it itself.
     private var isAsking = false
     private var answeredAtOnce: Answer?
+    /// Set while the step loop runs; a request that ends in it is told to its host after it
+    /// (`endedHost`).
+    private var isAdvancing = false
+    private var endedHost: RequestHost?
     /// A read of the whole body (`read()`) collects what arrives here and hands it over in one
     /// string (Lua then joins nothing); `readsAll` says that the input being waited for is for it.
     private var wholeBody = ByteBuffer()
@@ -143,8 +147,16 @@ final class RequestRunner {
     /// call; a chunk never waits behind a pause of the application).
     private func advance(_ first: ApplicationCall.Step) {
         guard let host else { return }
+        isAdvancing = true
         run(from: first, host: host)
+        isAdvancing = false
         host.flush()
+        // The request ended in the loop: its host hears it now that the loop has unwound, so
+        // that what the host starts next (a connection's next request) never runs inside it.
+        if let ended = endedHost {
+            endedHost = nil
+            ended.requestEnded()
+        }
     }
 
     private func run(from first: ApplicationCall.Step, host: RequestHost) {
@@ -290,6 +302,10 @@ final class RequestRunner {
             giveBack(call.state)
         }
         self.host = nil  // the host may start its next request now
-        host.requestEnded()
+        if isAdvancing {
+            endedHost = host
+        } else {
+            host.requestEnded()
+        }
     }
 }
