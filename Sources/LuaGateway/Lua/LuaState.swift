@@ -39,7 +39,10 @@ final class LuaState {
     var lendingLimit: Int?
     /// Coroutines free for the next request, and every record made (freed when the state closes).
     private var spareCoroutines: [RequestCoroutine] = []
-    private var runs: [UnsafeMutablePointer<luagw_run>] = []
+    private var runs: Set<UnsafeMutablePointer<luagw_run>> = []
+    /// Spare coroutines kept at least; past that, no more spares than running requests (a burst's
+    /// coroutines are let go as it drains).
+    private static let sparesKept = 64
 
     /// Makes a state and loads every script of `scripts` into it. A script that fails
     /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
@@ -95,7 +98,7 @@ final class LuaState {
     func takeCoroutine() -> RequestCoroutine? {
         if let spare = spareCoroutines.popLast() { return spare }
         guard let run = luagw_run_new(main) else { return nil }
-        runs.append(run)
+        runs.insert(run)
         return RequestCoroutine(run: run)
     }
 
@@ -105,10 +108,11 @@ final class LuaState {
 
     /// Takes back the coroutine of a request that ended (its stack empty, its status ok). One
     /// that the run-time limit stopped is not `reusable`: the error its hook raised left Lua's
-    /// hooks off on it for good (lua_resetthread does not turn them on again), so it is let go.
+    /// hooks off on it for good (lua_resetthread does not turn them on again), so it is let go;
+    /// so is one more spare than a drained burst needs.
     func giveBack(_ coroutine: RequestCoroutine, reusable: Bool) {
-        guard reusable else {
-            runs.removeAll { $0 == coroutine.run }
+        guard reusable, spareCoroutines.count < max(Self.sparesKept, running) else {
+            runs.remove(coroutine.run)
             return luagw_run_free(main, coroutine.run)
         }
         spareCoroutines.append(coroutine)
