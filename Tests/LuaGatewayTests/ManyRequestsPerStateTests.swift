@@ -147,41 +147,40 @@ final class ManyRequestsPerStateTests: XCTestCase {
         return function(e, sr) require("luagw").shared[\#(dictionary)]:set("release", true); sr(200, {}); return state_id end
         """# }
 
-    func testARunawayIsStoppedAloneAndItsStatesOtherRequestsGoOn() throws {
+    /// Runs `/fault` (the script `fault`) while `/sleep` waits on the same state; the fault's
+    /// status, what the sleeper answered, and the id of the state that serves a request after.
+    private func fault(_ fault: String, lua: LuaLimits) throws -> (server: TestServer, status: Int, slept: Response, after: String) {
         let faults = Self.fresh()
-        let server = try TestServer(["sleep.lua": Self.sleeper(faults), "release.lua": Self.releaser(faults), "spin.lua": #"""
-            local luagw = require "luagw"
-            return function(e, sr) while true do end end
-            """#], pool: PoolLimits(), lua: LuaLimits(runTime: 0.5))
+        let server = try TestServer(["sleep.lua": Self.sleeper(faults), "release.lua": Self.releaser(faults), "fault.lua": fault],
+                                    pool: PoolLimits(), lua: lua)
         let sleeper = try server.client()
         try sleeper.send("GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n")
         server.waitForRunningRequests(1)
-        XCTAssertEqual(try server.get("/spin").code, 504)
-        let state = try server.get("/release").text
-        let slept = try sleeper.readResponse()
-        XCTAssertEqual(slept.code, 200)
-        XCTAssertEqual(slept.text, "slept on " + state, "the sleeper went on on the state that stopped the runaway")
-        XCTAssertEqual(server.poolSizes.live, 1, "the state was not replaced")
+        let status = try server.get("/fault").code
+        let after = try server.get("/release").text
+        return (server, status, try sleeper.readResponse(), after)
+    }
+
+    func testARunawayIsStoppedAloneAndItsStatesOtherRequestsGoOn() throws {
+        let run = try fault("return function(e, sr) while true do end end", lua: LuaLimits(runTime: 0.5))
+        XCTAssertEqual(run.status, 504)
+        XCTAssertEqual(run.slept.code, 200)
+        XCTAssertEqual(run.slept.text, "slept on " + run.after, "the sleeper went on on the state that stopped the runaway")
+        XCTAssertEqual(run.server.poolSizes.live, 1, "the state was not replaced")
     }
 
     func testARequestPastTheMemoryLimitFailsAloneAndItsStateIsReplaced() throws {
-        let faults = Self.fresh()
-        let server = try TestServer(["sleep.lua": Self.sleeper(faults), "release.lua": Self.releaser(faults), "hog.lua": #"""
+        let run = try fault(#"""
             return function(e, sr)
               local t = {}
               for i = 1, math.huge do t[i] = string.rep("x", 1000) .. i end
             end
-            """#], pool: PoolLimits(), lua: LuaLimits(memoryPerState: 24 << 20))
-        let sleeper = try server.client()
-        try sleeper.send("GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n")
-        server.waitForRunningRequests(1)
-        XCTAssertEqual(try server.get("/hog").code, 500)
-        let fresh = try server.get("/release").text
-        let slept = try sleeper.readResponse()
-        XCTAssertEqual(slept.code, 200, "the state's other request finished")
-        XCTAssertTrue(slept.text.hasPrefix("slept on "), slept.text)
-        XCTAssertNotEqual(slept.text, "slept on " + fresh, "a new request went to a fresh state")
-        waitUntil("the old state closed once its last request ended") { server.poolSizes.live == 1 }
+            """#, lua: LuaLimits(memoryPerState: 24 << 20))
+        XCTAssertEqual(run.status, 500)
+        XCTAssertEqual(run.slept.code, 200, "the state's other request finished")
+        XCTAssertTrue(run.slept.text.hasPrefix("slept on "), run.slept.text)
+        XCTAssertNotEqual(run.slept.text, "slept on " + run.after, "a new request went to a fresh state")
+        waitUntil("the old state closed once its last request ended") { run.server.poolSizes.live == 1 }
     }
 
     func testAbortedSleepingRequestsLeaveNoDescriptorBehind() throws {

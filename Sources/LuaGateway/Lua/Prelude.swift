@@ -12,6 +12,7 @@ enum Prelude {
         ("prelude", PackageResources.prelude_lua),
         ("coroutines", PackageResources.coroutines_lua),
         ("scripts", PackageResources.scripts_lua),
+        ("request", PackageResources.request_lua),
         ("input", PackageResources.input_lua),
         ("errors", PackageResources.errors_lua),
         ("file_wrapper", PackageResources.file_wrapper_lua),

@@ -1,8 +1,9 @@
 -- `wsgi.errors` (SPEC 2): whole lines go to the error log, tagged with the request id and mount;
 -- a partial line waits for its end, for `flush`, or for the end of the request.
-local C = ...
+local C, need = ...
 local log, current = C.log, C.current
-local type, error, setmetatable, select = type, error, setmetatable, select
+local object = need("request").object
+local type, error, select = type, error, select
 local sfind, ssub, format = string.find, string.sub, string.format
 
 local Errors = {}
@@ -50,11 +51,7 @@ local M = {}
 -- light thread's coroutine borrows its request's as `errors`; its own stays `own_errors`.)
 function M.new(request_id, mount, r)
   r = r or current()
-  local errors = r.own_errors
-  if not errors then
-    errors = setmetatable({}, Errors)
-    r.own_errors = errors
-  end
+  local errors = object("own_errors", Errors, r)
   r.errors = errors
   errors.id, errors.mount, errors.pending = request_id, mount, ""
   return errors

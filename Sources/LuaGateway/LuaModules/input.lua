@@ -2,10 +2,11 @@
 -- one chunk at a time, asked for by a READ yield, only when a caller needs them. The
 -- server resumes a READ with a string (and true when the string ends the body), with nil at
 -- the end of the body, or with false and the reason the rest will not come (in the server's words).
-local C = ...
-local SENTINEL, READ, current = C.sentinel, C.protocol.READ, C.current
+local C, need = ...
+local SENTINEL, READ = C.sentinel, C.protocol.READ
+local object = need("request").object
 local co_yield = coroutine.yield
-local type, error, setmetatable = type, error, setmetatable
+local type, error = type, error
 local sfind, ssub, format = string.find, string.sub, string.format
 local concat, tointeger = table.concat, math.tointeger
 
@@ -95,12 +96,7 @@ local M = {}
 -- The input of the running request (its record `r`, or C.current()'s): one object per request
 -- coroutine (a state runs many requests at once), reset for each request.
 function M.new(r)
-  r = r or current()
-  local input = r.input
-  if not input then
-    input = setmetatable({}, Input)
-    r.input = input
-  end
+  local input = object("input", Input, r)
   input.buf, input.pos, input.done, input.failure = "", 1, false, nil
   return input
 end

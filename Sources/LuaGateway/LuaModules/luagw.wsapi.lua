@@ -13,7 +13,8 @@ local C, need = ...
 local start_response_module = need("start_response")
 local traced_error = need("traced_error")
 local is_callable = need("scripts").is_callable
-local log, traceback, current = C.log, C.traceback, C.current
+local log, traceback = C.log, C.traceback
+local object = need("request").object
 local type, error, next, tostring, tonumber, setmetatable, getmetatable, xpcall = type, error, next, tostring,
   tonumber, setmetatable, getmetatable, xpcall
 local tointeger, mtype = math.tointeger, math.type
@@ -63,23 +64,12 @@ function Input:read(n)
   return ssub(buffered, pos, pos + n - 1)
 end
 
--- The running request's WSAPI input.
-local function request_input()
-  local r = current()
-  local input = r.wsapi_input
-  if not input then
-    input = setmetatable({}, Input)
-    r.wsapi_input = input
-  end
-  return input
-end
-
 -- Completes environ into WSAPI's environment. A chunked upload (no CONTENT_LENGTH) is read
 -- whole first (wsgi.input stops at the server's body limit), so that the application sees
 -- its length as WSAPI promises.
 local function wsapi_env(env)
   local length = env.CONTENT_LENGTH
-  local input = request_input()
+  local input = object("wsapi_input", Input)
   input.stream, input.buffered, input.pos = env["wsgi.input"], false, 1
   if length == nil and env.HTTP_TRANSFER_ENCODING ~= nil then
     local body = input.stream:read() or ""

@@ -1,0 +1,22 @@
+-- The running request's record (SPEC 4): the table its coroutine is anchored in, one per
+-- coroutine, reused by the requests it runs one after another (C.current() while it runs; the
+-- driver is handed it). A state runs many requests at once, so what belongs to one request (its
+-- wsgi.input, its wsgi.errors, what runs at its end) is kept there, never in a module.
+local C = ...
+local current, setmetatable = C.current, setmetatable
+
+local M = {}
+
+-- The object of class `class` kept in record `r` (or the running request's) under `key`,
+-- made the first time; the caller resets it for each request.
+function M.object(key, class, r)
+  r = r or current()
+  local object = r[key]
+  if not object then
+    object = setmetatable({}, class)
+    r[key] = object
+  end
+  return object
+end
+
+return M
