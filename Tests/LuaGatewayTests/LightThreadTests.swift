@@ -107,4 +107,22 @@ final class LightThreadTests: XCTestCase {
             """#])
         XCTAssertEqual(try server.get("/ngx").text, "true 5")
     }
+
+    func testOnlyTheSpawnerWaitsForOrKillsAThread() throws {
+        let server = try TestServer(["spawner.lua": #"""
+            local luagw = require "luagw"
+            local handles = {}
+            return function(e, sr)
+              sr(200, {})
+              if e.QUERY_STRING == "spawn" then
+                handles.last = luagw.thread.spawn(function() luagw.sleep(0.01); return "mine" end)
+                return select(2, luagw.thread.wait(handles.last))
+              end
+              local ok, err = pcall(luagw.thread.wait, handles.last)
+              return tostring(ok) .. " " .. tostring(err):match("a thread spawned by another request or thread")
+            end
+            """#])
+        XCTAssertEqual(try server.get("/spawner?spawn").text, "mine")
+        XCTAssertEqual(try server.get("/spawner?other").text, "false a thread spawned by another request or thread")
+    }
 }

@@ -34,10 +34,20 @@ function M.spawn(fn, ...)
   local parent = current()
   if parent == nil then error("luagw.thread.spawn: only a request or a timer can spawn a thread", 2) end
   next_id = next_id + 1
-  local t = setmetatable({ id = next_id, fn = fn, args = pack(...), errors = parent.errors }, Thread)
+  local t = setmetatable({ id = next_id, fn = fn, args = pack(...), errors = parent.errors, parent = parent }, Thread)
   unfinished[t.id] = t
   wait("luagw.thread.spawn", SPAWN, t.id, parent.errors and parent.errors.id or "timer")
   return t
+end
+
+-- Checks that `t` is a thread the running request (or thread) spawned, for `name` (argument `i`).
+local function check(t, name, i)
+  if getmetatable(t) ~= Thread then
+    error("bad argument #" .. i .. " to '" .. name .. "' (a thread expected, got " .. type(t) .. ")", 3)
+  end
+  if t.parent ~= current() then
+    error("bad argument #" .. i .. " to '" .. name .. "' (a thread spawned by another request or thread)", 3)
+  end
 end
 
 -- The results a finished thread is waited with.
@@ -53,9 +63,7 @@ function M.wait(...)
   local threads = pack(...)
   for i = 1, n do
     local t = threads[i]
-    if getmetatable(t) ~= Thread then
-      error("bad argument #" .. i .. " to 'luagw.thread.wait' (a thread expected, got " .. type(t) .. ")", 2)
-    end
+    check(t, "luagw.thread.wait", i)
     if t.waited then return false, "already waited or killed" end
     if t.results then return outcome(t) end
   end
@@ -69,9 +77,7 @@ function M.wait(...)
 end
 
 function M.kill(t)
-  if getmetatable(t) ~= Thread then
-    error("bad argument #1 to 'luagw.thread.kill' (a thread expected, got " .. type(t) .. ")", 2)
-  end
+  check(t, "luagw.thread.kill", 1)
   if t.results or t.waited then return nil, "already waited or killed" end
   local ok, err = wait("luagw.thread.kill", KILL, t.id)
   if ok then
@@ -88,17 +94,21 @@ function M.run(id)
   if not t then return DONE end  -- killed before it ran
   local r = current()
   r.errors = t.errors  -- the request's, for ngx.log and errors.current() inside the thread
+  -- However the thread ends (killed too: its coroutine is closed), it is forgotten here, and its
+  -- coroutine's record lends the request's errors no more (it serves other requests next).
+  local _ <close> = setmetatable({}, { __close = function()
+    unfinished[id] = nil
+    r.errors = nil
+  end })
   local args = t.args
   local results = pack(xpcall(t.fn, traceback, unpack(args, 1, args.n)))
-  unfinished[id] = nil
   if not results[1] then
     local log = t.errors or errors.current()
     log:write("light thread failed: " .. tostring(results[2]) .. "\n")
   end
   t.results = results
-  local failed_cleanup = run_request_end()
+  local failed_cleanup = run_request_end(r)
   if failed_cleanup and t.errors then t.errors:write("error at the end of a light thread: " .. failed_cleanup .. "\n") end
-  r.errors = nil  -- the coroutine's record serves other requests next
   return DONE
 end
 
