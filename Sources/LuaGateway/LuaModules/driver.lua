@@ -107,7 +107,10 @@ local SOFTWARE = "luagw/" .. VERSION
 -- coroutine, reused by the requests it runs one after another), with the start_response
 -- bound to it; reset for each request. A state runs many requests at once: nothing of one
 -- request lives in this module.
+local begin_request = need("request").begin
+
 local function new_record(r)
+  begin_request(r)
   if not r.start_response then r.start_response = new_start_response(r, send) end
   r.sent, r.stopped, r.body = false, false, nil
   r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0

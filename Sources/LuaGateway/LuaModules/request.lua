@@ -7,6 +7,14 @@ local current, setmetatable = C.current, setmetatable
 
 local M = {}
 
+-- Notes that record `r` (or the running request's) serves a new request (or timer run, or light
+-- thread): its `serial` tells this request from the ones its coroutine ran before.
+function M.begin(r)
+  r = r or current()
+  r.serial = (r.serial or 0) + 1
+  return r
+end
+
 -- The object of class `class` kept in record `r` (or the running request's) under `key`,
 -- made the first time; the caller resets it for each request.
 function M.object(key, class, r)

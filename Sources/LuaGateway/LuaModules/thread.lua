@@ -10,6 +10,7 @@ local C, need = ...
 local wait = need("wait").wait
 local errors = need("errors")
 local run_request_end = need("request_end").run
+local begin_request = need("request").begin
 local P = C.protocol
 local SPAWN, WAIT, KILL, DONE = P.THREAD_SPAWN, P.THREAD_WAIT, P.THREAD_KILL, P.DONE
 local current, traceback = C.current, C.traceback
@@ -34,7 +35,8 @@ function M.spawn(fn, ...)
   local parent = current()
   if parent == nil then error("luagw.thread.spawn: only a request or a timer can spawn a thread", 2) end
   next_id = next_id + 1
-  local t = setmetatable({ id = next_id, fn = fn, args = pack(...), errors = parent.errors, parent = parent }, Thread)
+  local t = setmetatable({ id = next_id, fn = fn, args = pack(...), errors = parent.errors, parent = parent,
+                           serial = parent.serial }, Thread)
   unfinished[t.id] = t
   wait("luagw.thread.spawn", SPAWN, t.id, parent.errors and parent.errors.id or "timer")
   return t
@@ -45,7 +47,8 @@ local function check(t, name, i)
   if getmetatable(t) ~= Thread then
     error("bad argument #" .. i .. " to '" .. name .. "' (a thread expected, got " .. type(t) .. ")", 3)
   end
-  if t.parent ~= current() then
+  local r = current()
+  if t.parent ~= r or t.serial ~= r.serial then
     error("bad argument #" .. i .. " to '" .. name .. "' (a thread spawned by another request or thread)", 3)
   end
 end
@@ -92,7 +95,7 @@ end
 function M.run(id)
   local t = unfinished[id]
   if not t then return DONE end  -- killed before it ran
-  local r = current()
+  local r = begin_request()
   r.errors = t.errors  -- the request's, for ngx.log and errors.current() inside the thread
   -- However the thread ends (killed too: its coroutine is closed), it is forgotten here, and its
   -- coroutine's record lends the request's errors no more (it serves other requests next).

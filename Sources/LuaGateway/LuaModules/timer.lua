@@ -4,6 +4,7 @@
 -- runs `run(id, premature)` as the body of a coroutine, with a request's facilities and limits.
 local C, need = ...
 local wait = need("wait").wait
+local begin_request = need("request").begin
 local P = C.protocol
 local TIMER, CANCEL, DONE, FAILED = P.TIMER, P.TIMER_CANCEL, P.DONE, P.FAILED
 local type, error, tostring, tonumber, xpcall, setmetatable = type, error, tostring, tonumber, xpcall, setmetatable
@@ -52,6 +53,7 @@ end
 
 -- Runs timer `id` (the server's call): DONE, or FAILED and the error with its traceback.
 function M.run(id, premature)
+  begin_request()
   local timer = pending[id]
   if not timer then return DONE end  -- cancelled meanwhile
   if not timer.every or premature then pending[id] = nil end
