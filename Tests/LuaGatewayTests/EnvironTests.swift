@@ -1,4 +1,5 @@
 import XCTest
+@testable import LuaGateway
 
 /// SPEC 2: the environ keys.
 final class EnvironTests: XCTestCase {
@@ -110,10 +111,13 @@ final class EnvironTests: XCTestCase {
         XCTAssertEqual(env["wsgi.version"], "1.0")
         XCTAssertEqual(env["wsgi.url_scheme"], "http")
         XCTAssertEqual(env["wsgi.input_terminated"], "true")
-        XCTAssertEqual(env["wsgi.multithread"], "false")
+        XCTAssertEqual(env["wsgi.multithread"], "true", "a state runs other requests while one waits")
         XCTAssertEqual(env["wsgi.multiprocess"], "true")
         XCTAssertEqual(env["wsgi.run_once"], "false")
         XCTAssertEqual(env["luagw.version"], "0.1.0")
+        let alone = try TestServer(["dump.lua": Self.dump], pool: PoolLimits(requestsPerState: 1))
+        XCTAssertEqual(values(try alone.get("/dump?wsgi.multithread"))["wsgi.multithread"], "false",
+                       "--requests-per-state 1: a state runs one request at a time")
     }
 
     func testRequestIDIsUniqueOrHonoured() throws {

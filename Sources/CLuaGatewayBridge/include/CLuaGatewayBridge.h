@@ -238,11 +238,13 @@ void luagw_budget_stop(lua_State *L);
 /// The panic handler: an unprotected error is a bug of luagw; reports and aborts.
 int luagw_panic(lua_State *L);
 
-/// What the Lua side is told at load besides the protocol: luagw's version, and the seconds a
-/// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`).
+/// What the Lua side is told at load besides the protocol: luagw's version, the seconds a
+/// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`), and whether a
+/// state runs several requests at once (`concurrent`).
 typedef struct luagw_settings {
     luagw_bytes version;
     double socket_timeout;
+    int concurrent;   /* a state runs several requests at once (wsgi.multithread) */
 } luagw_settings;
 
 /// Keeps a copy of luagw's Lua modules for every state of the process (call once, before

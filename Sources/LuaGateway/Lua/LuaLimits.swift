@@ -27,6 +27,10 @@ public struct LuaLimits: Sendable {
     /// Whether every state requires luagw.compat51 before its scripts (`--compat51`).
     public var compat51 = false
 
+    /// Whether a state runs several requests at once (`--requests-per-state` above 1; the pool
+    /// sets it): what `wsgi.multithread` says, as gunicorn's gevent worker says it of greenlets.
+    var concurrentRequests = false
+
     public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002,
                 socketTimeout: Double = 60) {
         self.socketTimeout = socketTimeout

@@ -73,7 +73,8 @@ enum Prelude {
         _ = registered
         refs = Array(repeating: 0, count: Result.allCases.count)
         return version.withLuaBytes { version in
-            let settings = luagw_settings(version: version, socket_timeout: limits.socketTimeout)
+            let settings = luagw_settings(version: version, socket_timeout: limits.socketTimeout,
+                                          concurrent: limits.concurrentRequests ? 1 : 0)
             return luagw_prepare(L, settings, &refs, Int32(refs.count))
         }
     }

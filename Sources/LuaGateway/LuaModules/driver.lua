@@ -101,6 +101,8 @@ local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() r
   __newindex = function() error("wsgi.version is read-only", 2) end })
 
 local VERSION = C.version
+-- Whether the state runs other requests while this one waits (--requests-per-state above 1).
+local MULTITHREAD = C.concurrent
 local SOFTWARE = "luagw/" .. VERSION
 
 -- The running request's record: the table its coroutine is anchored in (C.current(): one per
@@ -137,7 +139,7 @@ function M.serve(index, environ, request_id, run_once, r)
   environ["wsgi.errors"] = errors
   environ["wsgi.version"] = WSGI_VERSION
   environ["wsgi.input_terminated"] = true
-  environ["wsgi.multithread"] = false
+  environ["wsgi.multithread"] = MULTITHREAD
   environ["wsgi.multiprocess"] = true
   environ["wsgi.run_once"] = run_once
   environ["wsgi.file_wrapper"] = file_wrapper

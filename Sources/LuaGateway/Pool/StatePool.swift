@@ -37,6 +37,8 @@ final class StatePool {
 
     init(scripts: ScriptSet, limits: PoolLimits, luaLimits: LuaLimits, eventLoop: EventLoop, logger: Logger,
          reportsLoadErrors: Bool) {
+        var luaLimits = luaLimits
+        luaLimits.concurrentRequests = limits.requestsPerState > 1
         self.luaLimits = luaLimits
         self.scripts = scripts
         self.reportsLoadErrors = reportsLoadErrors
