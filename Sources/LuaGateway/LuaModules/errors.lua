@@ -51,7 +51,7 @@ local M = {}
 -- light thread's coroutine borrows its request's as `errors`; its own stays `own_errors`.)
 function M.new(request_id, mount, r)
   r = r or current()
-  local errors = object("own_errors", Errors, r)
+  local errors = r.own_errors or object("own_errors", Errors, r)
   r.errors = errors
   errors.id, errors.mount, errors.pending = request_id, mount, ""
   return errors

@@ -96,7 +96,7 @@ local M = {}
 -- The input of the running request (its record `r`, or C.current()'s): one object per request
 -- coroutine (a state runs many requests at once), reset for each request.
 function M.new(r)
-  local input = object("input", Input, r)
+  local input = r and r.input or object("input", Input, r)
   input.buf, input.pos, input.done, input.failure = "", 1, false, nil
   return input
 end
