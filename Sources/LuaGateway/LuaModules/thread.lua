@@ -97,10 +97,13 @@ function M.run(id)
   if not t then return DONE end  -- killed before it ran
   local r = begin_request()
   r.errors = t.errors  -- the request's, for ngx.log and errors.current() inside the thread
-  -- However the thread ends (killed too: its coroutine is closed), it is forgotten here, and its
-  -- coroutine's record lends the request's errors no more (it serves other requests next).
+  -- However the thread ends (killed too: its coroutine is closed), it is forgotten here, what it
+  -- deferred runs, and its coroutine's record lends the request's errors no more (it serves
+  -- other requests next).
   local _ <close> = setmetatable({}, { __close = function()
     unfinished[id] = nil
+    local failed_cleanup = run_request_end(r)
+    if failed_cleanup and t.errors then t.errors:write("error at the end of a light thread: " .. failed_cleanup .. "\n") end
     r.errors = nil
   end })
   local args = t.args
@@ -110,8 +113,6 @@ function M.run(id)
     log:write("light thread failed: " .. tostring(results[2]) .. "\n")
   end
   t.results = results
-  local failed_cleanup = run_request_end(r)
-  if failed_cleanup and t.errors then t.errors:write("error at the end of a light thread: " .. failed_cleanup .. "\n") end
   return DONE
 end
 

@@ -5,6 +5,7 @@
 local C, need = ...
 local wait = need("wait").wait
 local begin_request = need("request").begin
+local run_request_end = need("request_end").run
 local P = C.protocol
 local TIMER, CANCEL, DONE, FAILED = P.TIMER, P.TIMER_CANCEL, P.DONE, P.FAILED
 local type, error, tostring, tonumber, xpcall, setmetatable = type, error, tostring, tonumber, xpcall, setmetatable
@@ -53,13 +54,15 @@ end
 
 -- Runs timer `id` (the server's call): DONE, or FAILED and the error with its traceback.
 function M.run(id, premature)
-  begin_request()
+  local r = begin_request()
   local timer = pending[id]
   if not timer then return DONE end  -- cancelled meanwhile
   if not timer.every or premature then pending[id] = nil end
   local args = timer.args
   local ok, err = xpcall(timer.fn, traceback, premature, unpack(args, 1, args.n))
+  local failed_cleanup = run_request_end(r)  -- what the run deferred (an upload's file, ...)
   if not ok then return FAILED, "timer: " .. tostring(err) end
+  if failed_cleanup then return FAILED, "timer: error at the end of the run: " .. failed_cleanup end
   return DONE
 end
 
