@@ -97,7 +97,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Connections served at once; more are answered 503 and closed.")
     var maxConnections: Int = RequestLimits().maxConnections
 
-    @Option(name: .customLong("memory-per-state"), help: "MiB of memory a Lua state may hold; past it the application gets an error (500) and the state is replaced.")
+    @Option(name: .customLong("memory-per-state"), help: "MiB of memory a Lua state may hold, for all the requests it runs; past it the request gets an error (500), and the state takes no new requests and is replaced.")
     var memoryPerState: Int = LuaLimits().memoryPerState >> 20
 
     @Option(name: .customLong("run-time"), help: "Seconds of running Lua a request may use (waiting for the client does not count); a runaway is stopped (504).")

@@ -1,11 +1,11 @@
 /// What one Lua state may spend (SPEC 5): its memory, and each request's run time; and how
 /// it is set up (where `require` looks, the 5.1 compatibility globals: SPEC 9).
 public struct LuaLimits: Sendable {
-    /// Bytes a state may hold; an application that allocates past it gets an error (500)
-    /// and its state is replaced.
+    /// Bytes a state may hold, for all the requests it runs; the request that allocates past it
+    /// gets an error (500), and its state takes no new requests and is replaced.
     public var memoryPerState: Int
     /// Seconds of running Lua a request may use (time spent waiting for the client does
-    /// not count); a runaway is stopped with an error (504) and its state replaced.
+    /// not count); a runaway is stopped alone with an error (504), its state's other requests go on.
     public var runTime: Double
     /// Seconds a request may compute before it yields to the other requests of its event
     /// loop (0: never), so that one long computation does not stall them.
