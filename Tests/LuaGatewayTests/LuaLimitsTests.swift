@@ -4,7 +4,7 @@ import XCTest
 
 /// SPEC 5 and 1.4: a runaway loop is stopped, an allocating application hits its state's
 /// memory cap, and a long computation does not stall the other requests of its loop.
-/// No Lua failure takes the server down; a state that was stopped or ran out is replaced.
+/// No Lua failure takes the server down; a runaway is stopped alone, a state that ran out is replaced.
 final class LuaLimitsTests: XCTestCase {
     static let scripts = [
         "ok.lua": #"return function(e, sr) sr("200 OK", {}); return "ok" end"#,
