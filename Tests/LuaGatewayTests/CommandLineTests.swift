@@ -17,7 +17,7 @@ final class CommandLineTests: XCTestCase {
     func testHelpDocumentsEveryFlag() throws {
         let result = try run(["serve", "--help"])
         XCTAssertEqual(result.status, 0)
-        for flag in ["--bind", "--workers", "--states", "--max-states", "--queue", "--body-buffer", "--dev", "--log-level",
+        for flag in ["--bind", "--workers", "--states", "--requests-per-state", "--max-states", "--queue", "--body-buffer", "--dev", "--log-level",
                      "--reload", "--poll-interval", "--max-target", "--max-header-bytes", "--max-headers", "--max-body",
                      "--keep-alive", "--header-timeout", "--body-timeout", "--max-connections",
                      "--memory-per-state", "--run-time", "--time-slice", "--grace-time", "--access-log", "--forwarded-allow-ips", "--reuse-port", "--shared-capacity", "--max-timers", "--socket-timeout", "--socket-mode", "--socket-group"] {
@@ -57,5 +57,8 @@ final class CommandLineTests: XCTestCase {
         let missing = try run(["serve", "/no/such/dir", "--bind", "127.0.0.1:0"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.output.contains("no such file or directory: /no/such/dir"), missing.output)
+        let none = try run(["serve", "examples", "--bind", "127.0.0.1:0", "--requests-per-state", "0"])
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.output.contains("--requests-per-state must be at least 1"), none.output)
     }
 }
