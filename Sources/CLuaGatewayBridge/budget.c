@@ -81,7 +81,10 @@ void luagw_close(lua_State *L) {
     void *ud;
     lua_getallocf(L, &ud);
     lua_close(L);
-    free(ud);
+    luagw_budget *budget = (luagw_budget *)ud;
+    free(budget->load.stop_trace);
+    free(budget->load.route);
+    free(budget);
 }
 
 luagw_budget *luagw_budget_of(lua_State *L) {
@@ -109,10 +112,5 @@ void luagw_budget_clear(lua_State *L) {
 void luagw_budget_stop(lua_State *L) {
     luagw_budget *budget = luagw_budget_of(L);
     luagw_run_stop(&budget->load);
-    free(budget->load.stop_trace);
-    budget->load.stop_trace = NULL;
-    free(budget->load.route);
-    budget->load.route = NULL;
-    budget->load.route_capacity = 0;
     budget->running = NULL;
 }

@@ -13,6 +13,8 @@ static int new_thread(lua_State *L) {
     lua_State *co = lua_newthread(L);              /* run record co */
     lua_sethook(co, NULL, 0, 0);                   /* a new thread inherits the main thread's hook */
     lua_setfield(L, -2, "thread");                 /* run record */
+    lua_pushinteger(L, 0);                         /* run record 0 */
+    lua_setfield(L, -2, "serial");                 /* run record: no request yet (request.lua) */
     lua_rawsetp(L, LUA_REGISTRYINDEX, run);        /* run */
     run->thread = co;
     return 0;
@@ -49,12 +51,10 @@ void luagw_run_start(luagw_run *run, double run_limit, double slice) {
     run->killed = 0;
     run->depth = 0;
     run->signalled_at = 0;
-    if (run->stop_trace != NULL) {
-        free(run->stop_trace);
-        run->stop_trace = NULL;
-    }
+    free(run->stop_trace);
+    run->stop_trace = NULL;
     if (run->route != NULL) run->route[0] = '\0';
-    lua_sethook(run->thread, NULL, 0, 0);  /* a stopped request's hook stays on its thread */
+    lua_sethook(run->thread, NULL, 0, 0);  /* the hooks the watchdog set in its last request stay on the thread */
     run->armed = 1;
 }
 

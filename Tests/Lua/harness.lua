@@ -25,7 +25,7 @@ local records = setmetatable({}, { __mode = "k" })
 function harness.C.current()
   local co = coroutine.running()
   local r = records[co]
-  if not r then r = { thread = co }; records[co] = r end
+  if not r then r = { thread = co, serial = 0 }; records[co] = r end
   return r
 end
 

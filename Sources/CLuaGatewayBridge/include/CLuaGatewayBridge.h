@@ -179,7 +179,7 @@ luagw_budget *luagw_budget_of(lua_State *L);
 
 /// A new request coroutine of `L` (its main thread, not running) with its run record, made
 /// in protected mode. The coroutine is anchored in the registry under the record's address
-/// (a unique light userdata key), as the value of a table `{thread = co}`: the request's
+/// (a unique light userdata key), as the value of a table `{thread = co, serial = 0}`: the request's
 /// Lua-side record, which `C.current()` returns while the request runs. NULL when out of
 /// memory. [-0, +0, -]
 luagw_run *luagw_run_new(lua_State *L);

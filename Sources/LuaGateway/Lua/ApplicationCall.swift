@@ -68,9 +68,7 @@ struct ApplicationCall {
     /// Starts the application of mount `index` (0-based) with an environ made of
     /// `fixed` keys and the request `headers`.
     mutating func start(index: Int, environ: EnvironBuilder, requestID: ByteBuffer, runOnce: Bool) -> Step {
-        let T = thread
-        luagw_run_start(run, state.limits.runTime, state.limits.timeSlice)
-        lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.serveRef))       // serve
+        let T = begin(state.serveRef)                                            // serve
         lua_pushinteger(T, lua_Integer(index + 1))                               // serve index
         guard environ.build(on: T) == LUA_OK else { return failSetup() }         // serve index env
         guard requestID.withLuaBytes({ luagw_pushbytes(state.main, T, $0) }) == LUA_OK else {
@@ -84,9 +82,7 @@ struct ApplicationCall {
     /// Starts timer `id` of this state (timer.lua's run), `premature` when the server shuts
     /// down or a reload replaced the state's scripts.
     mutating func startTimer(id: Int, premature: Bool) -> Step {
-        let T = thread
-        luagw_run_start(run, state.limits.runTime, state.limits.timeSlice)
-        lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.runTimerRef))   // run
+        let T = begin(state.runTimerRef)                                         // run
         lua_pushinteger(T, lua_Integer(id))                                      // run id
         lua_pushboolean(T, premature ? 1 : 0)                                    // run id premature
         return resume(arguments: 2)
@@ -94,11 +90,17 @@ struct ApplicationCall {
 
     /// Starts light thread `id` of this state (thread.lua's run).
     mutating func startThread(id: Int) -> Step {
-        let T = thread
-        luagw_run_start(run, state.limits.runTime, state.limits.timeSlice)
-        lua_rawgeti(T, luagw_registryindex(), lua_Integer(state.runThreadRef))  // run
+        let T = begin(state.runThreadRef)                                        // run
         lua_pushinteger(T, lua_Integer(id))                                      // run id
         return resume(arguments: 1)
+    }
+
+    /// Arms the request's run record and pushes the function anchored at `ref` onto its
+    /// coroutine, whose body it is; the coroutine. [-0, +1, -]
+    private func begin(_ ref: Int32) -> OpaquePointer {
+        luagw_run_start(run, state.limits.runTime, state.limits.timeSlice)
+        lua_rawgeti(thread, luagw_registryindex(), lua_Integer(ref))
+        return thread
     }
 
     /// Resumes a `needInput` step with body bytes (`atEnd`: the last of the body).

@@ -112,12 +112,8 @@ local SOFTWARE = "luagw/" .. VERSION
 local begin_request = need("request").begin
 
 local function new_record(r)
-  if not r.start_response then
-    begin_request(r)  -- the record's first request: its serial starts
-    r.start_response = new_start_response(r, send)
-  else
-    r.serial = r.serial + 1  -- request.begin's work, inline: this runs for every request
-  end
+  begin_request(r)
+  if not r.start_response then r.start_response = new_start_response(r, send) end
   r.sent, r.stopped, r.body = false, false, nil
   r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
   return r

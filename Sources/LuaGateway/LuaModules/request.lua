@@ -11,7 +11,7 @@ local M = {}
 -- thread): its `serial` tells this request from the ones its coroutine ran before.
 function M.begin(r)
   r = r or current()
-  r.serial = (r.serial or 0) + 1
+  r.serial = r.serial + 1  -- a record starts at 0 (run.c)
   return r
 end
 
