@@ -4,11 +4,9 @@
 // so that the other requests of its worker get their turn.
 #include "CLuaGatewayBridge.h"
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <time.h>
-
-/// What a state may still allocate after it hit its limit, so its error can be reported.
-#define BUDGET_HEADROOM (256 * 1024)
 
 double luagw_monotonic_now(void) {
     struct timespec ts;
@@ -25,8 +23,13 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > osize && budget->used + (nsize - osize) > budget->limit) {
+        /* Refused, and the limit stays where it is, whatever the size asked: Lua collects in an
+           emergency and asks again, then raises LUA_ERRMEM with its preallocated message (no
+           message handler runs for it). Once the error has unwound, what the failed request
+           held is garbage, so the error path's own allocations succeed after the next
+           emergency collection; memory still held (a global) makes them fail as well, and the
+           coroutine ends with LUA_ERRMEM. The state is replaced once its requests have ended. */
         budget->out_of_memory = 1;
-        budget->limit += BUDGET_HEADROOM;  /* room to unwind; the state is replaced after */
         return NULL;
     }
     void *block = realloc(ptr, nsize);
@@ -85,6 +88,10 @@ void luagw_close(lua_State *L) {
     free(budget->load.stop_trace);
     free(budget->load.route);
     free(budget);
+}
+
+void luagw_release_memory(void) {
+    malloc_trim(0);
 }
 
 luagw_budget *luagw_budget_of(lua_State *L) {

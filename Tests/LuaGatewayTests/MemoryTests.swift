@@ -41,6 +41,38 @@ final class MemoryTests: XCTestCase {
         XCTAssertLessThan(growthMiB, 16, "peak RSS grew by \(growthMiB) MiB")
     }
 
+    /// Issue 23.1: `--memory-per-state` holds whatever the sizes of the allocations. A table of
+    /// 64 KB strings and a chain of small tables each stop at the cap with a 500, the process's
+    /// peak stays within the cap and a small margin, and the state is replaced.
+    func testMemoryPerStateHoldsForSmallAllocations() throws {
+        let server = try LuagwProcess([
+            "ok.lua": #"return function(e, sr) sr("200 OK", {}); return "ok" end"#,
+            "strings.lua": #"""
+                return function(e, sr)
+                  local t = {}
+                  while true do t[#t + 1] = string.rep("x", 65536) .. #t end
+                end
+                """#,
+            "chain.lua": #"""
+                return function(e, sr)
+                  local t
+                  while true do t = { t, 1, 2 } end
+                end
+                """#,
+        ], arguments: ["--memory-per-state", "32", "--run-time", "120"])
+        let client = try server.client()
+        XCTAssertEqual(try client.request("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").text, "ok")
+        let baseline = server.memoryKiB("VmHWM")
+        for path in ["/strings", "/chain", "/strings"] {
+            let response = try server.client().request("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+            XCTAssertEqual(response.code, 500, "\(path) stopped at the cap")
+            XCTAssertEqual(try client.request("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").text, "ok", "a fresh state serves after \(path)")
+        }
+        let growthMiB = Double(server.memoryKiB("VmHWM") - baseline) / 1024
+        print("memory cap: peak RSS grew by \(String(format: "%.1f", growthMiB)) MiB with --memory-per-state 32")
+        XCTAssertLessThan(growthMiB, 48, "a 32 MiB state cap holds within a small margin (malloc's own overhead included)")
+    }
+
     func testManyShortConnectionsLeaveNothingBehind() throws {
         let server = try LuagwProcess(["hi.lua": #"return function(e, sr) sr("200 OK", {}); return "hi" end"#], arguments: ["--reload", "off"])
         func oneConnection() throws {

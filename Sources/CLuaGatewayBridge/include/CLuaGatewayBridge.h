@@ -174,6 +174,10 @@ void luagw_close(lua_State *L);
 /// Seconds of the monotonic clock.
 double luagw_monotonic_now(void);
 
+/// Gives the memory malloc holds free back to the system (glibc's malloc_trim: the top of
+/// each arena and the free pages inside it). Thread-safe; takes a while on a large heap.
+void luagw_release_memory(void);
+
 /// The budget of a state (any of its threads).
 luagw_budget *luagw_budget_of(lua_State *L);
 

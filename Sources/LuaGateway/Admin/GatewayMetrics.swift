@@ -42,6 +42,11 @@ final class GatewayMetrics: Sendable {
         CoreMetrics.Counter(label: "luagw_lua_errors_total", dimensions: [("kind", kind)], factory: factory)
     }
 
+    /// Connections the listener could not accept (`reason`: EMFILE, ENFILE, ENOBUFS, ENOMEM).
+    func acceptErrors(reason: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_accept_errors_total", dimensions: [("reason", reason)], factory: factory)
+    }
+
     func reloads(result: String) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: "luagw_reloads_total", dimensions: [("result", result)], factory: factory)
     }

@@ -90,9 +90,14 @@ final class LuaState {
     }
 
     deinit {
+        let held = budget.pointee.used
         luagw_close(main)
         for run in runs { luagw_run_free(nil, run) }
+        if held >= Self.releasedAbove { MemoryRelease.request() }
     }
+
+    /// Bytes a closing state holds past which their memory is given back to the system.
+    private static let releasedAbove = 4 << 20
 
     /// A coroutine for a new request: a spare one, or a new one; nil when out of memory.
     func takeCoroutine() -> RequestCoroutine? {

@@ -22,12 +22,18 @@ struct ChunkedBody {
     private var state = State.size
     /// Bytes of trailer fields past which the body is refused (the head's own limit).
     let maxTrailerBytes: Int
+    /// Bytes of data past which the body is refused (`--max-body`): as soon as a chunk's
+    /// size announces them, as a Content-Length would.
+    let maxBodyBytes: Int
+    /// Bytes of data the chunk sizes so far announced.
+    private var announced = 0
 
     /// A chunk-size line longer than this is refused (extensions included).
     static let maxSizeLineBytes = 4096
 
-    init(maxTrailerBytes: Int) {
+    init(maxTrailerBytes: Int, maxBodyBytes: Int) {
         self.maxTrailerBytes = maxTrailerBytes
+        self.maxBodyBytes = maxBodyBytes
     }
 
     mutating func next(_ buffer: inout ByteBuffer) -> Step {
@@ -37,6 +43,8 @@ struct ChunkedBody {
                 let line = Self.readLine(&buffer, limit: Self.maxSizeLineBytes)
                 guard case .complete(let line) = line else { return line == .incomplete ? .needMoreData : .malformed(.malformedChunkSize) }
                 guard let size = Self.chunkSize(line) else { return .malformed(.malformedChunkSize) }
+                guard size <= maxBodyBytes - announced else { return .malformed(.tooLarge) }
+                announced += size
                 state = size == 0 ? .trailer(bytes: 0) : .data(remaining: size)
             case .data(let remaining):
                 guard buffer.readableBytes > 0 else { return .needMoreData }

@@ -26,6 +26,8 @@ final class Exchange {
     var bufferedBytes = 0
     /// Body bytes received so far (for the body size limit).
     var receivedBytes = 0
+    /// Body bytes dropped after the response (the application did not read them).
+    var discardedBytes = 0
     /// The body's `Content-Length`, if it has one.
     var declaredBodyLength: Int?
     /// Why the rest of the body will not come, once that is known.
@@ -70,6 +72,7 @@ final class Exchange {
         body.removeAll(keepingCapacity: true)
         bufferedBytes = 0
         receivedBytes = 0
+        discardedBytes = 0
         declaredBodyLength = nil
         inputFailure = nil
         bodyEnded = false

@@ -1,5 +1,5 @@
 /// Why a request body cannot be completed: the application's read raises with these words
-/// (after "wsgi.input: "), and a malformed body is answered 400.
+/// (after "wsgi.input: "); uncaught, it answers what the client caused (`status`).
 enum InputFailure: CustomStringConvertible {
     case closed
     case tooLarge
@@ -8,11 +8,13 @@ enum InputFailure: CustomStringConvertible {
     case malformedChunkEnd
     case malformedTrailer
 
-    /// Whether the client's bytes broke the body's framing (the answer is then 400).
-    var isMalformed: Bool {
+    /// The response when the application does not catch the error its read raised: what
+    /// the client caused, never a 500.
+    var status: String {
         switch self {
-        case .malformedChunkSize, .malformedChunkEnd, .malformedTrailer: true
-        case .closed, .tooLarge, .timedOut: false
+        case .tooLarge: "413 Content Too Large"
+        case .timedOut: "408 Request Timeout"
+        case .closed, .malformedChunkSize, .malformedChunkEnd, .malformedTrailer: "400 Bad Request"
         }
     }
 

@@ -25,8 +25,10 @@ struct RequestDecoder: ByteToMessageDecoder {
     /// Bytes of a head (request line and fields) past which it is refused (431; 414 on the request line).
     let maxHeadBytes: Int
     let maxRequestLineBytes: Int
+    let maxBodyBytes: Int
 
     init(limits: RequestLimits) {
+        maxBodyBytes = limits.maxBodyBytes
         maxRequestLineBytes = limits.maxTargetBytes + 64
         maxHeadBytes = limits.maxHeaderBytes + maxRequestLineBytes + 4 * limits.maxHeaderCount
     }
@@ -157,7 +159,7 @@ struct RequestDecoder: ByteToMessageDecoder {
         case .length(let length):
             state = .body(remaining: length)
         case .chunked:
-            state = .chunked(ChunkedBody(maxTrailerBytes: maxHeadBytes))
+            state = .chunked(ChunkedBody(maxTrailerBytes: maxHeadBytes, maxBodyBytes: maxBodyBytes))
         }
         return .continue
     }

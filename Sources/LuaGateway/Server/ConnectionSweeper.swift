@@ -3,6 +3,7 @@ import NIOCore
 /// The connections of one event loop and the one timer that enforces their deadlines
 /// (keep-alive idle time, time to receive a head, body stalls) and reports slow requests
 /// (`--slow-request`): a connection only stores its deadline; nothing is scheduled per request.
+/// When many connections have closed, it has their memory given back to the system.
 final class ConnectionSweeper {
     private var connections: [ObjectIdentifier: HTTPConnectionHandler] = [:]
     private var task: RepeatedTask?
@@ -35,7 +36,18 @@ final class ConnectionSweeper {
     /// How often deadlines are checked: timeouts are honoured within this much.
     static let period = TimeAmount.milliseconds(100)
 
+    /// The most connections held at a sweep since memory was last given back.
+    private var peak = 0
+
+    /// Connections closed (since the peak) after which their memory is given back to the system.
+    static let releaseAfterClosing = 1000
+
     private func sweep() {
+        peak = max(peak, connections.count)
+        if peak - connections.count >= Self.releaseAfterClosing {
+            peak = connections.count
+            MemoryRelease.request()
+        }
         guard !connections.isEmpty else { return }
         let now = NIODeadline.now()
         for connection in connections.values where connection.deadline < now {

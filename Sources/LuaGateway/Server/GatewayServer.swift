@@ -27,6 +27,12 @@ public final class GatewayServer {
 
     /// Reads the scripts and makes every worker's states; nothing listens yet.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
+        var configuration = configuration
+        let descriptors = DescriptorLimit.raised()
+        if configuration.limits.maxConnections > descriptors.connections {
+            logger.warning("--max-connections \(configuration.limits.maxConnections) lowered to \(descriptors.connections): the process may open \(descriptors.soft) descriptors (RLIMIT_NOFILE's hard limit) and keeps \(descriptors.reserved) for its own files and the applications' sockets; raise it with ulimit -n or systemd's LimitNOFILE=")
+            configuration.limits.maxConnections = descriptors.connections
+        }
         self.configuration = configuration
         self.logger = logger
         WSGIErrorsLog.route(to: logger)
@@ -78,6 +84,13 @@ public final class GatewayServer {
         }
         if bind.unixPath == nil {
             bootstrap = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
+        let logger = self.logger, metrics = self.metrics
+        bootstrap = bootstrap.serverChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandlers(
+                    AcceptFailureReport.backoffHandler(), AcceptFailureReport(logger: logger, metrics: metrics))
+            }
         }
         bootstrap = bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {

@@ -68,6 +68,7 @@ extension HTTPConnectionHandler: StateWaiter {
     // MARK: the request body
 
     func receiveBody(_ bytes: ByteBuffer) {
+        if state.phase == .discardingBody { return discard(bytes) }
         guard state.phase == .serving, exchange.inputFailure == nil else { return }
         exchange.receivedBytes += bytes.readableBytes
         if exchange.receivedBytes > worker.configuration.limits.maxBodyBytes {
@@ -77,6 +78,16 @@ extension HTTPConnectionHandler: StateWaiter {
         exchange.bufferedBytes += bytes.readableBytes
         runner.inputArrived()
     }
+
+    /// Drops body bytes of a request answered without reading them all, so that the next
+    /// request can be read; past `maxDiscardedBytes` the connection closes instead (as Go's
+    /// server does past 256 KiB, and nginx's lingering close after a short time).
+    private func discard(_ bytes: ByteBuffer) {
+        exchange.discardedBytes += bytes.readableBytes
+        if exchange.discardedBytes > Self.maxDiscardedBytes { stopReceiving(because: .tooLarge) }
+    }
+
+    static let maxDiscardedBytes = 256 * 1024
 
     func receiveEnd() {
         guard state.isActive else { return }
@@ -199,9 +210,12 @@ extension HTTPConnectionHandler: RequestHost {
             worker.logger.debug("request ended by the client: \(message)", metadata: ["request_id": "\(id)"])
             return
         }
-        if let failure = exchange.inputFailure, !exchange.headersSent {
-            if failure == .tooLarge { return writer.respond("413 Content Too Large", body: "Content Too Large\n") }
-            if failure.isMalformed { return writer.respond("400 Bad Request", body: "Bad Request: \(failure)\n") }
+        if let failure = exchange.inputFailure, !stopped, message.contains(failure.description) {
+            // The application did not catch its body read's error: the client caused it.
+            worker.logger.info("request ended: \(message)", metadata: ["request_id": "\(id)"])
+            if exchange.headersSent { exchange.keepAlive = false; return }
+            let status = failure.status
+            return writer.respond(status, body: "\(status.dropFirst(4)): \(failure)\n")
         }
         worker.logger.error("request \(stopped ? "stopped" : "failed"): \(message)", metadata: ["request_id": "\(id)"])
         worker.metrics?.luaError(kind: stopped ? "run_time" : message.contains("not enough memory") ? "memory" : "error")
