@@ -88,8 +88,7 @@ public final class GatewayServer {
         let logger = self.logger, metrics = self.metrics
         bootstrap = bootstrap.serverChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandlers(
-                    AcceptFailureReport.backoffHandler(), AcceptFailureReport(logger: logger, metrics: metrics))
+                try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger, metrics: metrics))
             }
         }
         bootstrap = bootstrap.childChannelInitializer { channel in

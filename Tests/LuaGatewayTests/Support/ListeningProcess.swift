@@ -5,7 +5,7 @@ import XCTest
 /// below the kernel's ephemeral range (where no test server or outgoing connection takes it),
 /// and returns once the port accepts connections; another port is tried when the program
 /// could not listen on the one picked.
-func startListening(_ executable: String, discardingOutput: Bool = false,
+func startListening(_ executable: String, discardingOutput: Bool = false, errorsTo errorFile: URL? = nil,
                     arguments: (Int) -> [String]) throws -> (process: Process, port: Int) {
     for _ in 0..<5 {
         let port = Int.random(in: 12000..<20000)
@@ -15,6 +15,10 @@ func startListening(_ executable: String, discardingOutput: Bool = false,
         if discardingOutput {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+        }
+        if let errorFile {
+            FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errorFile)
         }
         try process.run()
         let deadline = Date().addingTimeInterval(30)

@@ -40,15 +40,28 @@ final class LuagwProcess {
 
     /// Writes `scripts` to a new directory and serves it with `luagw serve DIR --bind ... arguments`;
     /// returns once the port accepts connections (another port is tried if the one picked is taken).
-    init(_ scripts: [String: String], arguments: [String] = []) throws {
+    /// `descriptors`: run under `prlimit` with these soft and hard `RLIMIT_NOFILE` limits;
+    /// `capturingErrors`: its standard error goes to a file (`errors`), not the test's output.
+    init(_ scripts: [String: String], arguments: [String] = [], descriptors: (soft: Int, hard: Int)? = nil,
+         capturingErrors: Bool = false) throws {
         scratch = try ScratchDirectory("luagw-process")
         self.directory = scratch.url
         for (path, source) in scripts { try scratch.write(path, source) }
         let directory = scratch.url
-        (process, port) = try startListening(try Self.binary()) { port in
-            ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
-             "--access-log", "off"] + arguments
+        errorFile = capturingErrors ? directory.appendingPathComponent("stderr.log") : nil
+        let binary = try Self.binary()
+        let launcher = descriptors.map { ["/usr/bin/prlimit", "--nofile=\($0.soft):\($0.hard)", "--", binary] } ?? [binary]
+        (process, port) = try startListening(launcher[0], errorsTo: errorFile) { port in
+            launcher.dropFirst() + ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
+                                    "--access-log", "off"] + arguments
         }
+    }
+
+    private let errorFile: URL?
+
+    /// What it wrote to standard error so far (when started `capturingErrors`).
+    var errors: String {
+        errorFile.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
     }
 
     deinit {
