@@ -94,7 +94,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("body-timeout"), help: "Seconds an application waits for body bytes that do not come (the read then fails).")
     var bodyTimeout: Double = RequestLimits().bodyTimeout
 
-    @Option(name: .customLong("max-connections"), help: "Connections served at once; more are answered 503 and closed.")
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; more are answered 503 and closed. Lowered at start-up (with a warning) to what the descriptor limit allows: luagw raises its soft RLIMIT_NOFILE to the hard one and keeps a quarter of it (up to 1024) for its own files and the applications' sockets.")
     var maxConnections: Int = RequestLimits().maxConnections
 
     @Option(name: .customLong("memory-per-state"), help: "MiB of memory a Lua state may hold, for all the requests it runs; past it the request gets an error (500), and the state takes no new requests and is replaced.")
