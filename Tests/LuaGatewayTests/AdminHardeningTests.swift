@@ -86,9 +86,10 @@ final class AdminHardeningTests: XCTestCase {
         let warning = "is not on loopback and has no --admin-token"
         let everywhere = BindAddress(host: "0.0.0.0", port: 0)
         let exposed = LogCapture()
-        _ = try TestServer(Self.scripts, logger: exposed.logger, admin: true) { $0.admin = everywhere }
+        let unguarded = try TestServer(Self.scripts, logger: exposed.logger, admin: true) { $0.admin = everywhere }
         XCTAssertEqual(exposed.count(of: warning), 1, "\(exposed.messages)")
-        XCTAssertTrue(exposed.messages.contains { $0.hasPrefix("warning") && $0.contains("0.0.0.0:0") })
+        let port = try XCTUnwrap(unguarded.server.adminAddress).port
+        XCTAssertTrue(exposed.messages.contains { $0.hasPrefix("warning") && $0.contains("0.0.0.0:\(port) ") }, "the port bound")
         let guarded = LogCapture()
         let server = try TestServer(Self.scripts, logger: guarded.logger, admin: true) {
             $0.admin = everywhere
