@@ -46,7 +46,7 @@ public struct BindAddress: Sendable, Equatable, CustomStringConvertible {
 extension BindAddress {
     /// Whether only this host can reach the address: `localhost`, 127.0.0.0/8 or `::1` (a
     /// host name other than `localhost` counts as reachable from elsewhere).
-    public var isLoopback: Bool {
+    var isLoopback: Bool {
         if unixPath != nil { return true }
         if host == "localhost" || host == "::1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
