@@ -106,8 +106,14 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("time-slice"), help: "Milliseconds a request may compute before it yields to the other requests of its worker (0: never).")
     var timeSlice: Double = LuaLimits().timeSlice * 1000
 
-    @Option(help: "Where the admin listener serves /metrics (Prometheus), /status (a page to read) and /status.json: HOST:PORT (keep it private: 127.0.0.1 or an internal address).")
+    @Option(help: "Where the admin listener serves /metrics (Prometheus), /status (a page to read) and /status.json: HOST:PORT (keep it private: 127.0.0.1 or an internal address; an address that is not loopback without --admin-token is warned about). Its connections have --header-timeout and --keep-alive, 16 at most at once.")
     var admin: String?
+
+    @Option(name: .customLong("admin-token"), help: "A bearer token every admin request must carry (Authorization: Bearer TOKEN; 401 otherwise). Also read from LUAGW_ADMIN_TOKEN, which, unlike the command line, other users cannot see in the process list.")
+    var adminToken: String?
+
+    /// `--admin-token`, or `LUAGW_ADMIN_TOKEN` from the environment.
+    private var adminTokenGiven: String? { adminToken ?? ProcessInfo.processInfo.environment["LUAGW_ADMIN_TOKEN"] }
 
     @Option(name: .customLong("slow-request"), help: "Seconds after which a request still running is logged (once, as a warning) with where its Lua code is: the traceback of the call it waits in.")
     var slowRequest: Double?
@@ -145,6 +151,12 @@ struct Serve: ParsableCommand {
         guard queue >= 0 else { throw ValidationError("--queue must not be negative") }
         guard requestsPerState >= 1 else { throw ValidationError("--requests-per-state must be at least 1") }
         if let admin { guard BindAddress(parsing: admin)?.unixPath == nil, BindAddress(parsing: admin) != nil else { throw ValidationError("--admin: expected HOST:PORT, got \(admin)") } }
+        if adminToken != nil, admin == nil { throw ValidationError("--admin-token needs --admin") }
+        if admin != nil, let token = adminTokenGiven {
+            guard !token.isEmpty, !token.contains(where: \.isWhitespace) else {
+                throw ValidationError("--admin-token must be a word: not empty, no spaces")
+            }
+        }
         guard (slowRequest ?? 1) > 0 else { throw ValidationError("--slow-request must be positive") }
         guard stateMaxRequests >= 0 else { throw ValidationError("--state-max-requests must not be negative") }
         guard socketTimeout > 0 else { throw ValidationError("--socket-timeout must be positive") }
@@ -206,6 +218,7 @@ struct Serve: ParsableCommand {
         configuration.socketGroup = socketGroup
         configuration.slowRequest = slowRequest
         configuration.admin = admin.flatMap(BindAddress.init(parsing:))
+        configuration.adminToken = adminTokenGiven
         configuration.lua.luaPath = luaPath
         configuration.lua.luaCPath = luaCPath
         configuration.lua.compat51 = compat51
@@ -226,7 +239,7 @@ struct Serve: ParsableCommand {
         }
         let server = try GatewayServer(configuration: configuration, logger: logger)
         let address = try server.start()
-        if let adminAddress = server.adminAddress { logger.info("admin listener on \(adminAddress): /metrics, /status, /status.json") }
+        if let adminAddress = server.adminAddress { logger.info("admin listener on \(adminAddress): /metrics, /status, /status.json\(configuration.adminToken == nil ? "" : " (bearer token required)")") }
         let mounts = server.mountPoints
         logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workerCount) worker\(workerCount == 1 ? "" : "s"), reload: \(reload)\(dev ? ", development mode (--dev)" : ""); mounts: \(mounts.isEmpty ? "none" : mounts.joined(separator: " "))")
         if mounts.isEmpty {

@@ -33,6 +33,8 @@ struct AdminSnapshot: Encodable {
         var id: String
         var client: String
         var method: String
+        /// The target's path, never its query (which may hold a token) nor an absolute-form
+        /// target's authority.
         var path: String
         var mount: String
         var phase: String
@@ -110,7 +112,8 @@ extension Worker {
             let exchange = connection.exchange
             requests.append(AdminSnapshot.Request(
                 id: exchange.requestIDString, client: exchange.forwardedClient ?? connection.remote.address,
-                method: exchange.head.method, path: exchange.head.uri, mount: connection.mountPath, phase: phase,
+                method: exchange.head.method, path: String(Substring(RequestTarget(exchange.head).path)),
+                mount: connection.mountPath, phase: phase,
                 ageSeconds: exchange.startTime > .distantPast ? Double((now - exchange.startTime).nanoseconds) / 1e9 : 0))
         }
         return (worker, requests)

@@ -42,3 +42,14 @@ public struct BindAddress: Sendable, Equatable, CustomStringConvertible {
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
+
+extension BindAddress {
+    /// Whether only this host can reach the address: `localhost`, 127.0.0.0/8 or `::1` (a
+    /// host name other than `localhost` counts as reachable from elsewhere).
+    var isLoopback: Bool {
+        if unixPath != nil { return true }
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.first == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+}

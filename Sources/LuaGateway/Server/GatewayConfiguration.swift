@@ -33,6 +33,8 @@ public struct GatewayConfiguration: Sendable {
     /// Where the admin listener (`/metrics`, `/status`, `/status.json`: SPEC 10) listens
     /// (`--admin`); nil: nowhere.
     public var admin: BindAddress?
+    /// The bearer token every admin request must carry (`--admin-token`); nil: none asked.
+    public var adminToken: String?
     /// Seconds after which a request still running is logged with where its Lua code is
     /// (`--slow-request`); nil: never.
     public var slowRequest: Double?

@@ -116,9 +116,13 @@ public final class GatewayServer {
         self.channel = channel
         if let adminBind = configuration.admin, let metrics {
             let started = self.started
-            admin = try AdminServer(bind: adminBind, report: { loop in
+            let admin = try AdminServer(bind: adminBind, token: configuration.adminToken, limits: limits, report: { loop in
                 table.snapshot(on: loop, started: started, generation: reloader.generation, lastReloadError: reloader.lastError)
             }, metrics: metrics)
+            self.admin = admin
+            if let warning = AdminServer.exposureWarning(bind: admin.address, token: configuration.adminToken) {
+                logger.warning("\(warning)")
+            }
         }
         if bind.unixPath != nil { return bind }
         return BindAddress(host: bind.host, port: channel.localAddress?.port ?? bind.port)

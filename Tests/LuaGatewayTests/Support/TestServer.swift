@@ -10,13 +10,15 @@ final class TestServer {
     let server: GatewayServer
     let port: Int
 
-    /// `scripts` maps relative paths (`api/users.lua`) to their source.
+    /// `scripts` maps relative paths (`api/users.lua`) to their source; `configure` sets what
+    /// no parameter does (`adminToken`).
     init(_ scripts: [String: String], workers: Int = 1, pool: PoolLimits = PoolLimits(initial: 1, maximum: 4, queue: 16),
          development: Bool = false, bodyBufferLimit: Int = 256 * 1024, file: String? = nil,
          reload: ReloadMode = .off, logger: Logger? = nil, limits: RequestLimits = RequestLimits(),
          lua: LuaLimits = LuaLimits(), accessLog: Int32? = nil, forwardedAllowIPs: Set<String> = [],
          bind: BindAddress = BindAddress(host: "127.0.0.1", port: 0), reusePort: Bool = false,
-         maxTimers: Int = 1024, slowRequest: Double? = nil, admin: Bool = false) throws {
+         maxTimers: Int = 1024, slowRequest: Double? = nil, admin: Bool = false,
+         configure: (inout GatewayConfiguration) -> Void = { _ in }) throws {
         let scratch = try ScratchDirectory("luagw-test")
         self.scratch = scratch
         let directory = scratch.url
@@ -32,6 +34,7 @@ final class TestServer {
                                                  maxTimers: maxTimers)
         configuration.slowRequest = slowRequest
         if admin { configuration.admin = BindAddress(host: "127.0.0.1", port: 0) }
+        configure(&configuration)
         server = try GatewayServer(configuration: configuration, logger: logger ?? quiet)
         port = try server.start().port
     }
