@@ -182,6 +182,8 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
     lua_setfield(L, -2, "socket_timeout");             /* C */
     lua_pushboolean(L, spec->settings.concurrent);     /* C b */
     lua_setfield(L, -2, "concurrent");                 /* C */
+    lua_pushboolean(L, spec->settings.cgi);            /* C b */
+    lua_setfield(L, -2, "cgi");                        /* C */
     lua_createtable(L, 0, (int)(sizeof protocol / sizeof protocol[0]));  /* C p */
     for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
         lua_pushinteger(L, protocol[i].value);         /* C p n */

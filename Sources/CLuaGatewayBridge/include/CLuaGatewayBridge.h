@@ -239,12 +239,14 @@ void luagw_budget_stop(lua_State *L);
 int luagw_panic(lua_State *L);
 
 /// What the Lua side is told at load besides the protocol: luagw's version, the seconds a
-/// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`), and whether a
-/// state runs several requests at once (`concurrent`).
+/// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`), whether a
+/// state runs several requests at once (`concurrent`), and whether its one request is the
+/// whole process (`cgi`: `luagw cgi`, which keeps the standard os.exit).
 typedef struct luagw_settings {
     luagw_bytes version;
     double socket_timeout;
     int concurrent;   /* a state runs several requests at once (wsgi.multithread) */
+    int cgi;          /* luagw cgi: the application may end the process */
 } luagw_settings;
 
 /// Keeps a copy of luagw's Lua modules for every state of the process (call once, before
@@ -256,7 +258,7 @@ void luagw_register_modules(const luagw_module *modules, int nmodules);
 /// Sets up a new state in protected mode: opens the standard libraries and runs the prelude
 /// (the first module registered) with a table of the C helpers (`traceback`, `log`, `safe`,
 /// `enter`, `leave`, `wrap`, `set_route`, `current`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
-/// `names`, `version`, `socket_timeout`). Its first `nrefs` results are anchored in the registry (their references
+/// `names`, `version`, `socket_timeout`, `concurrent`, `cgi`). Its first `nrefs` results are anchored in the registry (their references
 /// go to `refs`). [-0, +(0 | 1 error), -]
 int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs);
 

@@ -31,6 +31,10 @@ public struct LuaLimits: Sendable {
     /// sets it): what `wsgi.multithread` says, as gunicorn's gevent worker says it of greenlets.
     var concurrentRequests = false
 
+    /// Whether the state runs `luagw cgi`'s one request, which is the whole process: the
+    /// application keeps the standard `os.exit` (under `luagw serve` it raises: SPEC 5).
+    var isCGI = false
+
     public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002,
                 socketTimeout: Double = 60) {
         self.socketTimeout = socketTimeout
