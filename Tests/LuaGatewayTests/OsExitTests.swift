@@ -27,12 +27,7 @@ final class OsExitTests: XCTestCase {
     ]
 
     func testOsExitInARequestIsAnErrorAndTheServerGoesOn() throws {
-        let log = LogCapture()
-        let server = try TestServer(Self.scripts, logger: log.logger)
-        XCTAssertEqual(try server.get("/quit").code, 500)
-        XCTAssertTrue(log.messages.contains { $0.contains("quit.lua:2: os.exit: an application cannot end the server") },
-                      log.messages.joined(separator: "\n"))
-        XCTAssertEqual(try server.get("/fine").text, "still here")
+        let server = try assertOsExitFails(at: "/quit", logged: "quit.lua:2: ")
         XCTAssertEqual(try server.get("/quit").code, 500, "the same state serves it again")
     }
 
@@ -43,12 +38,20 @@ final class OsExitTests: XCTestCase {
     }
 
     func testOsExitAtAScriptsLoadFailsThatScriptAlone() throws {
+        _ = try assertOsExitFails(at: "/atload", logged: "atload.lua:2: ")
+    }
+
+    /// GETs `path` (a script that calls os.exit) on a new server: 500, the error logged after
+    /// `place` (its file and line), and the server still serves; returns the server.
+    private func assertOsExitFails(at path: String, logged place: String,
+                                   file: StaticString = #filePath, line: UInt = #line) throws -> TestServer {
         let log = LogCapture()
         let server = try TestServer(Self.scripts, logger: log.logger)
-        XCTAssertEqual(try server.get("/atload").code, 500)
-        XCTAssertTrue(log.messages.contains { $0.contains("atload.lua:2: os.exit: an application cannot end the server") },
-                      log.messages.joined(separator: "\n"))
-        XCTAssertEqual(try server.get("/fine").text, "still here")
+        XCTAssertEqual(try server.get(path).code, 500, file: file, line: line)
+        XCTAssertTrue(log.contains(place + "os.exit: an application cannot end the server"),
+                      log.messages.joined(separator: "\n"), file: file, line: line)
+        XCTAssertEqual(try server.get("/fine").text, "still here", file: file, line: line)
+        return server
     }
 
     func testLuagwCGIKeepsTheStandardOsExit() throws {
