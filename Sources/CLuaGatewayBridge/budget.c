@@ -34,6 +34,24 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return block;
 }
 
+/* Stops `run`, which ran past its limit: raises the limit's error at `level` (luaL_where's),
+   and every instruction after it raises again (no pcall catches it for good). [-0, +1, v] */
+static int stop(lua_State *L, luagw_run *run, int level) {
+    run->killed = 1;
+    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);
+    if (L != run->thread) lua_sethook(run->thread, luagw_budget_hook, LUA_MASKCOUNT, 1);
+    luaL_where(L, level);                                                    /* where */
+    lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);  /* where msg */
+    lua_concat(L, 2);                                                        /* "where: msg" */
+    return lua_error(L);
+}
+
+int luagw_overrun(lua_State *L) {
+    luagw_run *run = luagw_budget_of(L)->running;
+    if (run == NULL || !run->armed) return luaL_error(L, "overrun: no request runs");
+    return stop(L, run, 1);
+}
+
 void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     luagw_run *run = luagw_budget_of(L)->running;
@@ -43,12 +61,7 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     }
     double now = luagw_monotonic_now();
     if (run->killed || run->spent + (now - run->run_start) > run->run_limit) {
-        run->killed = 1;
-        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);  /* every instruction from now on: no escape */
-        luaL_where(L, 0);                  /* where: the function the hook interrupted, not its caller */
-        lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);  /* where msg */
-        lua_concat(L, 2);                  /* "where: msg" */
-        lua_error(L);
+        stop(L, run, 0);                   /* where: the function the hook interrupted, not its caller */
     }
     if (run->slice > 0 && now - run->run_start > run->slice) {
         if (L == run->thread && lua_isyieldable(L)) {
