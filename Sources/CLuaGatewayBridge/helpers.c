@@ -172,7 +172,7 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", luagw_coroutine_enter },
         { "leave", luagw_coroutine_leave }, { "wrap", luagw_coroutine_wrap },
         { "safe", safe }, { "now", now }, { "set_route", set_route }, { "current", luagw_current }, { "shared", shared }, { "load", load_module },
-        { "overrun", luagw_overrun }, { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "gzip_stream", luagw_gzip_stream },
+        { "overrun", luagw_overrun }, { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "write_target", luagw_write_target }, { "gzip_stream", luagw_gzip_stream },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */
@@ -186,6 +186,8 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
     lua_setfield(L, -2, "concurrent");                 /* C */
     lua_pushboolean(L, spec->settings.cgi);            /* C b */
     lua_setfield(L, -2, "cgi");                        /* C */
+    lua_pushboolean(L, spec->settings.sandbox);        /* C b */
+    lua_setfield(L, -2, "sandbox");                    /* C */
     lua_createtable(L, 0, (int)(sizeof protocol / sizeof protocol[0]));  /* C p */
     for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
         lua_pushinteger(L, protocol[i].value);         /* C p n */

@@ -127,6 +127,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Give every script Lua 5.1's globals (unpack, loadstring, module, setfenv/getfenv...): luagw.compat51.")
     var compat51 = false
 
+    @Flag(help: "Sandbox the applications: os.execute, io.popen, os.exit, package.loadlib and C modules are removed, and files are written, renamed and removed only in the served directory and the temporary directory (TMPDIR or /tmp).")
+    var sandbox = false
+
     @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (`unix` for any peer on a Unix socket, * for anyone) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
     var forwardedAllowIPs: String = ""
 
@@ -209,6 +212,7 @@ struct Serve: ParsableCommand {
         configuration.lua.luaPath = luaPath
         configuration.lua.luaCPath = luaCPath
         configuration.lua.compat51 = compat51
+        configuration.lua.sandbox = sandbox
         // Signals are caught from before the server starts: one sent as soon as the port
         // accepts (or the start-up line is out) is never lost.
         let stopRequested = DispatchSemaphore(value: 0)

@@ -272,13 +272,15 @@ int luagw_panic(lua_State *L);
 
 /// What the Lua side is told at load besides the protocol: luagw's version, the seconds a
 /// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`), whether a
-/// state runs several requests at once (`concurrent`), and whether its one request is the
-/// whole process (`cgi`: `luagw cgi`, which keeps the standard os.exit).
+/// state runs several requests at once (`concurrent`), whether its one request is the
+/// whole process (`cgi`: `luagw cgi`, which keeps the standard os.exit), and whether the
+/// applications are sandboxed (`sandbox`: `--sandbox`).
 typedef struct luagw_settings {
     luagw_bytes version;
     double socket_timeout;
     int concurrent;   /* a state runs several requests at once (wsgi.multithread) */
     int cgi;          /* luagw cgi: the application may end the process */
+    int sandbox;      /* --sandbox: no commands, no C modules, writes only in the served and temporary directories */
 } luagw_settings;
 
 /// Keeps a copy of luagw's Lua modules for every state of the process (call once, before
@@ -290,7 +292,7 @@ void luagw_register_modules(const luagw_module *modules, int nmodules);
 /// Sets up a new state in protected mode: opens the standard libraries and runs the prelude
 /// (the first module registered) with a table of the C helpers (`traceback`, `log`, `safe`,
 /// `enter`, `leave`, `wrap`, `set_route`, `current`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
-/// `names`, `version`, `socket_timeout`, `concurrent`, `cgi`). Its first `nrefs` results are anchored in the registry (their references
+/// `names`, `version`, `socket_timeout`, `concurrent`, `cgi`, `sandbox`, `overrun`, `write_target`). Its first `nrefs` results are anchored in the registry (their references
 /// go to `refs`). [-0, +(0 | 1 error), -]
 int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs);
 
@@ -302,6 +304,9 @@ int luagw_traceback(lua_State *L);
 /// file_info(path) and realpath(path) for luagw.web.static (files.c).
 int luagw_file_info(lua_State *L);
 int luagw_realpath(lua_State *L);
+
+/// write_target(path [, follow]) for --sandbox's checks of writes (sandbox.lua; files.c).
+int luagw_write_target(lua_State *L);
 
 /// gzip_stream([level]) for luagw.web.gzip (gzip.c): a stream with compress(chunk) and finish([chunk]).
 int luagw_gzip_stream(lua_State *L);

@@ -27,6 +27,11 @@ public struct LuaLimits: Sendable {
     /// Whether every state requires luagw.compat51 before its scripts (`--compat51`).
     public var compat51 = false
 
+    /// Whether applications are sandboxed (`--sandbox`, SPEC 5): `os.execute`, `io.popen`,
+    /// `os.exit`, `package.loadlib` and C modules are removed, and files are written, renamed and
+    /// removed only in the served directory and the temporary directory.
+    public var sandbox = false
+
     /// Whether a state runs several requests at once (`--requests-per-state` above 1; the pool
     /// sets it): what `wsgi.multithread` says, as gunicorn's gevent worker says it of greenlets.
     var concurrentRequests = false
