@@ -127,7 +127,7 @@ struct Serve: ParsableCommand {
     @Flag(help: "Give every script Lua 5.1's globals (unpack, loadstring, module, setfenv/getfenv...): luagw.compat51.")
     var compat51 = false
 
-    @Flag(help: "Sandbox the applications: os.execute, io.popen, os.exit, package.loadlib and C modules are removed, and files are written, renamed and removed only in the served directory and the temporary directory (TMPDIR or /tmp).")
+    @Flag(help: "Sandbox the applications: os.execute, io.popen, os.exit, package.loadlib and C modules are removed, and files are written, renamed and removed only in the served directory and the temporary directory (TMPDIR, and /tmp).")
     var sandbox = false
 
     @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (`unix` for any peer on a Unix socket, * for anyone) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")

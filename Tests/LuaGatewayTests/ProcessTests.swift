@@ -97,6 +97,16 @@ final class ProcessTests: XCTestCase {
             local host = os.execute("true")
             return function(e, sr) sr("200 OK", {}); return "never" end
             """#,
+        "threads.lua": #"""
+            local luagw = require "luagw"
+            return function(e, sr)
+              local started, threads = luagw.now(), {}
+              for i = 1, 3 do threads[i] = luagw.thread.spawn(function() return io.popen("sleep 2; echo " .. i):read("l") end) end
+              local got = {}
+              for i = 1, 3 do got[i] = select(2, luagw.thread.wait(threads[i])) end
+              sr("200 OK", {}); return table.concat(got, " ") .. " " .. (luagw.now() - started)
+            end
+            """#,
         "fast.lua": #"return function(e, sr) sr("200 OK", {}); return "fast" end"#,
     ]
 
@@ -111,6 +121,15 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(try slow.readResponse().text, "true exit 0")
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 5)
         XCTAssertLessThan(fastAfter, 4.5, "the fast request was answered while `sleep 5` ran, not after it")
+    }
+
+    func testLightThreadsRunCommandsAtOnce() throws {
+        let server = try TestServer(Self.scripts)
+        let answer = try server.get("/threads").text.split(separator: " ")
+        XCTAssertEqual(answer.prefix(3), ["1", "2", "3"])
+        let took = Double(answer.last ?? "") ?? 0
+        XCTAssertTrue(took >= 2 && took < 5, "three `sleep 2` at once took \(took) s (one after another: 6)")
+        waitUntil("no zombie") { zombies == 0 }
     }
 
     func testExitStatusesAndSignalsAreLuasThreeResults() throws {

@@ -4,7 +4,7 @@
 -- * `require` loads no C module (a `.so` of package.cpath: that is loadlib), but for lua-cjson,
 --   which luagw's own JSON (json.lua) uses;
 -- * `io.open` for writing (modes with w, a or +), `io.output(path)`, `os.rename` and `os.remove`
---   reach only the served directory and the system's temporary directory (TMPDIR, else /tmp),
+--   reach only the served directory and the system's temporary directory (TMPDIR, and /tmp),
 --   paths resolved (C.write_target: `..` and symbolic links cannot lead out); elsewhere they fail
 --   as a refused write does: `nil, message, 13` (EACCES). Reading stays allowed everywhere.
 local C, need = ...
@@ -43,7 +43,8 @@ local roots
 local function writable_roots()
   if not roots then
     roots = {}
-    for _, dir in ipairs({ need("scripts").root, getenv("TMPDIR") or "/tmp" }) do
+    -- /tmp also when TMPDIR is elsewhere: os.tmpname makes its files there (uploads: luagw.web.request).
+    for _, dir in ipairs({ need("scripts").root, getenv("TMPDIR") or "/tmp", "/tmp" }) do
       roots[#roots + 1] = realpath(dir)
     end
   end
