@@ -84,6 +84,25 @@ final class ProcessTests: XCTestCase {
               return "escaped: " .. tostring(ok) .. " " .. tostring(err)
             end
             """#,
+        "popen.lua": #"""
+            return function(e, sr)
+              local f = io.popen((e.QUERY_STRING:gsub("%%20", " ")))
+              sr("200 OK", {}); return f:read("a")
+            end
+            """#,
+        "feed.lua": #"""
+            return function(e, sr)
+              local f = io.popen((e.QUERY_STRING:gsub("%%20", " ")), "w")
+              f:write(string.rep("x", 1 << 24))
+              sr("200 OK", {}); return "fed"
+            end
+            """#,
+        "left.lua": #"""
+            return function(e, sr)
+              io.popen((e.QUERY_STRING:gsub("%%20", " ")))
+              sr("200 OK", {}); return "left running"
+            end
+            """#,
         "fds.lua": #"""
             return function(e, sr)
               local f = io.popen("ls -l /proc/$$/fd")
@@ -164,7 +183,7 @@ final class ProcessTests: XCTestCase {
     func testTimeInACommandCountsTowardsTheRunTime() throws {
         let log = LogCapture()
         let server = try TestServer(Self.scripts, logger: log.logger, lua: LuaLimits(runTime: 0.5))
-        for script in ["execute", "caught"] {
+        for script in ["execute", "caught", "popen", "feed"] {
             let command = uniqueSleep(30)
             let started = Date()
             let stopped = try server.get("/\(script)?\(command)")
@@ -188,6 +207,14 @@ final class ProcessTests: XCTestCase {
         }  // reset here, 30 s before the command would end
         waitUntil("\(command) to be killed") { processes(running: command) == 0 }
         waitUntil("the request to end") { server.runningRequests == 0 }
+        waitUntil("no zombie") { zombies == 0 }
+    }
+
+    func testACommandLeftRunningIsKilledWhenItsRequestEnds() throws {
+        let server = try TestServer(Self.scripts)
+        let command = uniqueSleep(30)
+        XCTAssertEqual(try server.get("/left?\(command)").text, "left running")
+        waitUntil("\(command) to be killed") { processes(running: command) == 0 }
         waitUntil("no zombie") { zombies == 0 }
     }
 
