@@ -5,6 +5,7 @@
 #include "CLuaGatewayBridge.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /// What a state may still allocate after it hit its limit, so its error can be reported.
@@ -34,22 +35,32 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return block;
 }
 
-/* Stops `run`, which ran past its limit: raises the limit's error at `level` (luaL_where's),
-   and every instruction after it raises again (no pcall catches it for good). [-0, +1, v] */
-static int stop(lua_State *L, luagw_run *run, int level) {
-    run->killed = 1;
+/* Where a stop is reported: the innermost Lua function on L's stack that is not luagw's own (a
+   chunk named `=luagw/...`), i.e. the application's line that was running or that called
+   (perhaps through pcall) the luagw function that waited; the interrupted function when there
+   is none. [-0, +0, -] */
+static int stop_level(lua_State *L) {
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(L, level, &ar) && lua_getinfo(L, "S", &ar); level++) {
+        if (strcmp(ar.what, "C") != 0 && strncmp(ar.source, "=luagw/", 7) != 0) return level;
+    }
+    return 0;
+}
+
+/* Makes the next instruction of L (and of the request's own coroutine) run the hook, which
+   stops `run` once it is `killed`. */
+static void hook_every_instruction(lua_State *L, luagw_run *run) {
     lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);
     if (L != run->thread) lua_sethook(run->thread, luagw_budget_hook, LUA_MASKCOUNT, 1);
-    luaL_where(L, level);                                                    /* where */
-    lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);  /* where msg */
-    lua_concat(L, 2);                                                        /* "where: msg" */
-    return lua_error(L);
 }
 
 int luagw_overrun(lua_State *L) {
     luagw_run *run = luagw_budget_of(L)->running;
     if (run == NULL || !run->armed) return luaL_error(L, "overrun: no request runs");
-    return stop(L, run, 1);
+    run->killed = 1;
+    /* Raised from the hook, where hooks are off: the message handler runs without them. */
+    hook_every_instruction(L, run);
+    return 0;
 }
 
 void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
@@ -61,7 +72,12 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     }
     double now = luagw_monotonic_now();
     if (run->killed || run->spent + (now - run->run_start) > run->run_limit) {
-        stop(L, run, 0);                   /* where: the function the hook interrupted, not its caller */
+        run->killed = 1;
+        hook_every_instruction(L, run);    /* every instruction from now on: no escape */
+        luaL_where(L, stop_level(L));      /* where */
+        lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);  /* where msg */
+        lua_concat(L, 2);                  /* "where: msg" */
+        lua_error(L);
     }
     if (run->slice > 0 && now - run->run_start > run->slice) {
         if (L == run->thread && lua_isyieldable(L)) {

@@ -136,8 +136,9 @@ void luagw_set_shared_function(luagw_shared_function fn);
 typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes mount, luagw_bytes message);
 
 /// overrun(): stops the running request as its run-time limit does, for time it spent waiting
-/// for a child process (process.lua): raises the limit's error where it was called, and again at
-/// every instruction after it, so that the request ends (504). [-0, +1, v]
+/// for a child process (process.lua): from the next instruction on, the budget's hook raises the
+/// limit's error (at the application's line that called into luagw), and again at every
+/// instruction after it, so that the request ends (504). [-0, +0, v]
 int luagw_overrun(lua_State *L);
 
 /// A child process of os.execute or io.popen (children.c).

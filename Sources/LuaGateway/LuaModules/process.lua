@@ -21,7 +21,8 @@ function os.exit()
   error("os.exit: an application cannot end the server (luagw serve); return a response or raise an error", 2)
 end
 
--- The results of a wait on a child, once the request is known to be within its run time.
+-- The results of a wait on a child, once the request is known to be within its run time (past
+-- it, overrun has the next instruction raise the limit's error).
 local function in_time(over, ...)
   if over then overrun() end
   return ...
