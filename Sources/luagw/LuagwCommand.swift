@@ -100,7 +100,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("memory-per-state"), help: "MiB of memory a Lua state may hold, for all the requests it runs; past it the request gets an error (500), and the state takes no new requests and is replaced.")
     var memoryPerState: Int = LuaLimits().memoryPerState >> 20
 
-    @Option(name: .customLong("run-time"), help: "Seconds of running Lua a request may use (waiting for the client does not count); a runaway is stopped (504).")
+    @Option(name: .customLong("run-time"), help: "Seconds of running Lua a request may use (waiting for the client does not count; waiting for os.execute or io.popen does); a runaway is stopped (504).")
     var runTime: Double = LuaLimits().runTime
 
     @Option(name: .customLong("time-slice"), help: "Milliseconds a request may compute before it yields to the other requests of its worker (0: never).")

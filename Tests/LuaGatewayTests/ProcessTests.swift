@@ -72,9 +72,10 @@ final class ProcessTests: XCTestCase {
               local f = assert(io.popen("cat > '" .. e.QUERY_STRING .. "'", "w"))
               assert(f:write("hello ", 42, "\n") == f)
               local read = tostring(f:read("l"))
-              local ok, what, code = f:close()
+              local kind = io.type(f)
+              local ok, what, code = io.close(f)
               sr("200 OK", {})
-              return table.concat({ tostring(ok), what, code, read, tostring(select(2, pcall(f.write, f, "x"))) }, " ")
+              return table.concat({ kind, io.type(f), tostring(ok), what, code, read, tostring(select(2, pcall(f.write, f, "x"))) }, " ")
             end
             """#,
         "caught.lua": #"""
@@ -168,7 +169,7 @@ final class ProcessTests: XCTestCase {
         let file = scratch.url.appendingPathComponent("out.txt").path
         let server = try TestServer(Self.scripts)
         let answer = try server.get("/write?\(file)").text
-        XCTAssertTrue(answer.hasPrefix("true exit 0 nil "), answer)
+        XCTAssertTrue(answer.hasPrefix("file closed file true exit 0 nil "), answer)
         XCTAssertTrue(answer.hasSuffix("attempt to use a closed file"), answer)
         XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "hello 42\n")
     }

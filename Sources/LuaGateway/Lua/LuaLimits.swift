@@ -5,7 +5,8 @@ public struct LuaLimits: Sendable {
     /// gets an error (500), and its state takes no new requests and is replaced.
     public var memoryPerState: Int
     /// Seconds of running Lua a request may use (time spent waiting for the client does
-    /// not count); a runaway is stopped alone with an error (504), its state's other requests go on.
+    /// not count; waiting for a command of os.execute or io.popen does); a runaway is stopped
+    /// alone with an error (504), its state's other requests go on.
     public var runTime: Double
     /// Seconds a request may compute before it yields to the other requests of its event
     /// loop (0: never), so that one long computation does not stall them.

@@ -14,7 +14,7 @@ local P = C.protocol
 local SPAWN, READ, WRITE, WAIT = P.PROCESS_SPAWN, P.PROCESS_READ, P.PROCESS_WRITE, P.PROCESS_WAIT
 local overrun, isyieldable = C.overrun, coroutine.isyieldable
 local type, error, select, tostring, tonumber, tointeger = type, error, select, tostring, tonumber, math.tointeger
-local setmetatable, unpack, concat = setmetatable, table.unpack, table.concat
+local setmetatable, getmetatable, unpack, concat = setmetatable, getmetatable, table.unpack, table.concat
 local sfind, ssub, byte, format, match = string.find, string.sub, string.byte, string.format, string.match
 
 function os.exit()
@@ -197,6 +197,19 @@ function Pipe:close()
   local handle = self.handle
   self.handle, self.buf = nil, ""
   return exit_results(child_wait("close", WAIT, handle))
+end
+
+-- io.close and io.type know popen'ed files too.
+local close, io_type = io.close, io.type
+
+function io.close(file)
+  if getmetatable(file) == Pipe then return file:close() end
+  return close(file)
+end
+
+function io.type(file)
+  if getmetatable(file) == Pipe then return file.handle and "file" or "closed file" end
+  return io_type(file)
 end
 
 -- Where Lua cannot yield (a finalizer), the request's end kills the child.
