@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 double luagw_monotonic_now(void) {
@@ -37,6 +38,34 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return block;
 }
 
+/* Where a stop is reported: the innermost Lua function on L's stack that is not luagw's own (a
+   chunk named `=luagw/...`), i.e. the application's line that was running or that called
+   (perhaps through pcall) the luagw function that waited; the interrupted function when there
+   is none. [-0, +0, -] */
+static int stop_level(lua_State *L) {
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(L, level, &ar) && lua_getinfo(L, "S", &ar); level++) {
+        if (strcmp(ar.what, "C") != 0 && strncmp(ar.source, "=luagw/", 7) != 0) return level;
+    }
+    return 0;
+}
+
+/* Makes the next instruction of L (and of the request's own coroutine) run the hook, which
+   stops `run` once it is `killed`. */
+static void hook_every_instruction(lua_State *L, luagw_run *run) {
+    lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);
+    if (L != run->thread) lua_sethook(run->thread, luagw_budget_hook, LUA_MASKCOUNT, 1);
+}
+
+int luagw_overrun(lua_State *L) {
+    luagw_run *run = luagw_budget_of(L)->running;
+    if (run == NULL || !run->armed) return luaL_error(L, "overrun: no request runs");
+    run->killed = 1;
+    /* Raised from the hook, where hooks are off: the message handler runs without them. */
+    hook_every_instruction(L, run);
+    return 0;
+}
+
 void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     luagw_run *run = luagw_budget_of(L)->running;
@@ -47,8 +76,8 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     double now = luagw_monotonic_now();
     if (run->killed || run->spent + (now - run->run_start) > run->run_limit) {
         run->killed = 1;
-        lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, 1);  /* every instruction from now on: no escape */
-        luaL_where(L, 0);                  /* where: the function the hook interrupted, not its caller */
+        hook_every_instruction(L, run);    /* every instruction from now on: no escape */
+        luaL_where(L, stop_level(L));      /* where */
         lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);  /* where msg */
         lua_concat(L, 2);                  /* "where: msg" */
         lua_error(L);

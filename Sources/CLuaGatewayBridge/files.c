@@ -36,3 +36,36 @@ int luagw_realpath(lua_State *L) {
     lua_pushstring(L, resolved);                       /* path resolved */
     return 1;
 }
+
+/* nil and `message`. [-0, +2, m] */
+static int no_target(lua_State *L, const char *message) {
+    lua_pushnil(L);                                    /* nil */
+    lua_pushstring(L, message);                        /* nil message */
+    return 2;
+}
+
+/// write_target(path [, follow]): the absolute path of what a write, rename or removal of `path`
+/// reaches (--sandbox checks it): its parent directory resolved (every symbolic link, `.` and
+/// `..`) and its last component; with `follow` (opening a file, which follows a symbolic link),
+/// the resolved path of a symbolic link's target. nil and the error when the parent does not
+/// exist, the last component is not a name, or a followed link leads nowhere. [-(1|2), +1|2, m]
+int luagw_write_target(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    char resolved[PATH_MAX], parent[PATH_MAX];
+    struct stat st;
+    if (lua_toboolean(L, 2) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (realpath(path, resolved) == NULL) return no_target(L, "a symbolic link that leads nowhere");
+        lua_pushstring(L, resolved);                   /* path [follow] resolved */
+        return 1;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *name = slash == NULL ? path : slash + 1;
+    if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return no_target(L, "not a file name");
+    size_t length = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
+    if (length >= sizeof parent) return no_target(L, strerror(ENAMETOOLONG));
+    memcpy(parent, slash == NULL ? "." : path, slash == NULL ? 1 : length);
+    parent[slash == NULL ? 1 : length] = '\0';
+    if (realpath(parent, resolved) == NULL) return no_target(L, strerror(errno));
+    lua_pushfstring(L, "%s%s%s", resolved, strcmp(resolved, "/") == 0 ? "" : "/", name);  /* path [follow] target */
+    return 1;
+}

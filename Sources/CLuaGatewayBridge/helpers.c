@@ -159,6 +159,8 @@ static const struct { const char *name; int value; } protocol[] = {
     { "CLOSE", LUAGW_OPERATION_CLOSE }, { "TIMER", LUAGW_OPERATION_TIMER },
     { "TIMER_CANCEL", LUAGW_OPERATION_TIMER_CANCEL }, { "THREAD_SPAWN", LUAGW_OPERATION_THREAD_SPAWN },
     { "THREAD_WAIT", LUAGW_OPERATION_THREAD_WAIT }, { "THREAD_KILL", LUAGW_OPERATION_THREAD_KILL },
+    { "PROCESS_SPAWN", LUAGW_OPERATION_PROCESS_SPAWN }, { "PROCESS_READ", LUAGW_OPERATION_PROCESS_READ },
+    { "PROCESS_WRITE", LUAGW_OPERATION_PROCESS_WRITE }, { "PROCESS_WAIT", LUAGW_OPERATION_PROCESS_WAIT },
     { "SHARED_GET", LUAGW_SHARED_GET }, { "SHARED_SET", LUAGW_SHARED_SET }, { "SHARED_ADD", LUAGW_SHARED_ADD },
     { "SHARED_REPLACE", LUAGW_SHARED_REPLACE }, { "SHARED_INCR", LUAGW_SHARED_INCR }, { "SHARED_TTL", LUAGW_SHARED_TTL },
     { "SHARED_EXPIRE", LUAGW_SHARED_EXPIRE }, { "SHARED_KEYS", LUAGW_SHARED_KEYS }, { "SHARED_FLUSH", LUAGW_SHARED_FLUSH },
@@ -170,7 +172,7 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
         { "traceback", luagw_traceback }, { "log", log_line }, { "enter", luagw_coroutine_enter },
         { "leave", luagw_coroutine_leave }, { "wrap", luagw_coroutine_wrap },
         { "safe", safe }, { "now", now }, { "set_route", set_route }, { "current", luagw_current }, { "shared", shared }, { "load", load_module },
-        { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "gzip_stream", luagw_gzip_stream },
+        { "overrun", luagw_overrun }, { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "write_target", luagw_write_target }, { "gzip_stream", luagw_gzip_stream },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */
@@ -182,6 +184,10 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
     lua_setfield(L, -2, "socket_timeout");             /* C */
     lua_pushboolean(L, spec->settings.concurrent);     /* C b */
     lua_setfield(L, -2, "concurrent");                 /* C */
+    lua_pushboolean(L, spec->settings.cgi);            /* C b */
+    lua_setfield(L, -2, "cgi");                        /* C */
+    lua_pushboolean(L, spec->settings.sandbox);        /* C b */
+    lua_setfield(L, -2, "sandbox");                    /* C */
     lua_createtable(L, 0, (int)(sizeof protocol / sizeof protocol[0]));  /* C p */
     for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
         lua_pushinteger(L, protocol[i].value);         /* C p n */

@@ -100,7 +100,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("memory-per-state"), help: "MiB of memory a Lua state may hold, for all the requests it runs; past it the request gets an error (500), and the state takes no new requests and is replaced.")
     var memoryPerState: Int = LuaLimits().memoryPerState >> 20
 
-    @Option(name: .customLong("run-time"), help: "Seconds of running Lua a request may use (waiting for the client does not count); a runaway is stopped (504).")
+    @Option(name: .customLong("run-time"), help: "Seconds of running Lua a request may use (waiting for the client does not count; waiting for os.execute or io.popen does); a runaway is stopped (504).")
     var runTime: Double = LuaLimits().runTime
 
     @Option(name: .customLong("time-slice"), help: "Milliseconds a request may compute before it yields to the other requests of its worker (0: never).")
@@ -132,6 +132,9 @@ struct Serve: ParsableCommand {
 
     @Flag(help: "Give every script Lua 5.1's globals (unpack, loadstring, module, setfenv/getfenv...): luagw.compat51.")
     var compat51 = false
+
+    @Flag(help: "Sandbox the applications: os.execute, io.popen, os.exit, package.loadlib and C modules are removed, and files are written, renamed and removed only in the served directory and the temporary directory (TMPDIR, and /tmp).")
+    var sandbox = false
 
     @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (`unix` for any peer on a Unix socket, * for anyone) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
     var forwardedAllowIPs: String = ""
@@ -222,6 +225,7 @@ struct Serve: ParsableCommand {
         configuration.lua.luaPath = luaPath
         configuration.lua.luaCPath = luaCPath
         configuration.lua.compat51 = compat51
+        configuration.lua.sandbox = sandbox
         // Signals are caught from before the server starts: one sent as soon as the port
         // accepts (or the start-up line is out) is never lost.
         let stopRequested = DispatchSemaphore(value: 0)

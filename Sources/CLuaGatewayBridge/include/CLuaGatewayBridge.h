@@ -83,6 +83,12 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_THREAD_SPAWN = 9, /* id, request id → true (the thread ran until it waited or finished) */
     LUAGW_OPERATION_THREAD_WAIT = 10, /* n, ids... → the id of the first of them to finish */
     LUAGW_OPERATION_THREAD_KILL = 11, /* id → true | nil, err */
+    /* os.execute and io.popen (SPEC 5): `over` is true when the request's run time ran out while
+       it waited (its child was killed; process.lua then stops the request), and nothing follows. */
+    LUAGW_OPERATION_PROCESS_SPAWN = 12, /* command, mode ('r', 'w' or 0) → handle | nil, err */
+    LUAGW_OPERATION_PROCESS_READ = 13,  /* handle → over, what arrived (any amount) | over, nil at the end */
+    LUAGW_OPERATION_PROCESS_WRITE = 14, /* handle, bytes → over, true | over, nil, err */
+    LUAGW_OPERATION_PROCESS_WAIT = 15,  /* handle → over, exited, code (the pipe closed first) */
 } luagw_operation;
 
 /// The operations of the shared dictionaries (shared.lua → SharedDictionaries.swift); each
@@ -128,6 +134,33 @@ void luagw_set_shared_function(luagw_shared_function fn);
 /// Where `wsgi.errors` output goes: request id, the script's mount ("" if not known), message.
 /// Must not raise.
 typedef void (*luagw_log_function)(luagw_bytes request_id, luagw_bytes mount, luagw_bytes message);
+
+/// overrun(): stops the running request as its run-time limit does, for time it spent waiting
+/// for a child process (process.lua): from the next instruction on, the budget's hook raises the
+/// limit's error (at the application's line that called into luagw), and again at every
+/// instruction after it, so that the request ends (504). [-0, +0, v]
+int luagw_overrun(lua_State *L);
+
+/// A child process of os.execute or io.popen (children.c).
+typedef struct luagw_child luagw_child;
+
+/// Told once, on the reaper thread, when a child has exited and was reaped: `exited` 1 and its
+/// exit status, or 0 and the signal that ended it. Must not block.
+typedef void (*luagw_child_exit)(void *context, int exited, int code);
+
+/// Starts `/bin/sh -c command` in a process group of its own, with the server's standard output
+/// and error and no other descriptor of the server. `mode` 'r': its standard output is a pipe
+/// whose read end goes to `*pipe_fd`; 'w': its standard input is a pipe whose write end goes
+/// there; 0: no pipe (standard input /dev/null, as in 'r'). `on_exit(context, ...)` is called
+/// when it ends. The child, to release with luagw_child_release; NULL with errno set when it
+/// cannot start.
+luagw_child *luagw_child_spawn(const char *command, int mode, int *pipe_fd, luagw_child_exit on_exit, void *context);
+
+/// Sends SIGKILL to the child's process group, unless it was reaped already.
+void luagw_child_kill(luagw_child *child);
+
+/// The server is done with the child (on_exit may still come, if it has not).
+void luagw_child_release(luagw_child *child);
 
 /// One request's run of Lua (run.c): the coroutine it runs in and what it may spend of
 /// time. A state runs many requests at once, each on a coroutine of its own with one of
@@ -243,12 +276,16 @@ void luagw_budget_stop(lua_State *L);
 int luagw_panic(lua_State *L);
 
 /// What the Lua side is told at load besides the protocol: luagw's version, the seconds a
-/// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`), and whether a
-/// state runs several requests at once (`concurrent`).
+/// socket or HTTP-client call waits unless told otherwise (`--socket-timeout`), whether a
+/// state runs several requests at once (`concurrent`), whether its one request is the
+/// whole process (`cgi`: `luagw cgi`, which keeps the standard os.exit), and whether the
+/// applications are sandboxed (`sandbox`: `--sandbox`).
 typedef struct luagw_settings {
     luagw_bytes version;
     double socket_timeout;
     int concurrent;   /* a state runs several requests at once (wsgi.multithread) */
+    int cgi;          /* luagw cgi: the application may end the process */
+    int sandbox;      /* --sandbox: no commands, no C modules, writes only in the served and temporary directories */
 } luagw_settings;
 
 /// Keeps a copy of luagw's Lua modules for every state of the process (call once, before
@@ -260,7 +297,7 @@ void luagw_register_modules(const luagw_module *modules, int nmodules);
 /// Sets up a new state in protected mode: opens the standard libraries and runs the prelude
 /// (the first module registered) with a table of the C helpers (`traceback`, `log`, `safe`,
 /// `enter`, `leave`, `wrap`, `set_route`, `current`, `now`, `shared`, `load`, `file_info`, `realpath`, `gzip_stream`, `sentinel`, `protocol`,
-/// `names`, `version`, `socket_timeout`). Its first `nrefs` results are anchored in the registry (their references
+/// `names`, `version`, `socket_timeout`, `concurrent`, `cgi`, `sandbox`, `overrun`, `write_target`). Its first `nrefs` results are anchored in the registry (their references
 /// go to `refs`). [-0, +(0 | 1 error), -]
 int luagw_prepare(lua_State *L, luagw_settings settings, int *refs, int nrefs);
 
@@ -272,6 +309,9 @@ int luagw_traceback(lua_State *L);
 /// file_info(path) and realpath(path) for luagw.web.static (files.c).
 int luagw_file_info(lua_State *L);
 int luagw_realpath(lua_State *L);
+
+/// write_target(path [, follow]) for --sandbox's checks of writes (sandbox.lua; files.c).
+int luagw_write_target(lua_State *L);
 
 /// gzip_stream([level]) for luagw.web.gzip (gzip.c): a stream with compress(chunk) and finish([chunk]).
 int luagw_gzip_stream(lua_State *L);

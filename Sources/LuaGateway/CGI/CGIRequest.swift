@@ -31,7 +31,9 @@ final class CGIRequest: RequestHost {
         do {
             let scripts = try ScriptSet.load(from: program.script)
             var loadError: String?
-            state = try LuaState(scripts: scripts, limits: LuaLimits(timeSlice: 0)) { _, message in loadError = message }
+            var limits = LuaLimits(timeSlice: 0)
+            limits.isCGI = true
+            state = try LuaState(scripts: scripts, limits: limits) { _, message in loadError = message }
             if let loadError { return fail(loadError, then: done) }
         } catch let error as LuaError {
             return fail(error.message, then: done)

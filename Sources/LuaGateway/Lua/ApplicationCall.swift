@@ -167,6 +167,15 @@ struct ApplicationCall {
         resume(arguments: 0)
     }
 
+    /// Seconds of run time the request has left: what it may still spend running Lua and waiting
+    /// for its child processes (SPEC 5: os.execute and io.popen count).
+    var runTimeLeft: Double { run.pointee.run_limit - run.pointee.spent }
+
+    /// Counts `seconds` spent waiting for a child process towards the request's run time.
+    func charge(seconds: Double) {
+        run.pointee.spent += seconds
+    }
+
     /// Whether the run-time limit stopped the application.
     var wasStopped: Bool { run.pointee.killed != 0 }
 

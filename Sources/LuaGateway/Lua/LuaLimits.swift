@@ -5,7 +5,8 @@ public struct LuaLimits: Sendable {
     /// gets an error (500), and its state takes no new requests and is replaced.
     public var memoryPerState: Int
     /// Seconds of running Lua a request may use (time spent waiting for the client does
-    /// not count); a runaway is stopped alone with an error (504), its state's other requests go on.
+    /// not count; waiting for a command of os.execute or io.popen does); a runaway is stopped
+    /// alone with an error (504), its state's other requests go on.
     public var runTime: Double
     /// Seconds a request may compute before it yields to the other requests of its event
     /// loop (0: never), so that one long computation does not stall them.
@@ -27,9 +28,18 @@ public struct LuaLimits: Sendable {
     /// Whether every state requires luagw.compat51 before its scripts (`--compat51`).
     public var compat51 = false
 
+    /// Whether applications are sandboxed (`--sandbox`, SPEC 5): `os.execute`, `io.popen`,
+    /// `os.exit`, `package.loadlib` and C modules are removed, and files are written, renamed and
+    /// removed only in the served directory and the temporary directory.
+    public var sandbox = false
+
     /// Whether a state runs several requests at once (`--requests-per-state` above 1; the pool
     /// sets it): what `wsgi.multithread` says, as gunicorn's gevent worker says it of greenlets.
     var concurrentRequests = false
+
+    /// Whether the state runs `luagw cgi`'s one request, which is the whole process: the
+    /// application keeps the standard `os.exit` (under `luagw serve` it raises: SPEC 5).
+    var isCGI = false
 
     public init(memoryPerState: Int = 128 << 20, runTime: Double = 30, timeSlice: Double = 0.002,
                 socketTimeout: Double = 60) {

@@ -28,6 +28,8 @@ enum Prelude {
         ("intercept", PackageResources.intercept_lua),
         ("traced_error", PackageResources.traced_error_lua),
         ("driver", PackageResources.driver_lua),
+        ("process", PackageResources.process_lua),
+        ("sandbox", PackageResources.sandbox_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
@@ -74,7 +76,8 @@ enum Prelude {
         refs = Array(repeating: 0, count: Result.allCases.count)
         return version.withLuaBytes { version in
             let settings = luagw_settings(version: version, socket_timeout: limits.socketTimeout,
-                                          concurrent: limits.concurrentRequests ? 1 : 0)
+                                          concurrent: limits.concurrentRequests ? 1 : 0, cgi: limits.isCGI ? 1 : 0,
+                                          sandbox: limits.sandbox ? 1 : 0)
             return luagw_prepare(L, settings, &refs, Int32(refs.count))
         }
     }

@@ -32,6 +32,8 @@ for _, name in ipairs(C.names) do
 end
 
 need("coroutines")
+if not C.cgi then need("process") end  -- SPEC 5: no application ends or stalls the server
+if C.sandbox then need("sandbox") end     -- --sandbox, before scripts.lua adds its searcher
 local scripts = need("scripts")
 local driver = need("driver")
 return driver.serve, scripts.load_app, scripts.set_root, scripts.add_module, need("timer").run, scripts.load_public,

@@ -38,6 +38,10 @@ enum Operations {
         ThreadSpawn.number: ThreadSpawn.start,
         ThreadWait.number: ThreadWait.start,
         ThreadKill.number: ThreadKill.start,
+        ProcessSpawn.number: ProcessSpawn.start,
+        ProcessRead.number: ProcessRead.start,
+        ProcessWrite.number: ProcessWrite.start,
+        ProcessWait.number: ProcessWait.start,
     ]
 }
 

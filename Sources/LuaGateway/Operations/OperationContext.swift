@@ -23,14 +23,29 @@ final class OperationContext {
         self.logger = logger
     }
 
+    /// The child processes of the running request (os.execute, io.popen), made at its first.
+    private var childProcesses: ChildProcesses?
+
     /// The running request's light threads; killed when it ends.
     var threads: LightThreads {
-        if let lightThreads { return lightThreads }
-        let made = LightThreads(context: self)
-        lightThreads = made
+        perRequest(\.lightThreads, make: { LightThreads(context: self) }, end: { $0.killAll() })
+    }
+
+    /// The running request's child processes; those still running are killed when it ends.
+    var children: ChildProcesses {
+        perRequest(\.childProcesses, make: ChildProcesses.init, end: { $0.killAll() })
+    }
+
+    /// What `slot` holds for the running request: made at first use, ended (`end`) and
+    /// forgotten when the request ends.
+    private func perRequest<T>(_ slot: ReferenceWritableKeyPath<OperationContext, T?>, make: () -> T,
+                               end: @escaping (T) -> Void) -> T {
+        if let held = self[keyPath: slot] { return held }
+        let made = make()
+        self[keyPath: slot] = made
         onRequestEnd { [unowned self] in
-            self.lightThreads = nil
-            made.killAll()
+            self[keyPath: slot] = nil
+            end(made)
         }
         return made
     }

@@ -65,7 +65,10 @@ final class RawClient {
     @discardableResult
     func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var n: Int
+        repeat {  // a signal (SIGCHLD of a test's child process) interrupts recv: read again
+            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        } while n < 0 && errno == EINTR
         if n < 0 { throw ClientError.timedOut }
         if n == 0 { return false }
         buffer.append(contentsOf: chunk[0..<n])

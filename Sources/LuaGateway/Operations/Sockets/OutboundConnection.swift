@@ -1,6 +1,7 @@
 import NIOCore
 
-/// One outbound TCP (or Unix) connection of a request (SPEC 7): what arrived and was not
+/// One outbound TCP (or Unix) connection of a request (SPEC 7), or the pipe of its child
+/// process (`io.popen`, SPEC 5: `ChildProcess`): what arrived and was not
 /// taken yet, and the one read a request may wait on. It reads from the socket only when a
 /// read waits and nothing is buffered (the channel does not auto-read), so a request that
 /// does not read holds no more than one read's bytes.
