@@ -180,9 +180,9 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "luagw")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { ErrorLog.handler(label: $0, level: level) }
+        let logger = Logger(label: "luagw")
         var configuration = GatewayConfiguration(
             target: target, bind: BindAddress(parsing: bind)!, workers: workerCount,
             pool: PoolLimits(initial: states, maximum: maxStates, requestsPerState: requestsPerState, queue: queue,
