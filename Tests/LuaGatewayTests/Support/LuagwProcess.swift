@@ -40,12 +40,13 @@ final class LuagwProcess {
 
     /// Writes `scripts` to a new directory and serves it with `luagw serve DIR --bind ... arguments`;
     /// returns once the port accepts connections (another port is tried if the one picked is taken).
-    init(_ scripts: [String: String], arguments: [String] = []) throws {
+    /// Its standard output and error are the test's, or `outputs` (a `Pipe` or a `FileHandle` each).
+    init(_ scripts: [String: String], arguments: [String] = [], outputs: (standardOutput: Any, standardError: Any)? = nil) throws {
         scratch = try ScratchDirectory("luagw-process")
         self.directory = scratch.url
         for (path, source) in scripts { try scratch.write(path, source) }
         let directory = scratch.url
-        (process, port) = try startListening(try Self.binary()) { port in
+        (process, port) = try startListening(try Self.binary(), outputs: outputs) { port in
             ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
              "--access-log", "off"] + arguments
         }
