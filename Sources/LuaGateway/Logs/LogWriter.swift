@@ -12,9 +12,7 @@ import Glibc
 /// so lines never interleave; on a pipe a write is at most `PIPE_BUF` bytes of whole lines, which
 /// the kernel keeps together even against other processes.
 final class LogWriter: @unchecked Sendable {
-    let fd: Int32
-    /// Bytes queued at most; a block that does not fit is dropped.
-    let capacity: Int
+    private let fd: Int32
     /// Bytes in one write at most (but a longer line goes out whole, in one write of its own).
     private let pieceSize: Int
     private let condition = NSCondition()
@@ -29,13 +27,14 @@ final class LogWriter: @unchecked Sendable {
     /// A failed write left a line unfinished: a newline goes first, so that its rest never joins the next line.
     private var lineUnfinished = false
 
+    /// Bytes queued at most; a block that does not fit is dropped.
+    static let capacity = 4 << 20
     /// Blocks kept for reuse at most, and the capacity past which a block is not kept.
     private static let spareCount = 4, spareCapacity = 256 * 1024
 
     /// Starts the thread that writes to `fd`.
-    init(fd: Int32, capacity: Int = 4 << 20) {
+    init(fd: Int32) {
         self.fd = fd
-        self.capacity = capacity
         var status = stat()
         let isRegularFile = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         pieceSize = isRegularFile ? 1 << 20 : Int(PIPE_BUF)
@@ -85,7 +84,7 @@ final class LogWriter: @unchecked Sendable {
 
     /// Whether `count` more bytes fit (a block always fits an empty queue). Under the lock.
     private func fits(_ count: Int) -> Bool {
-        queuedBytes == 0 || queuedBytes + count <= capacity
+        queuedBytes == 0 || queuedBytes + count <= Self.capacity
     }
 
     /// Under the lock.
