@@ -68,6 +68,30 @@ final class StalledLogTests: XCTestCase {
         XCTAssertEqual(try metric("luagw_log_write_errors_total{log=\"access\"}", admin: admin), 0)
     }
 
+    func testAStalledStandardErrorStopsNoRequestAndItsLossIsSaidWhenItFlowsAgain() throws {
+        let errors = Pipe()
+        let talk = #"return function(e, sr) e["wsgi.errors"]:write(string.rep("z", 7000) .. "\n"); sr(200, {}); return "" end"#
+        let server = try LuagwProcess(["talk.lua": talk], arguments: ["--log-level", "info"], outputs: (FileHandle.nullDevice, errors))
+        defer { kill(server.process.processIdentifier, SIGKILL) }  // one stuck writing to the pipe would not end on SIGTERM
+        let client = try server.client()
+        for _ in 0..<1500 {  // 10 MiB of wsgi.errors lines: the pipe and the writer's queue fill
+            let answer = try client.request("GET /talk HTTP/1.1\r\nHost: t\r\n\r\n")
+            XCTAssertEqual(answer.code, 200)
+        }
+        let log = PipeRecorder(errors)  // the reader is back
+        let resumed = #"error log: writing to standard error again; (\d+) lines were dropped"#
+        waitUntil(seconds: 60, "the count of error lines dropped") { log.text.range(of: resumed, options: .regularExpression) != nil }
+        let lines = log.text.split(separator: "\n")
+        let notes = lines.filter { $0.contains(" notice luagw: request_id=") }
+        XCTAssertGreaterThan(notes.count, 0)
+        XCTAssertTrue(notes.allSatisfy { $0.hasSuffix("[app /talk] " + String(repeating: "z", count: 7000)) }, "every line whole")
+        let count = lines.first { $0.range(of: resumed, options: .regularExpression) != nil }
+            .flatMap { Int($0.split(separator: ";").last?.split(separator: " ").first ?? "") }
+        // The warning said at the first drop is itself dropped and counted when the queue is still full.
+        let warningLost = log.text.contains("error log: dropping lines") ? 0 : 1
+        XCTAssertEqual(notes.count + (count ?? 0), 1500 + warningLost, "every line written or counted")
+    }
+
     func testAFullDiskIsCountedAndSaidOnce() throws {
         let (server, errors, admin) = try serve(accessLog: "/dev/full")
         for round in 1...2 {
