@@ -139,7 +139,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("forwarded-allow-ips"), help: "Comma-separated addresses of proxies (`unix` for any peer on a Unix socket, * for anyone) whose X-Forwarded-For and X-Forwarded-Proto are believed; by default, nobody's.")
     var forwardedAllowIPs: String = ""
 
-    @Option(name: .customLong("access-log"), help: "Where a line per request goes (Common Log Format, then seconds and request id): - for standard output, a file to append to, or off.")
+    @Option(name: .customLong("access-log"), help: "Where a line per request goes (Common Log Format, then seconds and request id): - for standard output, a file to append to, or off. Written off the event loops: when the destination stalls or fails, lines are dropped, counted and said once on the error log.")
     var accessLog: String = "-"
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -195,9 +195,9 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "luagw")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { ErrorLog.handler(label: $0, level: level) }
+        let logger = Logger(label: "luagw")
         var configuration = GatewayConfiguration(
             target: target, bind: BindAddress(parsing: bind)!, workers: workerCount,
             pool: PoolLimits(initial: states, maximum: maxStates, requestsPerState: requestsPerState, queue: queue,

@@ -51,43 +51,45 @@ final class LogTests: XCTestCase {
 }
 
 /// The access log's buffering (issue 12): lines go out together at the end of the loop turn
-/// that logged them, not on a timer.
+/// that logged them, not on a timer (handed to the writer's thread, which writes them at once).
 final class AccessLogBufferTests: XCTestCase {
-    /// An access log writing into a pipe (`fds[0]` reads it, without blocking) from an embedded loop.
-    func pipedLog() throws -> (AccessLog, EmbeddedEventLoop, [Int32]) {
+    /// An access log writing into a pipe (`fds[0]` reads it, without blocking) from an embedded
+    /// loop; `run` ends the loop's turn and waits for its writer to write what was handed over.
+    func pipedLog() throws -> (AccessLog, run: () -> Void, [Int32]) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
         _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         let loop = EmbeddedEventLoop()
-        return (AccessLog(fd: fds[1], eventLoop: loop), loop, fds)
+        let channel = LogChannel(name: "access", fd: fds[1])
+        return (AccessLog(channel: channel, eventLoop: loop), { loop.run(); XCTAssertTrue(channel.writer.drain(within: 20)) }, fds)
     }
 
     func testLinesGoOutAtTheEndOfTheirLoopTurnInOneWrite() throws {
-        let (log, loop, fds) = try pipedLog()
+        let (log, run, fds) = try pipedLog()
         defer { close(fds[0]); close(fds[1]) }
         var bytes = [UInt8](repeating: 0, count: 4096)
         for id in ["a-1", "a-2"] {
             log.record(remote: "127.0.0.1", head: nil, status: 400, bytes: 0, seconds: 0, requestID: ByteBuffer(string: id))
         }
         XCTAssertEqual(read(fds[0], &bytes, bytes.count), -1, "nothing written while the turn runs")
-        loop.run()
+        run()
         let n = read(fds[0], &bytes, bytes.count)
         let text = String(decoding: bytes[0..<max(n, 0)], as: UTF8.self)
         XCTAssertEqual(text.split(separator: "\n").map { $0.split(separator: " ").last ?? "" }, ["a-1", "a-2"], text)
         log.record(remote: "", head: nil, status: 408, bytes: 0, seconds: 0, requestID: ByteBuffer(string: "a-3"))
-        loop.run()
+        run()
         XCTAssertGreaterThan(read(fds[0], &bytes, bytes.count), 0, "the next turn's line goes out at its end")
     }
 
     func testManyLinesOfOneTurnGoOutWholeAndInOrderWithTheirDurations() throws {
-        let (log, loop, fds) = try pipedLog()
+        let (log, run, fds) = try pipedLog()
         defer { close(fds[0]); close(fds[1]) }
         let durations: [(Double, String)] = [(1.5, "1.500000"), (0.0000004, "0.000000"), (12.0000126, "12.000013")]
         for i in 0..<300 {  // about 20 KiB: several writes of whole lines
             log.record(remote: "10.0.0.\(i % 256)", head: nil, status: 200 + i % 3, bytes: i * 1000,
                        seconds: durations[i % 3].0, requestID: ByteBuffer(string: "id-\(i)"))
         }
-        loop.run()
+        run()
         var text = ""
         var chunk = [UInt8](repeating: 0, count: 65536)
         while case let n = read(fds[0], &chunk, chunk.count), n > 0 { text += String(decoding: chunk[0..<n], as: UTF8.self) }
@@ -96,7 +98,7 @@ final class AccessLogBufferTests: XCTestCase {
         let odd = RequestHead(method: "GET", uri: "/a\"b\tc\\d", isHTTP11: false, keepAlive: false, bytes: ByteBuffer(),
                               fields: [], authority: nil)
         log.record(remote: "", head: odd, status: 404, bytes: 0, seconds: 0, requestID: ByteBuffer())
-        loop.run()
+        run()
         let n = read(fds[0], &chunk, chunk.count)
         let escaped = String(decoding: chunk[0..<max(n, 0)], as: UTF8.self)
         XCTAssertTrue(escaped.hasPrefix("- - - ["), escaped)

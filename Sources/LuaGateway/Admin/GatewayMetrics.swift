@@ -24,6 +24,7 @@ final class GatewayMetrics: Sendable {
         // query or an alert on one finds it before its first event.
         _ = queueWait
         for kind in ["error", "run_time", "memory"] { _ = luaErrors(kind: kind) }
+        for log in ["access", "error"] { _ = (logLinesDropped(log: log), logWriteErrors(log: log)) }
     }
 
     /// The request-duration timer of one method, status and route (the mount: never the raw path).
@@ -45,6 +46,16 @@ final class GatewayMetrics: Sendable {
     /// Connections the listener could not accept (`reason`: EMFILE, ENFILE, ENOBUFS, ENOMEM).
     func acceptErrors(reason: String) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: "luagw_accept_errors_total", dimensions: [("reason", reason)], factory: factory)
+    }
+
+    /// Log lines lost (`log`: access or error): its destination was stalled or full, or a write failed.
+    func logLinesDropped(log: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_log_lines_dropped_total", dimensions: [("log", log)], factory: factory)
+    }
+
+    /// Writes of a log (`log`: access or error) that failed (a full disk, an I/O error).
+    func logWriteErrors(log: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_log_write_errors_total", dimensions: [("log", log)], factory: factory)
     }
 
     func reloads(result: String) -> CoreMetrics.Counter {

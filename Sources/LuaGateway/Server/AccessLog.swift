@@ -1,35 +1,34 @@
 import Foundation
 import NIOCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The access log of one worker (SPEC 5): a line per request in Common Log Format plus the
-/// duration in seconds and the request id. Lines collect in a buffer that goes out in
-/// whole lines, at most 4 KiB per write (atomic on a pipe), when it fills and at the end of
-/// the event loop's turn that logged them: one write for all the requests a busy turn
-/// answered, and no line waits longer than the turn it was logged in.
+/// duration in seconds and the request id. Lines collect in a buffer that is handed whole to the
+/// destination's `LogWriter` (which writes it off the event loops) at the end of the event loop's
+/// turn that logged them, or sooner when it grows large: one hand-over for all the requests a busy
+/// turn answered, and no line waits longer than the turn it was logged in.
 final class AccessLog {
-    private let fd: Int32
+    private let channel: LogChannel
     private let eventLoop: EventLoop
     private var buffer: ByteBuffer
+    /// Lines in `buffer`.
+    private var lines = 0
     /// A flush is queued for the end of this loop turn.
     private var flushQueued = false
     private var clock = UTCSecond()
     private var stamp: [UInt8] = []
 
-    private static let flushSize = 4096
+    /// Bytes past which the lines go without waiting for the end of the turn.
+    private static let handOverSize = 64 * 1024
 
-    /// Logs to `fd` (standard output, or a file the server opened) from `eventLoop`'s thread.
-    init(fd: Int32, eventLoop: EventLoop) {
-        self.fd = fd
+    /// Logs to `channel` (the server's access log) from `eventLoop`'s thread.
+    init(channel: LogChannel, eventLoop: EventLoop) {
+        self.channel = channel
         self.eventLoop = eventLoop
-        buffer = ByteBufferAllocator().buffer(capacity: Self.flushSize * 2)
+        buffer = ByteBufferAllocator().buffer(capacity: 4096)
     }
 
     /// `127.0.0.1 - - [26/Nov/2026:18:35:14 +0000] "GET /hello HTTP/1.1" 200 14 0.000131 5f2a-0-1`
     func record(remote: String, head: RequestHead?, status: Int, bytes: Int, seconds: Double, requestID: ByteBuffer) {
-        let start = buffer.writerIndex
         let stamp = timestamp()
         // At most: every byte of the target escaped (4 bytes), five numbers of 20 digits, the rest as is.
         let bound = remote.utf8.count + stamp.count + (head.map { $0.method.utf8.count + 4 * $0.uri.utf8.count } ?? 0)
@@ -65,34 +64,18 @@ final class AccessLog {
             line.append("\n")
             return line.count
         }
-        if buffer.readableBytes >= Self.flushSize { flush(keepingFrom: start) }
+        lines += 1
+        if buffer.readableBytes >= Self.handOverSize { flush() }
         if !flushQueued {
             flushQueued = true
             eventLoop.execute { self.flushQueued = false; self.flush() }  // runs after this turn's events
         }
     }
 
-    /// Writes the buffered lines.
+    /// Hands the buffered lines to the writer.
     func flush() {
-        flush(keepingFrom: buffer.writerIndex)
-    }
-
-    /// Writes whole lines up to writer index `end` (4 KiB a write at most), keeps the rest.
-    private func flush(keepingFrom end: Int) {
-        while buffer.readerIndex < end {
-            let view = buffer.readableBytesView.prefix(end - buffer.readerIndex)
-            var piece = view.prefix(Self.flushSize)
-            if piece.count < view.count, let newline = piece.lastIndex(of: UInt8(ascii: "\n")) {
-                piece = view[..<(newline + 1)]
-            }
-            let written = piece.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written <= 0 {  // a log that cannot be written is dropped, the server goes on
-                buffer.moveReaderIndex(to: end)
-                break
-            }
-            buffer.moveReaderIndex(forwardBy: written)
-        }
-        buffer.discardReadBytes()
+        channel.submit(&buffer, lines: lines)
+        lines = 0
     }
 
     /// `26/Nov/2026:18:35:14 +0000`, formatted once per second.

@@ -22,6 +22,8 @@ public final class GatewayServer {
     private(set) var workers: WorkerTable?
     /// `--admin`'s metrics and listener, when asked for.
     private let metrics: GatewayMetrics?
+    /// The access log's channel, when it is on.
+    private let accessLog: LogChannel?
     private var admin: AdminServer?
     private let started = NIODeadline.now()
 
@@ -39,6 +41,11 @@ public final class GatewayServer {
         SharedDictionaries.setUp(capacity: configuration.sharedCapacity)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.workers))
         self.metrics = configuration.admin.map { _ in GatewayMetrics(version: GatewayVersion.string) }
+        self.accessLog = configuration.accessLogDescriptor.map { LogChannel(name: "access", fd: $0) }
+        if let metrics {
+            accessLog?.count(in: metrics)
+            ErrorLog.count(in: metrics)
+        }
         self.scripts = try ScriptSet.load(from: configuration.target)
     }
 
@@ -52,10 +59,11 @@ public final class GatewayServer {
     public func start() throws -> BindAddress {
         var workers: [ObjectIdentifier: Worker] = [:]
         for (index, loop) in group.makeIterator().enumerated() {
-            let scripts = self.scripts, configuration = self.configuration, logger = self.logger, metrics = self.metrics
+            let scripts = self.scripts, configuration = self.configuration, logger = self.logger, metrics = self.metrics,
+                accessLog = self.accessLog
             let worker = try loop.submit {
                 Worker(index: index, scripts: scripts, configuration: configuration, eventLoop: loop, logger: logger,
-                       metrics: metrics)
+                       metrics: metrics, accessLog: accessLog)
             }.wait()
             workers[ObjectIdentifier(loop)] = worker
         }
@@ -164,6 +172,7 @@ public final class GatewayServer {
         _ = workers.collect { $0.stopWatchdog() }
         try? group.syncShutdownGracefully()
         logger.info("shutdown: done")
+        LogDestinations.drainAll(within: 5)
     }
 
     /// Stops listening and stops the event loops. Once: a second call returns at once (the

@@ -30,14 +30,14 @@ final class Worker {
     var requestIDs: RequestIDs
 
     init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger,
-         metrics: GatewayMetrics? = nil) {
+         metrics: GatewayMetrics? = nil, accessLog: LogChannel? = nil) {
         self.index = index
         self.metrics = metrics.map(WorkerMetrics.init)
         self.configuration = configuration
         self.logger = logger
         self.connections = ConnectionSweeper(eventLoop: eventLoop, slowRequest: configuration.slowRequest)
-        self.accessLog = configuration.accessLogDescriptor.map { AccessLog(fd: $0, eventLoop: eventLoop) }
-        self.timesRequests = configuration.accessLogDescriptor != nil || configuration.slowRequest != nil || metrics != nil
+        self.accessLog = accessLog.map { AccessLog(channel: $0, eventLoop: eventLoop) }
+        self.timesRequests = accessLog != nil || configuration.slowRequest != nil || metrics != nil
         let workers = max(1, configuration.workers)
         self.connectionLimit = (configuration.limits.maxConnections + workers - 1) / workers
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,

@@ -4,8 +4,9 @@ import XCTest
 /// Starts a server program (luagw itself, redis-server, memcached) on a random loopback port
 /// below the kernel's ephemeral range (where no test server or outgoing connection takes it),
 /// and returns once the port accepts connections; another port is tried when the program
-/// could not listen on the one picked.
-func startListening(_ executable: String, discardingOutput: Bool = false, errorsTo errorFile: URL? = nil,
+/// could not listen on the one picked. Its output goes to the test's own, to the null device
+/// (`discardingOutput`), or where `outputs` say (a `Pipe` or a `FileHandle` each).
+func startListening(_ executable: String, discardingOutput: Bool = false, outputs: (standardOutput: Any, standardError: Any)? = nil,
                     arguments: (Int) -> [String]) throws -> (process: Process, port: Int) {
     for _ in 0..<5 {
         let port = Int.random(in: 12000..<20000)
@@ -16,9 +17,9 @@ func startListening(_ executable: String, discardingOutput: Bool = false, errors
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
         }
-        if let errorFile {
-            FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: errorFile)
+        if let outputs {
+            process.standardOutput = outputs.standardOutput
+            process.standardError = outputs.standardError
         }
         try process.run()
         let deadline = Date().addingTimeInterval(30)

@@ -40,18 +40,24 @@ final class LuagwProcess {
 
     /// Writes `scripts` to a new directory and serves it with `luagw serve DIR --bind ... arguments`;
     /// returns once the port accepts connections (another port is tried if the one picked is taken).
-    /// `descriptors`: run under `prlimit` with these soft and hard `RLIMIT_NOFILE` limits;
-    /// `capturingErrors`: its standard error goes to a file (`errors`), not the test's output.
-    init(_ scripts: [String: String], arguments: [String] = [], descriptors: (soft: Int, hard: Int)? = nil,
-         capturingErrors: Bool = false) throws {
+    /// Its standard output and error are the test's, or `outputs` (a `Pipe` or a `FileHandle` each);
+    /// `capturingErrors`: its standard error goes to a file (`errors`) instead. `descriptors`: run
+    /// under `prlimit` with these soft and hard `RLIMIT_NOFILE` limits.
+    init(_ scripts: [String: String], arguments: [String] = [], outputs: (standardOutput: Any, standardError: Any)? = nil,
+         descriptors: (soft: Int, hard: Int)? = nil, capturingErrors: Bool = false) throws {
         scratch = try ScratchDirectory("luagw-process")
         self.directory = scratch.url
         for (path, source) in scripts { try scratch.write(path, source) }
         let directory = scratch.url
         errorFile = capturingErrors ? directory.appendingPathComponent("stderr.log") : nil
+        var outputs = outputs
+        if let errorFile {
+            FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+            outputs = (FileHandle.standardOutput, try FileHandle(forWritingTo: errorFile))
+        }
         let binary = try Self.binary()
         let launcher = descriptors.map { ["/usr/bin/prlimit", "--nofile=\($0.soft):\($0.hard)", "--", binary] } ?? [binary]
-        (process, port) = try startListening(launcher[0], errorsTo: errorFile) { port in
+        (process, port) = try startListening(launcher[0], outputs: outputs) { port in
             launcher.dropFirst() + ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
                                     "--access-log", "off"] + arguments
         }
