@@ -9,10 +9,50 @@
 #include <string.h>
 #include <time.h>
 
+/// What a full state's limit grows by, once: a sixteenth of it, 16 MiB at most.
+static size_t budget_headroom(size_t limit) {
+    size_t headroom = limit / 16;
+    return headroom < ((size_t)16 << 20) ? headroom : ((size_t)16 << 20);
+}
+
 double luagw_monotonic_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whether a state whose allocation of `more` bytes brings it past `watched_from` may have them.
+   The first time it reaches its limit, the state is full: it takes no new requests and is
+   replaced once its requests have ended (SPEC 4: they are to finish). From then on each run's
+   allocations are counted, and the limit has grown once by a little headroom, since the
+   request that reached it is as likely an innocent one, resumed between two time slices of
+   the one that filled the state. Past the grown limit, the run that allocated the most since
+   the state became full is refused, whatever the size asked; any other run is let through (up
+   to one more headroom) while that one is stopped at its next instruction (`over_memory`, the
+   budget's hook). A refusal makes Lua collect in an emergency and ask again, then raise
+   LUA_ERRMEM with its preallocated message; lauxlib's buffers (string.rep, table.concat...)
+   raise "not enough memory" at once, without collecting. Once the error has unwound, what the
+   failed request held is garbage (collected when it ends: RequestRunner). */
+static int admits(luagw_budget *budget, size_t more) {
+    if (budget->watched_from != 0) {
+        budget->out_of_memory = 1;
+        budget->watched_from = 0;
+        budget->limit += budget_headroom(budget->limit);
+    }
+    luagw_run *run = budget->running;
+    int counted = run != NULL && run != &budget->load;
+    if (counted) {
+        run->grown += more;
+        if (budget->culprit == NULL || run->grown > budget->culprit->grown) budget->culprit = run;
+    }
+    if (budget->used + more <= budget->limit) return 1;
+    luagw_run *culprit = budget->culprit;
+    if (!counted || culprit == run) return 0;
+    if (!culprit->over_memory) {
+        culprit->over_memory = 1;
+        lua_sethook(culprit->thread, luagw_budget_hook, LUA_MASKCOUNT, 1);
+    }
+    return budget->used + more <= budget->limit + budget_headroom(budget->limit);
 }
 
 static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
@@ -23,14 +63,7 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         budget->used -= osize;
         return NULL;
     }
-    if (nsize > osize && budget->used + (nsize - osize) > budget->limit) {
-        /* Refused, and the limit stays where it is, whatever the size asked: Lua collects in an
-           emergency and asks again, then raises LUA_ERRMEM with its preallocated message (no
-           message handler runs for it). Once the error has unwound, what the failed request
-           held is garbage, so the error path's own allocations succeed after the next
-           emergency collection; memory still held (a global) makes them fail as well, and the
-           coroutine ends with LUA_ERRMEM. The state is replaced once its requests have ended. */
-        budget->out_of_memory = 1;
+    if (nsize > osize && budget->used + (nsize - osize) > budget->watched_from && !admits(budget, nsize - osize)) {
         return NULL;
     }
     void *block = realloc(ptr, nsize);
@@ -73,6 +106,13 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
         lua_sethook(L, NULL, 0, 0);
         return;
     }
+    if (run->over_memory) {
+        hook_every_instruction(L, run);    /* every instruction from now on: no escape */
+        luaL_where(L, stop_level(L));      /* where (or LUA_ERRMEM: its state is full) */
+        lua_pushliteral(L, "not enough memory: this request grew its full Lua state the most (--memory-per-state)");
+        lua_concat(L, 2);                  /* "where: msg" */
+        lua_error(L);
+    }
     double now = luagw_monotonic_now();
     if (run->killed || run->spent + (now - run->run_start) > run->run_limit) {
         run->killed = 1;
@@ -100,6 +140,7 @@ lua_State *luagw_newstate(size_t memory_limit) {
     luagw_budget *budget = (luagw_budget *)calloc(1, sizeof(luagw_budget));
     if (budget == NULL) return NULL;
     budget->limit = memory_limit;
+    budget->watched_from = memory_limit;
     lua_State *L = lua_newstate(budget_alloc, budget);
     if (L == NULL) {
         free(budget);
@@ -117,6 +158,10 @@ void luagw_close(lua_State *L) {
     free(budget->load.stop_trace);
     free(budget->load.route);
     free(budget);
+}
+
+void luagw_budget_collect(lua_State *L) {
+    lua_gc(L, LUA_GCCOLLECT);
 }
 
 void luagw_release_memory(void) {

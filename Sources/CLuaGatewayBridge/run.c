@@ -35,6 +35,8 @@ luagw_run *luagw_run_new(lua_State *L) {
 
 void luagw_run_free(lua_State *L, luagw_run *run) {
     if (L != NULL) {
+        luagw_budget *budget = luagw_budget_of(L);
+        if (budget->culprit == run) budget->culprit = NULL;
         lua_pushnil(L);                            /* nil */
         lua_rawsetp(L, LUA_REGISTRYINDEX, run);    /* (the key exists: no allocation) */
     }
@@ -49,6 +51,8 @@ void luagw_run_start(luagw_run *run, double run_limit, double slice) {
     run->spent = 0;
     run->sliced = 0;
     run->killed = 0;
+    run->over_memory = 0;
+    run->grown = 0;
     run->depth = 0;
     run->signalled_at = 0;
     free(run->stop_trace);
@@ -65,7 +69,7 @@ void luagw_run_stop(luagw_run *run) {
 int luagw_resume(luagw_run *run, lua_State *from, int nargs, int *nresults) {
     lua_State *L = run->thread;
     luagw_budget *budget = luagw_budget_of(L);
-    if (run->signalled_at > 0 && !run->killed) {
+    if (run->signalled_at > 0 && !run->killed && !run->over_memory) {
         /* The hooks of the last run are done with: this run starts hook-free. */
         lua_sethook(L, NULL, 0, 0);
         for (int i = 0; i < run->depth; i++) lua_sethook(run->active[i], NULL, 0, 0);

@@ -74,6 +74,34 @@ final class LuaLimitsTests: XCTestCase {
         XCTAssertLessThanOrEqual(sizes.live, 2, "states that ran out were replaced, not kept")
     }
 
+    /// SPEC 4: when one request fills its state, the state's other requests finish: the limit
+    /// grows once by a little headroom for whoever reaches it, and what the failed request held
+    /// is collected.
+    func testTheOtherRequestsOfAFullStateFinish() throws {
+        var scripts = Self.scripts
+        scripts["chain.lua"] = #"return function(e, sr) local t; while true do t = { t, 1, 2 } end end"#
+        scripts["innocent.lua"] = #"""
+            local luagw = require "luagw"
+            return function(e, sr)
+              local t = {}
+              for i = 1, 400 do luagw.sleep(0.005); t[#t + 1] = string.rep("y", 4000) .. i end
+              sr("200 OK", {})
+              return tostring(#t)
+            end
+            """#
+        let log = LogCapture()
+        let server = try TestServer(scripts, pool: .init(initial: 1, maximum: 1, queue: 8), logger: log.logger,
+                                    lua: LuaLimits(memoryPerState: 64 << 20))
+        for hog in ["/chain", "/hog"] {
+            let innocent = try server.client()
+            try innocent.send("GET /innocent HTTP/1.1\r\nHost: t\r\n\r\n")
+            XCTAssertEqual(try server.get(hog).code, 500, "\(hog) fails alone")
+            XCTAssertEqual(try innocent.readResponse().text, "400",
+                           "the other request of the state finished beside \(hog): \(log.messages.joined(separator: "\n"))")
+        }
+        XCTAssertEqual(try server.get("/ok").text, "ok")
+    }
+
     func testRunawayAtLoadDoesNotHangTheServer() throws {
         let server = try TestServer(["loop.lua": "while true do end", "ok.lua": Self.scripts["ok.lua"]!],
                                     lua: LuaLimits(runTime: 0.2))

@@ -183,13 +183,17 @@ typedef struct luagw_run {
     char *stop_trace;        /* where it was when stopped (the message handler's first traceback), or NULL */
     char *route;             /* the router's template that answered (environ["luagw.route"]), or NULL */
     size_t route_capacity;   /* bytes `route` has room for (kept from request to request) */
+    size_t grown;            /* bytes it allocated since its state became full (budget.c) */
+    int over_memory;         /* it grew its full state the most and is stopped (budget.c) */
 } luagw_run;
 
 /// What a state may spend (budget.c): memory, for all its requests together.
 typedef struct luagw_budget {
     size_t used;             /* bytes the state holds */
     size_t limit;            /* bytes it may hold */
-    int out_of_memory;       /* an allocation was refused: the state is to be replaced */
+    size_t watched_from;     /* an allocation that brings `used` past this is looked at: `limit`, 0 once full */
+    int out_of_memory;       /* the state reached its limit: it is to be replaced */
+    luagw_run *culprit;      /* once full: the run that allocated the most since, or NULL */
     luagw_run *running;      /* the run being resumed now, or NULL */
     luagw_run load;          /* the run of a script's load (on the main thread) */
 } luagw_budget;
@@ -206,6 +210,9 @@ void luagw_close(lua_State *L);
 
 /// Seconds of the monotonic clock.
 double luagw_monotonic_now(void);
+
+/// A full garbage collection of the state (outside any run of it). [-0, +0, -]
+void luagw_budget_collect(lua_State *L);
 
 /// Gives the memory malloc holds free back to the system (glibc's malloc_trim: the top of
 /// each arena and the free pages inside it). Thread-safe; takes a while on a large heap.

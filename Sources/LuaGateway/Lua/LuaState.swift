@@ -99,6 +99,19 @@ final class LuaState {
     /// Bytes a closing state holds past which their memory is given back to the system.
     private static let releasedAbove = 4 << 20
 
+    /// Lua's error when an allocation is refused (`--memory-per-state`).
+    static let outOfMemoryMessage = "not enough memory"
+
+    /// After a request of a state that ran out of memory failed for it: what the request held
+    /// is freed (and given back to the system) now, while the state's other requests finish,
+    /// not when the state closes.
+    func collectAfterRunningOut() {
+        guard budget.pointee.out_of_memory != 0, running > 0 else { return }
+        let held = budget.pointee.used
+        luagw_budget_collect(main)
+        if held - budget.pointee.used >= Self.releasedAbove { MemoryRelease.request() }
+    }
+
     /// A coroutine for a new request: a spare one, or a new one; nil when out of memory.
     func takeCoroutine() -> RequestCoroutine? {
         if let spare = spareCoroutines.popLast() { return spare }

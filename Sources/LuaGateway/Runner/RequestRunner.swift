@@ -222,8 +222,11 @@ final class RequestRunner {
                 eventLoop.scheduleTask(in: .oneLoopTurn) { self.timeSliceResumes() }
                 return
             case .failed(let message):
+                let state = call!.state
                 host.fail(call!.stopTrace ?? message, stopped: call!.wasStopped)
-                return end(host)
+                end(host)
+                if message.contains(LuaState.outOfMemoryMessage) { state.collectAfterRunningOut() }
+                return
             }
         }
     }

@@ -218,7 +218,7 @@ extension HTTPConnectionHandler: RequestHost {
             return writer.respond(status, body: "\(status.dropFirst(4)): \(failure)\n")
         }
         worker.logger.error("request \(stopped ? "stopped" : "failed"): \(message)", metadata: ["request_id": "\(id)"])
-        worker.metrics?.luaError(kind: stopped ? "run_time" : message.contains("not enough memory") ? "memory" : "error")
+        worker.metrics?.luaError(kind: stopped ? "run_time" : message.contains(LuaState.outOfMemoryMessage) ? "memory" : "error")
         if exchange.headersSent {
             exchange.keepAlive = false  // no terminating chunk, or short of Content-Length: the client can tell
             return
