@@ -21,38 +21,44 @@ double luagw_monotonic_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Whether a state whose allocation of `more` bytes brings it past `watched_from` may have them.
-   The first time it reaches its limit, the state is full: it takes no new requests and is
-   replaced once its requests have ended (SPEC 4: they are to finish). From then on each run's
-   allocations are counted, and the limit has grown once by a little headroom, since the
-   request that reached it is as likely an innocent one, resumed between two time slices of
-   the one that filled the state. Past the grown limit, the run that allocated the most since
-   the state became full is refused, whatever the size asked; any other run is let through (up
-   to one more headroom) while that one is stopped at its next instruction (`over_memory`, the
-   budget's hook). A refusal makes Lua collect in an emergency and ask again, then raise
-   LUA_ERRMEM with its preallocated message; lauxlib's buffers (string.rep, table.concat...)
-   raise "not enough memory" at once, without collecting. Once the error has unwound, what the
-   failed request held is garbage (collected when it ends: RequestRunner). */
+/* The armed run that allocated the most since it started, or NULL. */
+static luagw_run *biggest_run(luagw_budget *budget) {
+    luagw_run *biggest = NULL;
+    for (luagw_run *run = budget->runs; run != NULL; run = run->next) {
+        if (run->armed && (biggest == NULL || run->allocated > biggest->allocated)) biggest = run;
+    }
+    return biggest;
+}
+
+/* Whether a state whose allocation of `more` bytes brings it past its limit may have them.
+   The first time, the state is full: it takes no new requests and is replaced once its
+   requests have ended (SPEC 4: they are to finish), and its limit grows once by a little
+   headroom, since the request that reached it may be an innocent one, resumed between two
+   time slices of the one that filled the state. Past the grown limit, the run that allocated
+   the most since it started is the culprit: it is refused, whatever the size it asks, and any
+   other run is let through (up to one more headroom) while the culprit is stopped at its next
+   instruction (`over_memory`, the budget's hook). A refusal makes Lua collect in an emergency
+   and ask again, then raise LUA_ERRMEM with its preallocated message; lauxlib's buffers
+   (string.rep, table.concat...) raise "not enough memory" at once, without collecting. Once
+   the error has unwound, what the failed request held is garbage (collected when it ends:
+   RequestRunner). */
 static int admits(luagw_budget *budget, size_t more) {
-    if (budget->watched_from != 0) {
+    if (!budget->out_of_memory) {
         budget->out_of_memory = 1;
-        budget->watched_from = 0;
-        budget->limit += budget_headroom(budget->limit);
+        budget->headroom = budget_headroom(budget->limit);
+        budget->limit += budget->headroom;
+        if (budget->used + more <= budget->limit) return 1;
     }
     luagw_run *run = budget->running;
-    int counted = run != NULL && run != &budget->load;
-    if (counted) {
-        run->grown += more;
-        if (budget->culprit == NULL || run->grown > budget->culprit->grown) budget->culprit = run;
-    }
-    if (budget->used + more <= budget->limit) return 1;
+    if (run == NULL || run == &budget->load) return 0;
+    if (budget->culprit == NULL) budget->culprit = biggest_run(budget);
     luagw_run *culprit = budget->culprit;
-    if (!counted || culprit == run) return 0;
+    if (culprit == NULL || culprit == run) return 0;
     if (!culprit->over_memory) {
         culprit->over_memory = 1;
         lua_sethook(culprit->thread, luagw_budget_hook, LUA_MASKCOUNT, 1);
     }
-    return budget->used + more <= budget->limit + budget_headroom(budget->limit);
+    return budget->used + more <= budget->limit + budget->headroom;
 }
 
 static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
@@ -63,8 +69,10 @@ static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         budget->used -= osize;
         return NULL;
     }
-    if (nsize > osize && budget->used + (nsize - osize) > budget->watched_from && !admits(budget, nsize - osize)) {
-        return NULL;
+    if (nsize > osize) {
+        size_t more = nsize - osize;
+        if (budget->running != NULL) budget->running->allocated += more;
+        if (budget->used + more > budget->limit && !admits(budget, more)) return NULL;
     }
     void *block = realloc(ptr, nsize);
     if (block != NULL) budget->used = budget->used - osize + nsize;
@@ -109,7 +117,7 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     if (run->over_memory) {
         hook_every_instruction(L, run);    /* every instruction from now on: no escape */
         luaL_where(L, stop_level(L));      /* where (or LUA_ERRMEM: its state is full) */
-        lua_pushliteral(L, "not enough memory: this request grew its full Lua state the most (--memory-per-state)");
+        lua_pushliteral(L, "not enough memory: this request allocated the most of its full Lua state (--memory-per-state)");
         lua_concat(L, 2);                  /* "where: msg" */
         lua_error(L);
     }
@@ -140,7 +148,6 @@ lua_State *luagw_newstate(size_t memory_limit) {
     luagw_budget *budget = (luagw_budget *)calloc(1, sizeof(luagw_budget));
     if (budget == NULL) return NULL;
     budget->limit = memory_limit;
-    budget->watched_from = memory_limit;
     lua_State *L = lua_newstate(budget_alloc, budget);
     if (L == NULL) {
         free(budget);

@@ -30,6 +30,9 @@ luagw_run *luagw_run_new(lua_State *L) {
         free(run);
         return NULL;
     }
+    luagw_budget *budget = luagw_budget_of(L);
+    run->next = budget->runs;
+    budget->runs = run;
     return run;
 }
 
@@ -37,6 +40,9 @@ void luagw_run_free(lua_State *L, luagw_run *run) {
     if (L != NULL) {
         luagw_budget *budget = luagw_budget_of(L);
         if (budget->culprit == run) budget->culprit = NULL;
+        luagw_run **link = &budget->runs;
+        while (*link != NULL && *link != run) link = &(*link)->next;
+        if (*link == run) *link = run->next;
         lua_pushnil(L);                            /* nil */
         lua_rawsetp(L, LUA_REGISTRYINDEX, run);    /* (the key exists: no allocation) */
     }
@@ -51,8 +57,10 @@ void luagw_run_start(luagw_run *run, double run_limit, double slice) {
     run->spent = 0;
     run->sliced = 0;
     run->killed = 0;
+    luagw_budget *budget = luagw_budget_of(run->thread);
+    if (budget->culprit == run) budget->culprit = NULL;  /* a culprit's record serves a new request */
     run->over_memory = 0;
-    run->grown = 0;
+    run->allocated = 0;
     run->depth = 0;
     run->signalled_at = 0;
     free(run->stop_trace);

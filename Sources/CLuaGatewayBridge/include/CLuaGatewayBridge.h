@@ -183,17 +183,19 @@ typedef struct luagw_run {
     char *stop_trace;        /* where it was when stopped (the message handler's first traceback), or NULL */
     char *route;             /* the router's template that answered (environ["luagw.route"]), or NULL */
     size_t route_capacity;   /* bytes `route` has room for (kept from request to request) */
-    size_t grown;            /* bytes it allocated since its state became full (budget.c) */
-    int over_memory;         /* it grew its full state the most and is stopped (budget.c) */
+    size_t allocated;        /* bytes it allocated since it started (freed or not) */
+    int over_memory;         /* it allocated the most of a full state and is stopped (budget.c) */
+    struct luagw_run *next;  /* the state's next run record (the budget's list) */
 } luagw_run;
 
 /// What a state may spend (budget.c): memory, for all its requests together.
 typedef struct luagw_budget {
     size_t used;             /* bytes the state holds */
     size_t limit;            /* bytes it may hold */
-    size_t watched_from;     /* an allocation that brings `used` past this is looked at: `limit`, 0 once full */
+    size_t headroom;         /* what `limit` grew by when the state became full, once */
     int out_of_memory;       /* the state reached its limit: it is to be replaced */
-    luagw_run *culprit;      /* once full: the run that allocated the most since, or NULL */
+    luagw_run *culprit;      /* past the grown limit: the run stopped for it, or NULL */
+    luagw_run *runs;         /* the state's run records (luagw_run_new), linked by `next` */
     luagw_run *running;      /* the run being resumed now, or NULL */
     luagw_run load;          /* the run of a script's load (on the main thread) */
 } luagw_budget;
