@@ -104,7 +104,6 @@ public final class GatewayServer {
             }
         }
         let certificates = self.certificates
-        let fileIO = NonBlockingFileIO(threadPool: .singleton)
         bootstrap = bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 let worker = table.worker(for: channel.eventLoop)
@@ -112,7 +111,7 @@ public final class GatewayServer {
                 if let certificates {
                     // TLS (SPEC 11) only where it is on: a cleartext pipeline is the decoder and the connection.
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.context))
-                    try channel.pipeline.syncOperations.addHandler(FileRegionReader(fileIO: fileIO))
+                    try channel.pipeline.syncOperations.addHandler(FileRegionReader())
                 }
                 try channel.pipeline.syncOperations.addHandler(
                     // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.

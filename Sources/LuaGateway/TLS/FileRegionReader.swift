@@ -17,13 +17,10 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
     }
 
     private static let chunkSize = 64 * 1024
-    private let fileIO: NonBlockingFileIO
+    /// NIO's shared thread pool, started by the first TLS connection's first file (never on a cleartext server).
+    private static let fileIO = NonBlockingFileIO(threadPool: .singleton)
     private var waiting = CircularBuffer<Waiting>()
     private var isReading = false
-
-    init(fileIO: NonBlockingFileIO) {
-        self.fileIO = fileIO
-    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let data = unwrapOutboundIn(data)
@@ -51,7 +48,7 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
         case .fileRegion(let region):
             isReading = true
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            fileIO.readChunked(fileRegion: region, chunkSize: Self.chunkSize, allocator: context.channel.allocator,
+            Self.fileIO.readChunked(fileRegion: region, chunkSize: Self.chunkSize, allocator: context.channel.allocator,
                                eventLoop: context.eventLoop) { chunk in
                 bound.value.1.writeAndFlush(NIOAny(chunk))
             }.whenComplete { result in
