@@ -24,9 +24,9 @@ final class TLSServerTests: XCTestCase {
             """#,
     ]
 
-    private func server(_ files: TLSFiles, reload: ReloadMode = .off,
+    private func server(_ files: TLSFiles, reload: ReloadMode = .off, limits: RequestLimits = RequestLimits(),
                         logger: LogCapture? = nil) throws -> TestServer {
-        try TestServer(Self.scripts, reload: reload, logger: logger?.logger) {
+        try TestServer(Self.scripts, reload: reload, logger: logger?.logger, limits: limits) {
             $0.tls = files
             $0.pollInterval = 0.05
         }
@@ -67,6 +67,15 @@ final class TLSServerTests: XCTestCase {
         let answer = String(decoding: try client.readToEnd(), as: UTF8.self)
         XCTAssertFalse(answer.contains("HTTP/1."), answer)
         XCTAssertFalse(answer.contains("https"), answer)
+    }
+
+    func testAClientThatNeverHandshakesIsClosedAfterTheHeaderTimeout() throws {
+        let certificates = try TestCertificates()
+        let server = try server(try certificates.issue("first"), limits: RequestLimits(headerTimeout: 0.3))
+        let client = try RawClient(port: server.port, timeout: 30)
+        let started = Date()
+        XCTAssertTrue(try client.isClosedByServer())
+        XCTAssertLessThan(Date().timeIntervalSince(started), 8, "closed by the 0.3 s --header-timeout (the default is 10 s)")
     }
 
     func testAFileBodyIsSentOverTLSThenTheNextRequest() throws {

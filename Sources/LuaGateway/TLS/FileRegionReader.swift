@@ -6,7 +6,7 @@ import NIOPosix
 /// buffers for NIOSSLServerHandler to encrypt. In a TLS connection's pipeline only, between
 /// that handler and the `HTTPConnectionHandler`; what is written while a file is read waits
 /// behind it, in order.
-final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
+final class FileRegionReader: ChannelOutboundHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = ByteBuffer
 
@@ -49,7 +49,7 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
             isReading = true
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             Self.fileIO.readChunked(fileRegion: region, chunkSize: Self.chunkSize, allocator: context.channel.allocator,
-                               eventLoop: context.eventLoop) { chunk in
+                                    eventLoop: context.eventLoop) { chunk in
                 bound.value.1.writeAndFlush(NIOAny(chunk))
             }.whenComplete { result in
                 let (reader, context) = bound.value
