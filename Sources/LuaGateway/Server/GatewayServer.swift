@@ -154,8 +154,8 @@ public final class GatewayServer {
         try channel?.closeFuture.wait()
     }
 
-    /// Reads the scripts again and brings them in if they all load (what a change seen
-    /// by the watcher, or SIGHUP, does); returns the generation served afterwards.
+    /// Reads the scripts again and brings them in if they all load, and reads the TLS
+    /// certificate again (what SIGHUP does); returns the generation served afterwards.
     @discardableResult
     public func reload() -> Int {
         reloader?.reloadAndWait(reason: "a request to reload") ?? 1
