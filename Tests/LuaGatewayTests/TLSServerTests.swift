@@ -78,6 +78,18 @@ final class TLSServerTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 8, "closed by the 0.3 s --header-timeout (the default is 10 s)")
     }
 
+    func testAnIdleConnectionIsClosedAtTheKeepAliveTimeWithoutWaitingForTheClient() throws {
+        let certificates = try TestCertificates()
+        let server = try server(try certificates.issue("first"), limits: RequestLimits(keepAliveTimeout: 0.3))
+        let client = try TLSClient(port: server.port, authority: certificates.authority)
+        XCTAssertEqual(try client.get("/env")["status"], "200")
+        try client.waitForClose()  // the server's close_notify; the client sends none back
+        // Gone at once, not after swift-nio-ssl's default 5 s wait for the client's close_notify.
+        waitUntil(seconds: 3.5, "the connection is gone from the worker") {
+            server.server.workers!.collect { $0.connections.count } == [0]
+        }
+    }
+
     func testAFileBodyIsSentOverTLSThenTheNextRequest() throws {
         let certificates = try TestCertificates()
         let server = try server(try certificates.issue("first"))

@@ -3,7 +3,8 @@ import Foundation
 /// A TLS client in Python (its `ssl` module, OpenSSL's), run as a process that holds one
 /// connection to a port on 127.0.0.1, verifying the server as `localhost` against a CA file:
 /// each `get` sends a request on that connection and returns what came back, with the
-/// certificate's subject, the TLS version and the ALPN protocol the server chose.
+/// certificate's subject, the TLS version and the ALPN protocol the server chose; `waitForClose`
+/// reads until the server closes the connection.
 final class TLSClient {
     private let process = Process()
     private let input = Pipe(), output = Pipe(), errors = Pipe()
@@ -16,6 +17,11 @@ final class TLSClient {
         tls = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30), server_hostname="localhost")
         reader = tls.makefile("rb")
         for line in sys.stdin:
+            if line.strip() == "wait-close":
+                while reader.read(1):
+                    pass
+                print(json.dumps({"closed": True}), flush=True)
+                continue
             tls.sendall(f"GET {line.strip()} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
             status, length = reader.readline().decode().split(" ")[1], 0
             while (header := reader.readline().decode()) not in ("\r\n", ""):
@@ -61,7 +67,17 @@ final class TLSClient {
 
     /// GET `path` on this client's connection.
     func get(_ path: String) throws -> [String: String] {
-        input.fileHandleForWriting.write(Data("\(path)\n".utf8))
+        try say(path)
+    }
+
+    /// Returns once the server has closed TLS (its close_notify).
+    func waitForClose() throws {
+        _ = try say("wait-close")
+    }
+
+    /// Sends a line to the client and returns its answer.
+    private func say(_ line: String) throws -> [String: String] {
+        input.fileHandleForWriting.write(Data("\(line)\n".utf8))
         var line = Data()
         while true {
             let byte = output.fileHandleForReading.readData(ofLength: 1)
