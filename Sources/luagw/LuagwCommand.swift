@@ -25,6 +25,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Where to listen: HOST:PORT, [IPV6]:PORT, :PORT, or unix:PATH for a Unix domain socket.")
     var bind: String = "127.0.0.1:8080"
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS, TLS 1.2 and 1.3 only, with this PEM certificate file: the server's certificate, then its chain (certbot's /etc/letsencrypt/live/NAME/fullchain.pem). Needs --tls-key. Read again, with the key, on SIGHUP and when either file changes (--reload watch or poll); new connections get the new certificate, open ones go on.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert, without a passphrase (certbot's privkey.pem).")
+    var tlsKey: String?
+
     @Flag(name: .customLong("reuse-port"), help: "Let several luagw processes listen on the same port (SO_REUSEPORT).")
     var reusePort = false
 
@@ -147,6 +153,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         guard BindAddress(parsing: bind) != nil else { throw ValidationError("--bind: expected HOST:PORT, got \(bind)") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together: give both, or neither") }
         guard (workers ?? 1) >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard states >= 0, maxStates >= 1, maxStates >= states else {
             throw ValidationError("--states must be between 0 and --max-states, and --max-states at least 1")
@@ -219,6 +226,7 @@ struct Serve: ParsableCommand {
             configuration.socketMode = mode
         }
         configuration.socketGroup = socketGroup
+        if let tlsCert, let tlsKey { configuration.tls = TLSFiles(certificate: tlsCert, key: tlsKey) }
         configuration.slowRequest = slowRequest
         configuration.admin = admin.flatMap(BindAddress.init(parsing:))
         configuration.adminToken = adminTokenGiven
@@ -245,7 +253,7 @@ struct Serve: ParsableCommand {
         let address = try server.start()
         if let adminAddress = server.adminAddress { logger.info("admin listener on \(adminAddress): /metrics, /status, /status.json\(configuration.adminToken == nil ? "" : " (bearer token required)")") }
         let mounts = server.mountPoints
-        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address) with \(workerCount) worker\(workerCount == 1 ? "" : "s"), reload: \(reload)\(dev ? ", development mode (--dev)" : ""); mounts: \(mounts.isEmpty ? "none" : mounts.joined(separator: " "))")
+        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address)\(configuration.tls == nil ? "" : " (https: TLS 1.2 and 1.3)") with \(workerCount) worker\(workerCount == 1 ? "" : "s"), reload: \(reload)\(dev ? ", development mode (--dev)" : ""); mounts: \(mounts.isEmpty ? "none" : mounts.joined(separator: " "))")
         if mounts.isEmpty {
             logger.warning("no script found in \(target): every request answers 404 until a *.lua file is added")
         }

@@ -11,7 +11,8 @@ import Glibc
 /// version (`LastGoodVersions`) and the rest is handed to every worker, whose pools then
 /// serve new requests from it while requests already running finish on the states they have.
 /// Under `--dev` a broken file is served as saved: its requests answer 500 with the error,
-/// which the developer sees in the browser.
+/// which the developer sees in the browser. The listener's TLS certificate (SPEC 11) is read
+/// again on SIGHUP and when asked, and looked at every `pollInterval` (watch and poll modes).
 final class Reloader: @unchecked Sendable {
     private let target: String
     private let logger: Logger
@@ -27,6 +28,9 @@ final class Reloader: @unchecked Sendable {
     private var lastFailure: String?
     private var watcher: DirectoryWatcher?
     private var hangup: DispatchSourceSignal?
+    /// `--tls-cert` and `--tls-key`, when the listener speaks TLS; used on `queue` only.
+    private let certificates: TLSCertificates?
+    private var certificateLook: DispatchSourceTimer?
     /// Told of each reload that changed something or failed: whether every file came in.
     var outcome: (@Sendable (_ complete: Bool) -> Void)?
     /// The last reload's error, until a reload comes in whole (for /status).
@@ -35,8 +39,9 @@ final class Reloader: @unchecked Sendable {
     var generation: Int { queue.sync { current.generation } }
     private static let watcherReason = "a change"
 
-    init(scripts: ScriptSet, target: String, luaLimits: LuaLimits, servesAsSaved: Bool = false, logger: Logger,
-         apply: @escaping @Sendable (ScriptSet) -> Void) {
+    init(scripts: ScriptSet, target: String, luaLimits: LuaLimits, servesAsSaved: Bool = false,
+         certificates: TLSCertificates? = nil, logger: Logger, apply: @escaping @Sendable (ScriptSet) -> Void) {
+        self.certificates = certificates
         self.luaLimits = luaLimits
         self.servesAsSaved = servesAsSaved
         self.current = scripts
@@ -51,10 +56,17 @@ final class Reloader: @unchecked Sendable {
         guard mode != .off else { return }
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        hangup.setEventHandler { [weak self] in self?.reloadOnQueue(reason: "SIGHUP") }
+        hangup.setEventHandler { [weak self] in self?.reloadEverythingOnQueue(reason: "SIGHUP") }
         hangup.resume()
         self.hangup = hangup
         guard mode == .watch || mode == .poll else { return }
+        if let certificates {
+            let look = DispatchSource.makeTimerSource(queue: queue)
+            look.schedule(deadline: .now() + pollInterval, repeating: pollInterval)
+            look.setEventHandler { [logger] in certificates.reloadIfChanged(logger: logger) }
+            look.resume()
+            certificateLook = look
+        }
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory)
         let watcher = DirectoryWatcher(root: current.root, recursive: isDirectory.boolValue, pollInterval: pollInterval,
@@ -66,6 +78,7 @@ final class Reloader: @unchecked Sendable {
     func stop() {
         watcher?.stop()
         hangup?.cancel()
+        certificateLook?.cancel()
     }
 
     /// Reloads soon, on the reload queue.
@@ -73,10 +86,16 @@ final class Reloader: @unchecked Sendable {
         queue.async { self.reloadOnQueue(reason: reason) }
     }
 
-    /// Reloads now and returns the generation served afterwards (for tests and callers that wait).
+    /// Reloads now, as SIGHUP does, and returns the generation served afterwards (for tests and callers that wait).
     @discardableResult
     func reloadAndWait(reason: String) -> Int {
-        queue.sync { reloadOnQueue(reason: reason) }
+        queue.sync { reloadEverythingOnQueue(reason: reason) }
+    }
+
+    /// What SIGHUP reloads: the TLS certificate, then the scripts.
+    private func reloadEverythingOnQueue(reason: String) -> Int {
+        certificates?.reload(reason: reason, logger: logger)
+        return reloadOnQueue(reason: reason)
     }
 
     @discardableResult

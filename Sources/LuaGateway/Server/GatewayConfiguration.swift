@@ -6,6 +6,9 @@ public struct GatewayConfiguration: Sendable {
     public var target: String
     /// Where to listen.
     public var bind: BindAddress
+    /// The certificate and key the listener speaks TLS with (`--tls-cert`, `--tls-key`: SPEC 11);
+    /// nil: cleartext HTTP.
+    public var tls: TLSFiles?
     /// Event-loop threads; each has its own pool of Lua states.
     public var workers: Int
     /// The sizes of each worker's pool.

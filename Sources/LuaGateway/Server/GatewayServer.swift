@@ -3,14 +3,15 @@ internal import CLuaGatewayBridge
 import NIOCore
 import NIOPosix
 import NIOConcurrencyHelpers
+import NIOSSL
 import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
 
-/// A luagw server: the scripts of a target served over HTTP/1.1 on SwiftNIO, with a
-/// pool of warm Lua states on each event loop.
+/// A luagw server: the scripts of a target served over HTTP/1.1 (in TLS with `--tls-cert`) on
+/// SwiftNIO, with a pool of warm Lua states on each event loop.
 public final class GatewayServer {
     public let configuration: GatewayConfiguration
     private let logger: Logger
@@ -46,10 +47,13 @@ public final class GatewayServer {
             accessLog?.count(in: metrics)
             ErrorLog.count(in: metrics)
         }
+        self.certificates = try configuration.tls.map(TLSCertificates.init(files:))
         self.scripts = try ScriptSet.load(from: configuration.target)
     }
 
     private let scripts: ScriptSet
+    /// The listener's certificate, read at start-up (SPEC 11); nil: cleartext.
+    private let certificates: TLSCertificates?
 
     /// The mount points served, for the start-up log.
     public var mountPoints: [String] { scripts.mounts.map { $0.path.isEmpty ? "/" : $0.path } }
@@ -70,7 +74,7 @@ public final class GatewayServer {
         let table = WorkerTable(workers)
         self.workers = table
         let reloader = Reloader(scripts: scripts, target: configuration.target, luaLimits: configuration.lua,
-                                servesAsSaved: configuration.development, logger: logger) {
+                                servesAsSaved: configuration.development, certificates: certificates, logger: logger) {
             table.adopt($0)
         }
         if let metrics {
@@ -99,10 +103,16 @@ public final class GatewayServer {
                 try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger, metrics: metrics))
             }
         }
+        let certificates = self.certificates
         bootstrap = bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 let worker = table.worker(for: channel.eventLoop)
                 let connection = HTTPConnectionHandler(worker: worker)
+                if let certificates {
+                    // TLS (SPEC 11) only where it is on: a cleartext pipeline is the decoder and the connection.
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.context))
+                    try channel.pipeline.syncOperations.addHandler(FileRegionReader())
+                }
                 try channel.pipeline.syncOperations.addHandler(
                     // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
                     ByteToMessageHandler(RequestDecoder(limits: limits)))
@@ -144,8 +154,8 @@ public final class GatewayServer {
         try channel?.closeFuture.wait()
     }
 
-    /// Reads the scripts again and brings them in if they all load (what a change seen
-    /// by the watcher, or SIGHUP, does); returns the generation served afterwards.
+    /// Reads the scripts again and brings them in if they all load, and reads the TLS
+    /// certificate again (what SIGHUP does); returns the generation served afterwards.
     @discardableResult
     public func reload() -> Int {
         reloader?.reloadAndWait(reason: "a request to reload") ?? 1

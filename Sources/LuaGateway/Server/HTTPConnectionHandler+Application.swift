@@ -60,7 +60,7 @@ extension HTTPConnectionHandler: StateWaiter {
             exchange.scriptNameLength = route.scriptNameLength
         }
         worker.environ.fill(exchange: exchange, target: target, decodedPath: worker.path, remote: remote, local: local,
-                            trustsProxy: trustsProxy)
+                            trustsProxy: trustsProxy, isTLS: worker.servesTLS)
         runner.start(on: luaState, index: exchange.mountIndex, environ: worker.environ,
                      requestID: exchange.requestID, runOnce: false)
     }

@@ -28,6 +28,8 @@ final class Worker {
     let connectionLimit: Int
     /// Where this worker's request ids come from.
     var requestIDs: RequestIDs
+    /// Whether the listener speaks TLS: environ says https (SPEC 11).
+    let servesTLS: Bool
 
     init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger,
          metrics: GatewayMetrics? = nil, accessLog: LogChannel? = nil) {
@@ -43,6 +45,7 @@ final class Worker {
         self.pool = StatePool(scripts: scripts, limits: configuration.pool, luaLimits: configuration.lua, eventLoop: eventLoop,
                               logger: logger, reportsLoadErrors: index == 0)
         self.requestIDs = RequestIDs(worker: index)
+        self.servesTLS = configuration.tls != nil
         self.timers = TimerTable(limit: configuration.maxTimers, eventLoop: eventLoop, pool: pool, sockets: sockets,
                                  logger: logger)
         path.reserveCapacity(256)
