@@ -47,9 +47,12 @@ public final class GatewayServer {
             ErrorLog.count(in: metrics)
         }
         self.scripts = try ScriptSet.load(from: configuration.target)
+        self.tls = configuration.caFiles.isEmpty ? .system : try TLSClientContexts(caFiles: configuration.caFiles)
     }
 
     private let scripts: ScriptSet
+    /// The TLS client contexts of every worker's sockets (SPEC 11's TLS out).
+    private let tls: TLSClientContexts
 
     /// The mount points served, for the start-up log.
     public var mountPoints: [String] { scripts.mounts.map { $0.path.isEmpty ? "/" : $0.path } }
@@ -60,10 +63,10 @@ public final class GatewayServer {
         var workers: [ObjectIdentifier: Worker] = [:]
         for (index, loop) in group.makeIterator().enumerated() {
             let scripts = self.scripts, configuration = self.configuration, logger = self.logger, metrics = self.metrics,
-                accessLog = self.accessLog
+                accessLog = self.accessLog, tls = self.tls
             let worker = try loop.submit {
                 Worker(index: index, scripts: scripts, configuration: configuration, eventLoop: loop, logger: logger,
-                       metrics: metrics, accessLog: accessLog)
+                       metrics: metrics, accessLog: accessLog, tls: tls)
             }.wait()
             workers[ObjectIdentifier(loop)] = worker
         }
