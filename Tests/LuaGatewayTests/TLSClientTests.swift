@@ -38,6 +38,17 @@ final class TLSClientTests: XCTestCase {
             function cases.unverified(port) return handshake(luagw.socket.tcp(), port, nil, "wrong.example", false) end
             function cases.ngx(port) return handshake(require("luagw.ngx").socket.tcp(), port, nil, "localhost") end
             function cases.luasocket(port) return handshake(require("luagw.socket").tcp(), port, nil, "localhost") end
+            -- A connection back from its pool is encrypted already: no second handshake.
+            function cases.pooled(port)
+              local out = {}
+              for _ = 1, 2 do
+                local sock = luagw.socket.tcp()
+                assert(sock:connect("127.0.0.1", port, { pool = "tls" }))
+                out[#out + 1] = sock:getreusedtimes() .. " " .. tostring(sock:sslhandshake(nil, "localhost")) .. " " .. get(sock)
+                assert(sock:setkeepalive())
+              end
+              return table.concat(out, "|")
+            end
             function cases.silent(port)
               local sock = luagw.socket.tcp()
               sock:settimeout(300)
@@ -125,6 +136,12 @@ final class TLSClientTests: XCTestCase {
         XCTAssertEqual(try run(server, "luasocket", port: peer.port), "true true HTTP/1.1 200 OK connection 2 /raw")
     }
 
+    func testAConnectionFromThePoolIsEncryptedAlready() throws {
+        let peer = try TLSPeer()
+        XCTAssertEqual(try run(try server(trusting: peer), "pooled", port: peer.port),
+                       "0 true HTTP/1.1 200 OK connection 1 /raw|1 true HTTP/1.1 200 OK connection 1 /raw")
+    }
+
     func testAPeerThatNeverAnswersTimesOut() throws {
         let silent = try LoopbackListener { _ in }
         let text = try run(try server(trusting: nil), "silent", port: silent.port)
@@ -149,5 +166,15 @@ final class TLSClientTests: XCTestCase {
         let text = try run(try server(trusting: nil), "unknown", port: peer.port)
         XCTAssertTrue(text.hasPrefix("nil certificate verify failed: "), text)
         XCTAssertTrue(text.contains("|connection "), text)  // ssl_verify = false: answered
+    }
+
+    func testCAFileIsAFlagAndABadOneIsRefusedAtStartUp() throws {
+        XCTAssertTrue(try LuagwProcess.run(["serve", "--help"], mergingErrors: true).out.contains("--ca-file"))
+        let empty = try ScratchDirectory("luagw-ca-file")
+        defer { empty.remove() }
+        let bad = try LuagwProcess.run(["serve", empty.path, "--bind", "127.0.0.1:0", "--ca-file", empty.path + "/none.pem"],
+                                       mergingErrors: true)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.out.contains("--ca-file \(empty.path)/none.pem: not a readable PEM file"), bad.out)
     }
 }
