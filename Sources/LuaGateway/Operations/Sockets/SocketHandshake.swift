@@ -40,6 +40,7 @@ final class SocketHandshake: Operation {
         context.sockets.tls.context(verification, on: context.eventLoop).whenComplete { made in
             guard !handshake.done else { return }
             do {
+                if connection.isClosed { throw SocketFailure.closed }  // while the context was made
                 let sni = serverName.flatMap { (try? SocketAddress(ipAddress: $0, port: 0)) == nil ? $0 : nil }
                 let tls = try NIOSSLClientHandler(context: made.get(), serverHostname: sni)
                 let watcher = TLSHandshakeWatcher { error in
