@@ -49,6 +49,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("socket-timeout"), help: "Seconds a luagw socket or HTTP-client call waits unless the application sets a timeout.")
     var socketTimeout: Double = 60
 
+    @Option(name: .customLong("ca-file"), help: "A PEM file of certificate authorities that sslhandshake and luagw.http's https: trust besides the system's (repeatable).")
+    var caFiles: [String] = []
+
     @Option(help: "Event-loop threads, each with its own pool of Lua states (default: the core count).")
     var workers: Int?
 
@@ -227,6 +230,7 @@ struct Serve: ParsableCommand {
         }
         configuration.socketGroup = socketGroup
         if let tlsCert, let tlsKey { configuration.tls = TLSFiles(certificate: tlsCert, key: tlsKey) }
+        configuration.caFiles = caFiles
         configuration.slowRequest = slowRequest
         configuration.admin = admin.flatMap(BindAddress.init(parsing:))
         configuration.adminToken = adminTokenGiven

@@ -52,8 +52,8 @@ final class HTTPClientTests: XCTestCase {
                 out = { a == b and "same connection" or ("new connection " .. a .. " " .. b) }
               elseif case == "/refused" then
                 out = { http.request("http://127.0.0.1:1/") }
-              elseif case == "/https" then
-                out = { select(2, http.request("https://example.org/")) }
+              elseif case == "/ftp" then
+                out = { select(2, http.request("ftp://example.org/")) }
               end
               for i = 1, #out do out[i] = tostring(out[i]) end
               sr(200, {})
@@ -94,7 +94,7 @@ final class HTTPClientTests: XCTestCase {
     func testFailuresAreNilAndAMessage() throws {
         let server = try TestServer(Self.scripts, workers: 1)
         XCTAssertEqual(try get(server, "/refused"), "nil|connection refused")
-        XCTAssertEqual(try get(server, "/https"), "https is not supported: luagw is built without TLS")
+        XCTAssertEqual(try get(server, "/ftp"), "unsupported scheme ftp")
     }
 
     func testAKeptAliveConnectionTheServerClosedIsRetriedOnANewOne() throws {

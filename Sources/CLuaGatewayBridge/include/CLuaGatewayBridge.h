@@ -89,6 +89,7 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_PROCESS_READ = 13,  /* handle → over, what arrived (any amount) | over, nil at the end */
     LUAGW_OPERATION_PROCESS_WRITE = 14, /* handle, bytes → over, true | over, nil, err */
     LUAGW_OPERATION_PROCESS_WAIT = 15,  /* handle → over, exited, code (the pipe closed first) */
+    LUAGW_OPERATION_SSL_HANDSHAKE = 16, /* handle, server name ('' for none), verify (1 or 0), timeout → true | nil, err (SPEC 11) */
 } luagw_operation;
 
 /// The operations of the shared dictionaries (shared.lua → SharedDictionaries.swift); each

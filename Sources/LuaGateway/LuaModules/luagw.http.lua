@@ -3,7 +3,9 @@
 -- connections alive per worker (the cosocket pool, keyed by host:port), sends a string body
 -- with Content-Length and an iterator body chunked, and with `opts.stream` hands the response
 -- body over piece by piece (`res:read([n])`), each read waiting on the socket: backpressure
--- both ways. `http:` only: luagw is built without TLS.
+-- both ways. `https:` shakes hands on a new connection (SPEC 11): the URL's host is the server
+-- name, verified unless `opts.ssl_verify == false`; its kept-alive connections are pooled by
+-- host, port, server name and verification, apart from plain ones, and come back encrypted.
 local C, need = ...
 local tcp = need("tcp").tcp
 local type, error, tostring, tonumber, tointeger = type, error, tostring, tonumber, math.tointeger
@@ -18,18 +20,20 @@ local POOL_RETRIES = 32
 
 local M = {}
 
--- scheme, host, port, target of an http: URL; nil and the error otherwise.
+-- The port of a URL without one, by scheme.
+local DEFAULT_PORTS = { http = 80, https = 443 }
+
+-- scheme, host, port, target of an http: or https: URL; nil and the error otherwise.
 local function parse_url(url)
   local scheme, authority, target = match(url, "^(%a[%w+.-]*)://([^/?#]*)([^#]*)")
   if not scheme then return nil, "bad url " .. url end
   scheme = lower(scheme)
-  if scheme == "https" then return nil, "https is not supported: luagw is built without TLS" end
-  if scheme ~= "http" then return nil, "unsupported scheme " .. scheme end
+  if not DEFAULT_PORTS[scheme] then return nil, "unsupported scheme " .. scheme end
   local host, port = match(authority, "^%[([^%]]+)%]:?(%d*)$")
   if not host then host, port = match(authority, "^([^:]+):?(%d*)$") end
   if not host or host == "" then return nil, "bad url " .. url end
   if target == "" then target = "/" elseif ssub(target, 1, 1) == "?" then target = "/" .. target end
-  return scheme, host, tointeger(tonumber(port)) or 80, target
+  return scheme, host, tointeger(tonumber(port)) or DEFAULT_PORTS[scheme], target
 end
 
 -- Header names looked up whatever their case; repeated fields are arrays.
@@ -195,7 +199,7 @@ function M.request(url, opts)
   end
   local out = { method, " ", target, " HTTP/1.1\r\n" }
   local seen = header_lines(opts.headers, out)
-  if not seen.host then out[#out + 1] = "Host: " .. (port == 80 and host or host .. ":" .. port) .. "\r\n" end
+  if not seen.host then out[#out + 1] = "Host: " .. (port == DEFAULT_PORTS[scheme] and host or host .. ":" .. port) .. "\r\n" end
   if not seen["user-agent"] then out[#out + 1] = "User-Agent: " .. USER_AGENT .. "\r\n" end
   -- An iterator body goes chunked, unless the caller gave its Content-Length.
   local chunked = type(body) == "function" and not seen["content-length"]
@@ -211,14 +215,22 @@ function M.request(url, opts)
   -- A kept-alive connection that the server closed meanwhile fails before any answer: the
   -- request goes again on another connection (a new one at the latest once the pool's are
   -- used up), unless an iterator body was already read from.
+  local tls = scheme == "https"
+  local verify = opts.ssl_verify ~= false
+  -- Plain connections share tcp.lua's host:port pools; encrypted ones have their own.
+  local pool = tls and format("https:%s:%d:%s", host, port, verify and "verified" or "unverified") or nil
   local sock, status_line, err
   for _ = 1, POOL_RETRIES do
     sock = tcp()
     sock:settimeout((opts.timeout or DEFAULT_TIMEOUT) * 1000)
     local ok
-    ok, err = sock:connect(host, port)
+    ok, err = sock:connect(host, port, pool and { pool = pool })
     if not ok then return nil, err end
     local reused = sock:getreusedtimes()
+    if tls and reused == 0 then
+      ok, err = sock:sslhandshake(nil, host, verify)
+      if not ok then return nil, err end
+    end
     ok, err = sock:send(out)
     if ok and body then ok, err = send_body(sock, sent_body, chunked) end
     if ok then status_line, err = sock:receive("*l") end

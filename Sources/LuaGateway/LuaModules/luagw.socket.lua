@@ -71,6 +71,11 @@ function Socket:close()
   return 1
 end
 
+-- The cosocket's (SPEC 11): what LuaSec's ssl.wrap would do, in OpenResty's words.
+function Socket:sslhandshake(...)
+  return self.s:sslhandshake(...)
+end
+
 Socket.shutdown = Socket.close
 
 function Socket:getpeername()

@@ -6,6 +6,7 @@ local C, need = ...
 local wait = need("wait").wait
 local P = C.protocol
 local CONNECT, SEND, RECEIVE, KEEPALIVE, CLOSE = P.CONNECT, P.SEND_BYTES, P.RECEIVE, P.KEEPALIVE, P.CLOSE
+local HANDSHAKE = P.SSL_HANDSHAKE
 local type, error, tostring, tointeger, setmetatable = type, error, tostring, math.tointeger, setmetatable
 local sfind, ssub, gsub, byte, format, concat = string.find, string.sub, string.gsub, string.byte, string.format, table.concat
 local CR = 13
@@ -73,6 +74,24 @@ function Socket:connect(host, port, opts)
   if not handle then return nil, reused end
   self.handle, self.reused, self.key, self.buf, self.pos = handle, reused, key, "", 1
   return 1
+end
+
+-- sslhandshake(reused_session, server_name, ssl_verify [, send_status_req]) (SPEC 11): encrypts
+-- the connection, within the connect timeout (OpenResty's). `true`, or nil and the error (the
+-- connection is then closed). luagw keeps no TLS sessions (swift-nio-ssl has no API for them):
+-- `reused_session` is accepted and ignored, and `true` stands for the session; so is
+-- `send_status_req` (no OCSP). `ssl_verify` defaults to true (unlike OpenResty's); without a
+-- server name there is no SNI and only the certificate's chain is verified. A connection taken
+-- from a keep-alive pool is encrypted already: `true` at once.
+function Socket:sslhandshake(_, server_name, ssl_verify)
+  if not self.handle then return nil, "closed" end
+  if server_name ~= nil and type(server_name) ~= "string" then
+    error("bad argument #2 to 'sslhandshake' (a server name or nil expected)", 2)
+  end
+  local ok, err = wait("sslhandshake", HANDSHAKE, self.handle, server_name or "", ssl_verify == false and 0 or 1,
+                       self.connect_timeout)
+  if not ok then forget(self) end
+  return ok, err
 end
 
 function Socket:getreusedtimes()

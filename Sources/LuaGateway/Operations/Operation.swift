@@ -33,6 +33,7 @@ enum Operations {
         SocketReceive.number: SocketReceive.start,
         SocketKeepAlive.number: SocketKeepAlive.start,
         SocketClose.number: SocketClose.start,
+        SocketHandshake.number: SocketHandshake.start,
         TimerStart.number: TimerStart.start,
         TimerCancel.number: TimerCancel.start,
         ThreadSpawn.number: ThreadSpawn.start,

@@ -51,6 +51,9 @@ public struct GatewayConfiguration: Sendable {
     public var sharedCapacity: Int
     /// Timers pending at most per worker (SPEC 7); `luagw.timer.at` past it returns `nil, err`.
     public var maxTimers: Int
+    /// PEM files of certificate authorities trusted besides the system's by `sslhandshake` and
+    /// `luagw.http.request("https://...")` (SPEC 11, `--ca-file`).
+    public var caFiles: [String] = []
 
     public init(target: String, bind: BindAddress = BindAddress(host: "127.0.0.1", port: 8080),
                 workers: Int = GatewayConfiguration.defaultWorkers, pool: PoolLimits = PoolLimits(),

@@ -49,11 +49,14 @@ public final class GatewayServer {
         }
         self.certificates = try configuration.tls.map(TLSCertificates.init(files:))
         self.scripts = try ScriptSet.load(from: configuration.target)
+        self.tls = configuration.caFiles.isEmpty ? .system : try TLSClientContexts(caFiles: configuration.caFiles)
     }
 
     private let scripts: ScriptSet
     /// The listener's certificate, read at start-up (SPEC 11); nil: cleartext.
     private let certificates: TLSCertificates?
+    /// The TLS client contexts of every worker's sockets (SPEC 11's TLS out).
+    private let tls: TLSClientContexts
 
     /// The mount points served, for the start-up log.
     public var mountPoints: [String] { scripts.mounts.map { $0.path.isEmpty ? "/" : $0.path } }
@@ -64,10 +67,10 @@ public final class GatewayServer {
         var workers: [ObjectIdentifier: Worker] = [:]
         for (index, loop) in group.makeIterator().enumerated() {
             let scripts = self.scripts, configuration = self.configuration, logger = self.logger, metrics = self.metrics,
-                accessLog = self.accessLog
+                accessLog = self.accessLog, tls = self.tls
             let worker = try loop.submit {
                 Worker(index: index, scripts: scripts, configuration: configuration, eventLoop: loop, logger: logger,
-                       metrics: metrics, accessLog: accessLog)
+                       metrics: metrics, accessLog: accessLog, tls: tls)
             }.wait()
             workers[ObjectIdentifier(loop)] = worker
         }

@@ -10,7 +10,7 @@ final class Worker {
     let logger: Logger
     let environ = EnvironBuilder()
     /// The loop's outbound connections (SPEC 7), kept-alive ones included.
-    let sockets = SocketTable()
+    let sockets: SocketTable
     /// The loop's pending timers (SPEC 7).
     let timers: TimerTable
     let connections: ConnectionSweeper
@@ -32,8 +32,9 @@ final class Worker {
     let servesTLS: Bool
 
     init(index: Int, scripts: ScriptSet, configuration: GatewayConfiguration, eventLoop: EventLoop, logger: Logger,
-         metrics: GatewayMetrics? = nil, accessLog: LogChannel? = nil) {
+         metrics: GatewayMetrics? = nil, accessLog: LogChannel? = nil, tls: TLSClientContexts = .system) {
         self.index = index
+        self.sockets = SocketTable(tls: tls)
         self.metrics = metrics.map(WorkerMetrics.init)
         self.configuration = configuration
         self.logger = logger

@@ -114,7 +114,7 @@ enum SocketClose {
 }
 
 /// Completes an operation at once.
-private func answer(_ results: [OperationValue], _ completion: Operations.Completion) -> Result<Operation, OperationError> {
+func answer(_ results: [OperationValue], _ completion: Operations.Completion) -> Result<Operation, OperationError> {
     completion(results)
     return .success(FinishedOperation.shared)
 }

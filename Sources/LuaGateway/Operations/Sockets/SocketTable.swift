@@ -13,6 +13,12 @@ final class SocketTable {
     private var open: [Int: (connection: OutboundConnection, owner: Owner)] = [:]
     private var nextHandle = 0
     private var pools: [String: [OutboundConnection]] = [:]
+    /// What `sslhandshake` encrypts with (SPEC 11).
+    let tls: TLSClientContexts
+
+    init(tls: TLSClientContexts = .system) {
+        self.tls = tls
+    }
 
     /// Connections held by requests now, and idle in pools (for tests and diagnostics).
     var counts: (open: Int, idle: Int) { (open.count, pools.values.reduce(0) { $0 + $1.count }) }
