@@ -44,6 +44,8 @@ struct RequestHead {
     var authority: Range<Int>?
     /// Where the path starts in `uri` (after an absolute-form target's scheme and authority).
     var pathStart = 0
+    /// An HTTP/2 stream's request (SPEC 11), made a head by `HTTP2RequestHead`.
+    var isHTTP2 = false
 
     var isHead: Bool { method == "HEAD" }
 

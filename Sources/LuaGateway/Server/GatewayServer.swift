@@ -113,9 +113,11 @@ public final class GatewayServer {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.context))
                     try channel.pipeline.syncOperations.addHandler(FileRegionReader())
                 }
-                try channel.pipeline.syncOperations.addHandler(
-                    // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
-                    ByteToMessageHandler(RequestDecoder(limits: limits)))
+                // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
+                let decoder = ByteToMessageHandler(RequestDecoder(limits: limits))
+                // HTTP/2 (SPEC 11) by its preface: the sniffer leaves after the first read.
+                try channel.pipeline.syncOperations.addHandler(HTTP2PrefaceSniffer(worker: worker, http1Handlers: [decoder, connection]))
+                try channel.pipeline.syncOperations.addHandler(decoder)
                 try channel.pipeline.syncOperations.addHandler(connection)
             }
         }
