@@ -58,7 +58,11 @@ final class HTTP2PrefaceSniffer: ChannelInboundHandler, RemovableChannelHandler 
             do {
                 try result.get()
                 try HTTP2Pipeline.configure(context.channel, worker: self.worker)
-                if let bytes = self.received { context.fireChannelRead(self.wrapInboundOut(bytes)) }
+                if let bytes = self.received {
+                    // This read's completion has passed already: NIOHTTP2Handler flushes its answers on one.
+                    context.fireChannelRead(self.wrapInboundOut(bytes))
+                    context.fireChannelReadComplete()
+                }
                 self.received = nil
                 context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
             } catch {

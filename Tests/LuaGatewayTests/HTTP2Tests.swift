@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+@testable import LuaGateway
+
+/// HTTP/2 (SPEC 11): prior-knowledge h2c on a cleartext listener beside HTTP/1.1, ALPN h2 on
+/// TLS; each stream a request with HTTP/2's environ, its body through `wsgi.input`, several at
+/// once on one connection; `--max-streams` as SETTINGS_MAX_CONCURRENT_STREAMS. The client is curl,
+/// or Python's h2 where curl cannot (several streams sent at once, the server's SETTINGS).
+final class HTTP2Tests: XCTestCase {
+    static let scripts = [
+        "env.lua": #"""
+            return function(e, sr)
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return table.concat({ e.SERVER_PROTOCOL, e.REQUEST_METHOD, e.PATH_INFO, e.QUERY_STRING,
+                                    tostring(e.HTTP_HOST), tostring(e.HTTP_X_TEST), tostring(e.HTTPS) }, " ")
+            end
+            """#,
+        "echo.lua": #"""
+            return function(e, sr)
+              local body = e["wsgi.input"]:read("a")
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return { e.SERVER_PROTOCOL, " ", tostring(#body), " ", body:sub(1, 8) }
+            end
+            """#,
+        // Waits (up to 20 s) until /go has run: answers "released" only when both are served at once.
+        "wait.lua": #"""
+            local luagw = require "luagw"
+            return function(e, sr)
+              local flags = luagw.shared.h2flags
+              for _ = 1, 400 do
+                if flags:get("go") then break end
+                luagw.sleep(0.05)
+              end
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return flags:get("go") and "released" or "not released"
+            end
+            """#,
+        "go.lua": #"""
+            local luagw = require "luagw"
+            return function(e, sr)
+              luagw.shared.h2flags:set("go", true)
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return "go"
+            end
+            """#,
+    ]
+
+    func testAGetOverH2CHasHTTP2sEnviron() throws {
+        let server = try TestServer(Self.scripts)
+        let authority = "127.0.0.1:\(server.port)"
+        let curl = try Curl.run(["--http2-prior-knowledge", "-v", "-H", "X-Test: yes", "-w", "|%{http_version}",
+                                 "http://\(authority)/env/more?q=1"])
+        XCTAssertEqual(curl.out, "HTTP/2.0 GET /more q=1 \(authority) yes nil|2", curl.errors)
+        XCTAssertFalse(curl.errors.lowercased().contains("< connection:"), "no hop-by-hop field on HTTP/2: \(curl.errors)")
+        XCTAssertTrue(curl.errors.contains("< server: luagw/"), curl.errors)
+    }
+
+    func testHTTP11OnTheSameCleartextPortStillWorks() throws {
+        let server = try TestServer(Self.scripts)
+        XCTAssertTrue(try server.get("/env").text.hasPrefix("HTTP/1.1 GET"))
+        let curl = try Curl.run(["--http1.1", "-w", "|%{http_version}", "http://127.0.0.1:\(server.port)/env"])
+        XCTAssertEqual(curl.out, "HTTP/1.1 GET   127.0.0.1:\(server.port) nil nil|1.1")
+    }
+
+    func testARequestBodyIsReadThroughWSGIInput() throws {
+        let server = try TestServer(Self.scripts)
+        let scratch = try ScratchDirectory("luagw-h2-body")
+        defer { scratch.remove() }
+        // Larger than HTTP/2's initial 64 KiB window: the body needs the server's WINDOW_UPDATEs.
+        let body = String(repeating: "abcdefgh", count: 40_000)
+        try scratch.write("body", body)
+        let path = scratch.url.appendingPathComponent("body").path
+        let curl = try Curl.run(["--http2-prior-knowledge", "--data-binary", "@\(path)", "http://127.0.0.1:\(server.port)/echo"])
+        XCTAssertEqual(curl.out, "HTTP/2.0 \(body.utf8.count) abcdefgh", curl.errors)
+    }
+
+    func testStreamsOfOneConnectionAreServedAtOnce() throws {
+        let server = try TestServer(Self.scripts)
+        // /wait holds its stream until /go, sent after it on the same connection, has run.
+        let result = try H2Client.get(port: server.port, paths: ["/wait", "/go"])
+        XCTAssertEqual(result.answers["/wait"], ["status": "200", "body": "released"])
+        XCTAssertEqual(result.answers["/go"], ["status": "200", "body": "go"])
+        XCTAssertEqual(result.max_streams, 100, "--max-streams' default")
+    }
+
+    func testMaxStreamsIsTheAdvertisedConcurrencyLimit() throws {
+        var limits = RequestLimits()
+        limits.maxStreams = 7
+        let server = try TestServer(Self.scripts, limits: limits)
+        let result = try H2Client.get(port: server.port, paths: ["/go"])
+        XCTAssertEqual(result.max_streams, 7)
+        XCTAssertEqual(result.answers["/go"]?["body"], "go")
+    }
+
+    func testALPNChoosesH2OnTLS() throws {
+        let certificates = try TestCertificates()
+        let files = try certificates.issue("h2")
+        let server = try TestServer(Self.scripts) { $0.tls = files }
+        let url = "https://localhost:\(server.port)/env"
+        let resolve = "localhost:\(server.port):127.0.0.1"
+        let h2 = try Curl.run(["--http2", "--cacert", certificates.authority, "--resolve", resolve, "-v",
+                               "-w", "|%{http_version}", url])
+        XCTAssertTrue(h2.errors.contains("ALPN: server accepted h2"), h2.errors)
+        XCTAssertEqual(h2.out, "HTTP/2.0 GET   localhost:\(server.port) nil on|2")
+        let h1 = try Curl.run(["--http1.1", "--cacert", certificates.authority, "--resolve", resolve,
+                               "-w", "|%{http_version}", url])
+        XCTAssertEqual(h1.out, "HTTP/1.1 GET   localhost:\(server.port) nil on|1.1", "a client that offers only http/1.1 gets it")
+    }
+}
