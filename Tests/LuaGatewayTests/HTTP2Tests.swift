@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import LuaGateway
 
 /// HTTP/2 (SPEC 11): prior-knowledge h2c on a cleartext listener beside HTTP/1.1, ALPN h2 on
@@ -105,5 +108,33 @@ final class HTTP2Tests: XCTestCase {
         let h1 = try Curl.run(["--http1.1", "--cacert", certificates.authority, "--resolve", resolve,
                                "-w", "|%{http_version}", url])
         XCTAssertEqual(h1.out, "HTTP/1.1 GET   localhost:\(server.port) nil on|1.1", "a client that offers only http/1.1 gets it")
+    }
+
+    func testSIGTERMSendsGOAWAYAndLetsOpenStreamsFinish() throws {
+        let started = FileManager.default.temporaryDirectory.appendingPathComponent("luagw-h2-started-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: started) }
+        let script = """
+            local luagw = require "luagw"
+            return function(e, sr)
+              io.open("\(started.path)", "w"):close()
+              luagw.sleep(0.5)
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return "finished"
+            end
+            """
+        let server = try LuagwProcess(["slow.lua": script], arguments: ["--grace-time", "30", "--reload", "off"])
+        var curl: Curl?
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) {
+            curl = try? Curl.run(["--http2-prior-knowledge", "-v", "-w", "|%{http_code}", "http://127.0.0.1:\(server.port)/slow"])
+        }
+        waitUntil("the application to start") { FileManager.default.fileExists(atPath: started.path) }
+        kill(server.process.processIdentifier, SIGTERM)
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(curl?.out, "finished|200", "the open stream finishes")
+        // curl 7.88 spells it "recveived".
+        XCTAssertTrue(curl?.errors.contains("GOAWAY, error=0, last_stream=1") == true, curl?.errors ?? "")
+        XCTAssertTrue(server.waitForExit(within: 30))
+        XCTAssertEqual(server.process.terminationStatus, 0)
     }
 }
