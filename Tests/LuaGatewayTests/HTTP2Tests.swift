@@ -137,4 +137,21 @@ final class HTTP2Tests: XCTestCase {
         XCTAssertTrue(server.waitForExit(within: 30))
         XCTAssertEqual(server.process.terminationStatus, 0)
     }
+
+    func testAnIdleConnectionIsClosedAfterTheKeepAliveTime() throws {
+        let server = try TestServer(Self.scripts, limits: RequestLimits(keepAliveTimeout: 0.3))
+        let client = try RawClient(port: server.port, timeout: 30)
+        // The preface and an empty SETTINGS frame: an HTTP/2 connection that opens no stream.
+        try client.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0])
+        let started = Date()
+        var frames = try client.readToEnd()[...]  // to the server's close
+        XCTAssertLessThan(Date().timeIntervalSince(started), 8, "closed by the 0.3 s --keep-alive (the default is 5 s)")
+        var types: [UInt8] = []
+        while frames.count >= 9 {
+            let length = Int(frames[frames.startIndex]) << 16 | Int(frames[frames.startIndex + 1]) << 8 | Int(frames[frames.startIndex + 2])
+            types.append(frames[frames.startIndex + 3])
+            frames = frames.dropFirst(9 + length)
+        }
+        XCTAssertEqual(types.last, 7, "a GOAWAY before the close: \(types)")
+    }
 }
