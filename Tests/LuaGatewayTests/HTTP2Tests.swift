@@ -38,6 +38,26 @@ final class HTTP2Tests: XCTestCase {
               return flags:get("go") and "released" or "not released"
             end
             """#,
+        // 100 chunks of 10000 bytes, noting how many it has produced.
+        "produce.lua": #"""
+            local luagw = require "luagw"
+            return function(e, sr)
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              local i = 0
+              return function()
+                if i == 100 then return nil end
+                i = i + 1
+                luagw.shared.h2progress:set("n", i)
+                return string.rep("x", 10000)
+              end
+            end
+            """#,
+        "progress.lua": #"""
+            return function(e, sr)
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return tostring(require("luagw").shared.h2progress:get("n"))
+            end
+            """#,
         "go.lua": #"""
             local luagw = require "luagw"
             return function(e, sr)
@@ -153,5 +173,14 @@ final class HTTP2Tests: XCTestCase {
             frames = frames.dropFirst(9 + length)
         }
         XCTAssertEqual(types.last, 7, "a GOAWAY before the close: \(types)")
+    }
+
+    func testFlowControlHoldsAStreamedResponse() throws {
+        let server = try TestServer(Self.scripts)
+        let result = try H2SlowReader.read(port: server.port, path: "/produce", progressPath: "/progress")
+        // Without backpressure all 100 chunks are produced at once (the client's window is 16 KiB).
+        let produced = try XCTUnwrap(Int(result.progress ?? ""), "\(result)")
+        XCTAssertLessThan(produced, 20, "the application waits for the client's window")
+        XCTAssertEqual(result.length, 1_000_000, "and goes on when it is granted")
     }
 }
