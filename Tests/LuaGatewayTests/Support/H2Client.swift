@@ -51,14 +51,6 @@ enum H2Client {
     }
 
     static func get(port: Int, paths: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, String(port)] + paths
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONDecoder().decode(Result.self, from: data)
+        try runPythonJSON(script, [String(port)] + paths)
     }
 }

@@ -53,14 +53,6 @@ enum H2SlowReader {
     }
 
     static func read(port: Int, path: String, progressPath: String) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, String(port), path, progressPath]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONDecoder().decode(Result.self, from: data)
+        try runPythonJSON(script, [String(port), path, progressPath])
     }
 }
