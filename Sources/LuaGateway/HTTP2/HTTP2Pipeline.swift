@@ -6,11 +6,15 @@ import NIOHTTP2
 /// a request on a connection of its own, behind `HTTP2StreamAdapter` (frames to request parts
 /// and response bytes to frames) and `FileRegionReader` (a stream has no sendfile).
 enum HTTP2Pipeline {
-    /// Adds the HTTP/2 handler at the end of `channel`'s pipeline.
+    /// Adds the HTTP/2 handlers at the end of `channel`'s pipeline.
     static func configure(_ channel: Channel, worker: Worker) throws {
+        let limits = worker.configuration.limits
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
-        connection.initialSettings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
-            + [HTTP2Setting(parameter: .maxConcurrentStreams, value: worker.configuration.limits.maxStreams)]
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.maxStreams),
+            // HPACK counts 32 bytes more a field (RFC 9113 §6.5.2); the exact limits (431) are the parser's.
+            HTTP2Setting(parameter: .maxHeaderListSize, value: limits.maxHeaderBytes + 32 * limits.maxHeaderCount + limits.maxTargetBytes),
+        ]
         let pipeline = channel.pipeline.syncOperations
         let connectionHandler = HTTP2ConnectionHandler(worker: worker)
         _ = try pipeline.configureHTTP2Pipeline(
