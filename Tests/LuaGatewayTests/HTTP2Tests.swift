@@ -183,4 +183,16 @@ final class HTTP2Tests: XCTestCase {
         XCTAssertLessThan(produced, 20, "the application waits for the client's window")
         XCTAssertEqual(result.length, 1_000_000, "and goes on when it is granted")
     }
+
+    func testRequestLimitsApplyToEachStream() throws {
+        let server = try TestServer(Self.scripts, limits: RequestLimits(maxHeaderCount: 6, maxBodyBytes: 10))
+        let url = "http://127.0.0.1:\(server.port)/echo"
+        let large = try Curl.run(["--http2-prior-knowledge", "-d", String(repeating: "b", count: 100), "-w", "|%{http_code}", url])
+        XCTAssertEqual(large.out, "Content Too Large\n|413")
+        let small = try Curl.run(["--http2-prior-knowledge", "-d", "0123456789", "-w", "|%{http_code}", url])
+        XCTAssertEqual(small.out, "HTTP/2.0 10 01234567|200")
+        let fields = (1...6).flatMap { ["-H", "X-Field-\($0): \($0)"] }
+        let many = try Curl.run(["--http2-prior-knowledge"] + fields + ["-w", "|%{http_code}", url])
+        XCTAssertEqual(many.out, "Request Header Fields Too Large\n|431")
+    }
 }
