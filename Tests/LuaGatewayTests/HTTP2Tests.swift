@@ -58,6 +58,12 @@ final class HTTP2Tests: XCTestCase {
               return tostring(require("luagw").shared.h2progress:get("n"))
             end
             """#,
+        "file.lua": #"""
+            return function(e, sr)
+              sr("200 OK", {{"Content-Type", "application/octet-stream"}})
+              return e["wsgi.file_wrapper"](e.QUERY_STRING)
+            end
+            """#,
         "go.lua": #"""
             local luagw = require "luagw"
             return function(e, sr)
@@ -194,5 +200,15 @@ final class HTTP2Tests: XCTestCase {
         let fields = (1...6).flatMap { ["-H", "X-Field-\($0): \($0)"] }
         let many = try Curl.run(["--http2-prior-knowledge"] + fields + ["-w", "|%{http_code}", url])
         XCTAssertEqual(many.out, "Request Header Fields Too Large\n|431")
+    }
+
+    func testAFileWrapperBodyIsSentInDATAFrames() throws {
+        let server = try TestServer(Self.scripts)
+        // A stream has no sendfile: FileRegionReader reads the file off the loop, 64 KiB at a time.
+        let content = (0..<30_000).map { String(format: "%09d\n", $0) }.joined()  // 300 000 bytes, each line its own
+        let file = server.directory.appendingPathComponent("data.txt")
+        try content.write(to: file, atomically: true, encoding: .utf8)
+        let curl = try Curl.run(["--http2-prior-knowledge", "http://127.0.0.1:\(server.port)/file?\(file.path)"])
+        XCTAssertTrue(curl.out == content, "\(curl.out.utf8.count) bytes: \(curl.errors)")
     }
 }
