@@ -25,17 +25,26 @@ final class HTTP2Tests: XCTestCase {
               return { e.SERVER_PROTOCOL, " ", tostring(#body), " ", body:sub(1, 8) }
             end
             """#,
-        // Waits (up to 20 s) until /go has run: answers "released" only when both are served at once.
-        "wait.lua": #"""
+        // Waits (up to 20 s) until /set?NAME has run (NAME its query), then reads its body: answers
+        // "released" only when the two are served at once.
+        "await.lua": #"""
             local luagw = require "luagw"
             return function(e, sr)
               local flags = luagw.shared.h2flags
               for _ = 1, 400 do
-                if flags:get("go") then break end
+                if flags:get(e.QUERY_STRING) then break end
                 luagw.sleep(0.05)
               end
+              local body = e["wsgi.input"]:read("a")
               sr("200 OK", {{"Content-Type", "text/plain"}})
-              return flags:get("go") and "released" or "not released"
+              return (flags:get(e.QUERY_STRING) and "released " or "not released ") .. #body
+            end
+            """#,
+        "set.lua": #"""
+            return function(e, sr)
+              require("luagw").shared.h2flags:set(e.QUERY_STRING, true)
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return "set"
             end
             """#,
         // 100 chunks of 10000 bytes, noting how many it has produced.
@@ -62,14 +71,6 @@ final class HTTP2Tests: XCTestCase {
             return function(e, sr)
               sr("200 OK", {{"Content-Type", "application/octet-stream"}})
               return e["wsgi.file_wrapper"](e.QUERY_STRING)
-            end
-            """#,
-        "go.lua": #"""
-            local luagw = require "luagw"
-            return function(e, sr)
-              luagw.shared.h2flags:set("go", true)
-              sr("200 OK", {{"Content-Type", "text/plain"}})
-              return "go"
             end
             """#,
     ]
@@ -105,10 +106,10 @@ final class HTTP2Tests: XCTestCase {
 
     func testStreamsOfOneConnectionAreServedAtOnce() throws {
         let server = try TestServer(Self.scripts)
-        // /wait holds its stream until /go, sent after it on the same connection, has run.
-        let result = try H2Client.get(port: server.port, paths: ["/wait", "/go"])
-        XCTAssertEqual(result.answers["/wait"], ["status": "200", "body": "released"])
-        XCTAssertEqual(result.answers["/go"], ["status": "200", "body": "go"])
+        // /await holds its stream until /set, sent after it on the same connection, has run.
+        let result = try H2Client.get(port: server.port, paths: ["/await?streams", "/set?streams"])
+        XCTAssertEqual(result.answers["/await?streams"], ["status": "200", "body": "released 0"])
+        XCTAssertEqual(result.answers["/set?streams"], ["status": "200", "body": "set"])
         XCTAssertEqual(result.max_streams, 100, "--max-streams' default")
     }
 
@@ -116,9 +117,9 @@ final class HTTP2Tests: XCTestCase {
         var limits = RequestLimits()
         limits.maxStreams = 7
         let server = try TestServer(Self.scripts, limits: limits)
-        let result = try H2Client.get(port: server.port, paths: ["/go"])
+        let result = try H2Client.get(port: server.port, paths: ["/set?limit"])
         XCTAssertEqual(result.max_streams, 7)
-        XCTAssertEqual(result.answers["/go"]?["body"], "go")
+        XCTAssertEqual(result.answers["/set?limit"]?["body"], "set")
     }
 
     func testALPNChoosesH2OnTLS() throws {
@@ -210,5 +211,13 @@ final class HTTP2Tests: XCTestCase {
         try content.write(to: file, atomically: true, encoding: .utf8)
         let curl = try Curl.run(["--http2-prior-knowledge", "http://127.0.0.1:\(server.port)/file?\(file.path)"])
         XCTAssertTrue(curl.out == content, "\(curl.out.utf8.count) bytes: \(curl.errors)")
+    }
+
+    func testFlowControlHoldsARequestBodyTheApplicationDoesNotRead() throws {
+        let server = try TestServer(Self.scripts, bodyBufferLimit: 256 * 1024)
+        let result = try H2BodyWriter.post(port: server.port, path: "/await?body", releasePath: "/set?body", bytes: 4_000_000)
+        // What the server buffers (--body-buffer) and what the stream and connection windows let through, not 4 MB.
+        XCTAssertLessThan(result.held, 256 * 1024 + 4 * 65_535, "\(result.held) bytes taken before the application read")
+        XCTAssertEqual(result.answer, "released 4000000", "the whole body, once the application reads")
     }
 }
