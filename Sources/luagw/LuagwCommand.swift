@@ -106,6 +106,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Connections served at once; more are answered 503 and closed. Lowered at start-up (with a warning) to what the descriptor limit allows: luagw raises its soft RLIMIT_NOFILE to the hard one and keeps a quarter of it (up to 1024) for its own files and the applications' sockets.")
     var maxConnections: Int = RequestLimits().maxConnections
 
+    @Option(name: .customLong("max-streams"), help: "Streams (requests) an HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).")
+    var maxStreams: Int = RequestLimits().maxStreams
+
     @Option(name: .customLong("memory-per-state"), help: "MiB of memory a Lua state may hold, for all the requests it runs; past it the request gets an error (500), and the state takes no new requests and is replaced.")
     var memoryPerState: Int = LuaLimits().memoryPerState >> 20
 
@@ -177,7 +180,7 @@ struct Serve: ParsableCommand {
         guard sharedCapacity >= 1024 else { throw ValidationError("--shared-capacity must be at least 1024 bytes") }
         guard ReloadMode(rawValue: reload) != nil else { throw ValidationError("--reload: expected watch, poll, signal or off, got \(reload)") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
-        guard [maxTarget, maxHeaderBytes, maxHeaders, maxBody, maxConnections].allSatisfy({ $0 > 0 }),
+        guard [maxTarget, maxHeaderBytes, maxHeaders, maxBody, maxConnections, maxStreams].allSatisfy({ $0 > 0 }),
               [keepAlive, headerTimeout, bodyTimeout, runTime].allSatisfy({ $0 > 0 }), memoryPerState > 0, timeSlice >= 0 else {
             throw ValidationError("limits and timeouts must be positive")
         }
@@ -229,6 +232,7 @@ struct Serve: ParsableCommand {
             configuration.socketMode = mode
         }
         configuration.socketGroup = socketGroup
+        configuration.limits.maxStreams = maxStreams
         if let tlsCert, let tlsKey { configuration.tls = TLSFiles(certificate: tlsCert, key: tlsKey) }
         configuration.caFiles = caFiles
         configuration.slowRequest = slowRequest

@@ -41,7 +41,7 @@ final class TLSServerTests: XCTestCase {
             XCTAssertEqual(response["status"], "200")
             XCTAssertEqual(response["body"], "https on 443")
             XCTAssertEqual(response["subject"], "first")
-            XCTAssertEqual(response["alpn"], "http/1.1", "h2 is not offered yet")
+            XCTAssertEqual(response["alpn"], "http/1.1", "the client offers only http/1.1 (HTTP2Tests: h2)")
         }
         let plain = try TestServer(Self.scripts)
         XCTAssertEqual(try plain.get("/env").text, "http nil 80", "a plain listener has no HTTPS")

@@ -22,7 +22,7 @@ extension EnvironBuilder {
         set("PATH_INFO", decodedPath[exchange.scriptNameLength...])
         set("QUERY_STRING", target.query)
         set("REQUEST_URI", head.uri)
-        set("SERVER_PROTOCOL", exchange.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0")
+        set("SERVER_PROTOCOL", head.isHTTP2 ? "HTTP/2.0" : exchange.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0")
         set("REMOTE_PORT", remote.port)
         set("luagw.request_id", exchange.requestID.readableBytesView)
         var isHTTPS = isTLS

@@ -37,6 +37,8 @@ struct RequestHead {
     var isHTTP11: Bool
     /// Whether the connection may serve another request after this one (version and `Connection`).
     var keepAlive: Bool
+    /// An HTTP/2 stream's request (SPEC 11), made a head by `HTTP2RequestHead`.
+    var isHTTP2 = false
     /// The head's bytes, which `fields` and `authority` index.
     var bytes: ByteBuffer
     var fields: [Field]

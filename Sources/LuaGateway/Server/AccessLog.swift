@@ -43,7 +43,7 @@ final class AccessLog {
                 line.append(head.method)
                 line.append(" ")
                 line.appendEscaped(head.uri)
-                line.append(head.isHTTP11 ? " HTTP/1.1\" " : " HTTP/1.0\" ")
+                line.append(head.isHTTP2 ? " HTTP/2.0\" " : head.isHTTP11 ? " HTTP/1.1\" " : " HTTP/1.0\" ")
             } else {
                 line.append("-\" ")
             }

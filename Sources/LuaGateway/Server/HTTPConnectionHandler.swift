@@ -6,7 +6,7 @@ import NIOCore
 /// reading its body (or while later requests wait), and hands each request to its
 /// application (`+Application`). Where the connection is lives in `state`; the
 /// response bytes are the `writer`'s; the application's steps are the `runner`'s.
-final class HTTPConnectionHandler: ChannelDuplexHandler {
+final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = RequestPart
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

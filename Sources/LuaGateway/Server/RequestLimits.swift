@@ -16,6 +16,8 @@ public struct RequestLimits: Sendable {
     public var bodyTimeout: Double
     /// Connections served at once by the whole server; more are answered 503 and closed.
     public var maxConnections: Int
+    /// Streams an HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS: SPEC 11).
+    public var maxStreams = 100
 
     public init(maxTargetBytes: Int = 8 * 1024, maxHeaderBytes: Int = 64 * 1024, maxHeaderCount: Int = 100,
                 maxBodyBytes: Int = 1 << 30, keepAliveTimeout: Double = 5, headerTimeout: Double = 10,

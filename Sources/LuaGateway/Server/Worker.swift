@@ -14,6 +14,8 @@ final class Worker {
     /// The loop's pending timers (SPEC 7).
     let timers: TimerTable
     let connections: ConnectionSweeper
+    /// The loop's HTTP/2 connections (their streams are in `connections`), for GOAWAY at shutdown.
+    var http2Connections: [ObjectIdentifier: HTTP2ConnectionHandler] = [:]
     /// Where a line per request goes; nil when the access log is off.
     let accessLog: AccessLog?
     /// Which worker this is (0, 1, ...), and what it records for `--admin`'s /metrics.
@@ -61,6 +63,7 @@ final class Worker {
     func beginShutdown() {
         isShuttingDown = true
         for connection in connections.all { connection.shutDown() }
+        for connection in http2Connections.values { connection.goAway() }
         timers.expireAll()
     }
 
@@ -72,6 +75,7 @@ final class Worker {
     /// Closes every connection left (the grace time is over).
     func closeAllConnections() {
         for connection in connections.all { connection.closeConnection() }
+        for connection in http2Connections.values { connection.close() }
     }
 }
 

@@ -6,8 +6,8 @@ import NIOSSL
 /// costly (swift-nio-ssl says so), so it is done at start-up and on the reload queue, never on
 /// an event loop. Each problem is said with the file it is in.
 enum TLSContextBuilder {
-    /// The protocols offered by ALPN. HTTP/2 (SPEC 11) will put `h2` first.
-    static let applicationProtocols = ["http/1.1"]
+    /// The protocols offered by ALPN: HTTP/2 first (SPEC 11).
+    static let applicationProtocols = ["h2", "http/1.1"]
 
     static func context(for files: TLSFiles) throws -> NIOSSLContext {
         let chain = try certificates(in: files.certificate)

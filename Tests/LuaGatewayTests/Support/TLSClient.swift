@@ -13,7 +13,7 @@ final class TLSClient {
         import json, socket, ssl, sys
         port, cafile = int(sys.argv[1]), sys.argv[2]
         context = ssl.create_default_context(cafile=cafile)
-        context.set_alpn_protocols(["h2", "http/1.1"])
+        context.set_alpn_protocols(["http/1.1"])
         tls = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30), server_hostname="localhost")
         reader = tls.makefile("rb")
         for line in sys.stdin:
