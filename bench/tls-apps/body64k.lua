@@ -1,0 +1,1 @@
+../apps/body64k.lua

@@ -1,0 +1,1 @@
+../apps/hello.lua
