@@ -114,19 +114,16 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
         lua_sethook(L, NULL, 0, 0);
         return;
     }
-    if (run->over_memory) {
-        hook_every_instruction(L, run);    /* every instruction from now on: no escape */
-        luaL_where(L, stop_level(L));      /* where (or LUA_ERRMEM: its state is full) */
-        lua_pushliteral(L, "not enough memory: this request allocated the most of its full Lua state (--memory-per-state)");
-        lua_concat(L, 2);                  /* "where: msg" */
-        lua_error(L);
-    }
     double now = luagw_monotonic_now();
-    if (run->killed || run->spent + (now - run->run_start) > run->run_limit) {
-        run->killed = 1;
+    if (run->over_memory || run->killed || run->spent + (now - run->run_start) > run->run_limit) {
+        if (!run->over_memory) run->killed = 1;
         hook_every_instruction(L, run);    /* every instruction from now on: no escape */
-        luaL_where(L, stop_level(L));      /* where */
-        lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);  /* where msg */
+        luaL_where(L, stop_level(L));      /* where (LUA_ERRMEM instead when a full state refuses it) */
+        if (run->over_memory) {
+            lua_pushliteral(L, "not enough memory: this request allocated the most of its full Lua state (--memory-per-state)");
+        } else {
+            lua_pushfstring(L, "ran longer than its limit of %f s", run->run_limit);
+        }                                  /* where msg */
         lua_concat(L, 2);                  /* "where: msg" */
         lua_error(L);
     }

@@ -18,13 +18,16 @@ final class AcceptBackoff: ChannelInboundHandler {
 
     private let logger: Logger
     private let metrics: GatewayMetrics?
+    /// The process's descriptor limit, for the log.
+    private let descriptorLimit: Int
     private var lastReport = NIODeadline.distantPast
     private var unreported = 0
     private var isPaused = false
 
-    init(logger: Logger, metrics: GatewayMetrics?) {
+    init(logger: Logger, metrics: GatewayMetrics?, descriptorLimit: Int) {
         self.logger = logger
         self.metrics = metrics
+        self.descriptorLimit = descriptorLimit
     }
 
     /// How long accepting stops after such a failure (as nginx does).
@@ -51,8 +54,7 @@ final class AcceptBackoff: ChannelInboundHandler {
         let now = NIODeadline.now()
         guard now - lastReport >= .seconds(1) else { return }
         lastReport = now
-        let limit = DescriptorLimit.raised().soft
-        logger.error("cannot accept connections (\(reason): \(unreported) failed since the last report); accepting pauses for \(Self.pause.nanoseconds / 1_000_000) ms at a time. The process may open \(limit) descriptors: raise it (ulimit -n, systemd's LimitNOFILE=) or lower --max-connections")
+        logger.error("cannot accept connections (\(reason): \(unreported) failed since the last report); accepting pauses for \(Self.pause.nanoseconds / 1_000_000) ms at a time. The process may open \(descriptorLimit) descriptors: raise it (ulimit -n, systemd's LimitNOFILE=) or lower --max-connections")
         unreported = 0
     }
 

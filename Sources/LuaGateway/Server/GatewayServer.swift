@@ -36,6 +36,7 @@ public final class GatewayServer {
             logger.warning("--max-connections \(configuration.limits.maxConnections) lowered to \(descriptors.connections): the process may open \(descriptors.soft) descriptors (RLIMIT_NOFILE's hard limit) and keeps \(descriptors.reserved) for its own files and the applications' sockets; raise it with ulimit -n or systemd's LimitNOFILE=")
             configuration.limits.maxConnections = descriptors.connections
         }
+        self.descriptorLimit = descriptors.soft
         self.configuration = configuration
         self.logger = logger
         WSGIErrorsLog.route(to: logger)
@@ -53,6 +54,8 @@ public final class GatewayServer {
     }
 
     private let scripts: ScriptSet
+    /// The descriptors the process may open, raised at start-up (`DescriptorLimit`).
+    private let descriptorLimit: Int
     /// The listener's certificate, read at start-up (SPEC 11); nil: cleartext.
     private let certificates: TLSCertificates?
     /// The TLS client contexts of every worker's sockets (SPEC 11's TLS out).
@@ -100,10 +103,10 @@ public final class GatewayServer {
         if bind.unixPath == nil {
             bootstrap = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
         }
-        let logger = self.logger, metrics = self.metrics
+        let logger = self.logger, metrics = self.metrics, descriptorLimit = self.descriptorLimit
         bootstrap = bootstrap.serverChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger, metrics: metrics))
+                try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger, metrics: metrics, descriptorLimit: descriptorLimit))
             }
         }
         let certificates = self.certificates
