@@ -67,6 +67,19 @@ final class HTTP2Tests: XCTestCase {
               return tostring(require("luagw").shared.h2progress:get("n"))
             end
             """#,
+        // The response shape its query names: a status without a body, a body with a length, a stream.
+        "shape.lua": #"""
+            return function(e, sr)
+              local q = e.QUERY_STRING
+              if q == "204" or q == "304" then sr(q .. " X", {}) return "" end
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              if q == "stream" then
+                local n = 0
+                return function() n = n + 1 if n <= 3 then return "part" .. n .. ";" end end
+              end
+              return "twelve bytes"
+            end
+            """#,
         "file.lua": #"""
             return function(e, sr)
               sr("200 OK", {{"Content-Type", "application/octet-stream"}})
@@ -83,6 +96,27 @@ final class HTTP2Tests: XCTestCase {
         XCTAssertEqual(curl.out, "HTTP/2.0 GET /more q=1 \(authority) yes nil|2", curl.errors)
         XCTAssertFalse(curl.errors.lowercased().contains("< connection:"), "no hop-by-hop field on HTTP/2: \(curl.errors)")
         XCTAssertTrue(curl.errors.contains("< server: luagw/"), curl.errors)
+    }
+
+    /// A response's stream ends with its last bytes (or its head, when it has no body), and
+    /// a streamed body's when the application's iterator ends: curl gets each whole.
+    func testEachResponseShapeEndsItsStream() throws {
+        let server = try TestServer(Self.scripts)
+        let base = "http://127.0.0.1:\(server.port)/shape"
+        let shapes: [(arguments: [String], expected: String)] = [
+            (["-w", "%{http_code}|%{size_download}", "\(base)?204"], "204|0"),
+            (["-w", "%{http_code}|%{size_download}", "\(base)?304"], "304|0"),
+            (["-w", "|%{http_code}", "\(base)?length"], "twelve bytes|200"),
+            (["-w", "|%{http_code}", "\(base)?stream"], "part1;part2;part3;|200"),
+            (["-I", "-w", "%{http_code}|%{size_download}", "\(base)?length"], "200|0"),
+        ]
+        for shape in shapes {
+            let curl = try Curl.run(["--http2-prior-knowledge", "-v"] + shape.arguments)
+            XCTAssertEqual(curl.status, 0, curl.errors)
+            XCTAssertTrue(curl.out.hasSuffix(shape.expected), "\(shape.arguments): \(curl.out)")
+        }
+        let head = try Curl.run(["--http2-prior-knowledge", "-I", "\(base)?length"])
+        XCTAssertTrue(head.out.contains("content-length: 12"), "HEAD keeps the GET's length: \(head.out)")
     }
 
     func testHTTP11OnTheSameCleartextPortStillWorks() throws {
