@@ -156,6 +156,29 @@ final class HTTP2Tests: XCTestCase {
         XCTAssertEqual(result.answers["/set?limit"]?["body"], "set")
     }
 
+    /// `--max-connections` counts an HTTP/2 connection once: its streams do not take the
+    /// slots of other clients, and an idle one holds its slot as an HTTP/1.1 one does.
+    func testMaxConnectionsCountsAnHTTP2ConnectionOnce() throws {
+        var limits = RequestLimits()
+        limits.maxConnections = 2
+        let server = try TestServer(Self.scripts, limits: limits)
+        // Four streams at once on one connection (/await waits for /set): all served.
+        let result = try H2Client.get(port: server.port, paths: ["/await?cap", "/env", "/env/a", "/set?cap"])
+        XCTAssertEqual(result.answers["/await?cap"]?["body"], "released 0")
+        XCTAssertEqual(result.answers["/env/a"]?["status"], "200", "\(result.answers)")
+        waitUntil("the HTTP/2 client's connection closed") { server.openConnections == 0 }
+        // An idle HTTP/2 connection (preface and SETTINGS, the server's SETTINGS read back) and an
+        // HTTP/1.1 one fill the two slots: a third client gets 503.
+        let idle = try server.client()
+        try idle.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0])
+        XCTAssertTrue(try idle.fill(), "the server answers the preface with its SETTINGS")
+        let second = try server.client()
+        XCTAssertEqual(try second.request("GET /set?x HTTP/1.1\r\nHost: t\r\n\r\n").text, "set")
+        let third = try server.client()
+        XCTAssertEqual(try third.read(through: "\r\n").trimmingCharacters(in: .whitespacesAndNewlines),
+                       "HTTP/1.1 503 Service Unavailable")
+    }
+
     func testALPNChoosesH2OnTLS() throws {
         let certificates = try TestCertificates()
         let files = try certificates.issue("h2")

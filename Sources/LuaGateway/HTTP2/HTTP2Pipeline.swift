@@ -25,7 +25,7 @@ enum HTTP2Pipeline {
                 let streamPipeline = stream.pipeline.syncOperations
                 try streamPipeline.addHandler(HTTP2StreamAdapter())
                 try streamPipeline.addHandler(FileRegionReader())
-                try streamPipeline.addHandler(HTTPConnectionHandler(worker: worker))
+                try streamPipeline.addHandler(HTTPConnectionHandler(worker: worker, isStream: true))
             }
         }
         try pipeline.addHandler(connectionHandler)

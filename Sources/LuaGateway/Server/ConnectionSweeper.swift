@@ -16,10 +16,19 @@ final class ConnectionSweeper {
         self.slowRequest = slowRequest
     }
 
+    /// Of the connections, how many are HTTP/2 streams (each served as a connection of its own).
+    private var streams = 0
+
+    /// Connections and HTTP/2 streams, all that have deadlines.
     var count: Int { connections.count }
 
+    /// Client connections, the HTTP/2 streams left out (an HTTP/2 connection is counted by its worker).
+    var clientConnections: Int { connections.count - streams }
+
     func add(_ connection: HTTPConnectionHandler) {
-        connections[ObjectIdentifier(connection)] = connection
+        if connections.updateValue(connection, forKey: ObjectIdentifier(connection)) == nil, connection.isStream {
+            streams += 1
+        }
         guard task == nil else { return }
         task = eventLoop.scheduleRepeatedTask(initialDelay: Self.period, delay: Self.period) { [weak self] _ in
             self?.sweep()
@@ -27,7 +36,9 @@ final class ConnectionSweeper {
     }
 
     func remove(_ connection: HTTPConnectionHandler) {
-        connections[ObjectIdentifier(connection)] = nil
+        if connections.removeValue(forKey: ObjectIdentifier(connection)) != nil, connection.isStream {
+            streams -= 1
+        }
     }
 
     /// The connections, for a shutdown that closes them.

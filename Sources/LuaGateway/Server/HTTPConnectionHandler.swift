@@ -12,6 +12,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundOut = ByteBuffer
 
     let worker: Worker
+    /// Serves an HTTP/2 stream: `--max-streams` bounds it, not `--max-connections`.
+    let isStream: Bool
     let exchange = Exchange()
     var state = ConnectionState()
     let writer: ResponseWriter
@@ -36,8 +38,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// for writability.
     var sendsFile = false
 
-    init(worker: Worker) {
+    init(worker: Worker, isStream: Bool = false) {
         self.worker = worker
+        self.isStream = isStream
         self.writer = ResponseWriter(exchange: exchange, worker: worker)
     }
 
@@ -57,7 +60,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         trustsProxy = worker.configuration.trustsForwardedHeaders(from: context.channel.localAddress, remote)
         worker.connections.add(self)
         setDeadline(.head)
-        if worker.connections.count > worker.connectionLimit {
+        if !isStream, worker.openConnections > worker.connectionLimit {
             respondWithoutRequest("503 Service Unavailable")
         }
         context.fireChannelActive()

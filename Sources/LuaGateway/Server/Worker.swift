@@ -28,6 +28,8 @@ final class Worker {
     var path: [UInt8] = []
     /// Connections this worker serves at most: its share of the server's limit.
     let connectionLimit: Int
+    /// Client connections open now: HTTP/1.x ones and HTTP/2 ones (whatever their streams).
+    var openConnections: Int { connections.clientConnections + http2Connections.count }
     /// Where this worker's request ids come from.
     var requestIDs: RequestIDs
     /// Whether the listener speaks TLS: environ says https (SPEC 11).

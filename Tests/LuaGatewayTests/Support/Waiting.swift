@@ -35,9 +35,9 @@ extension TestServer {
         server.workers!.collect { $0.pool.queueLength }.reduce(0, +)
     }
 
-    /// Connections open, over every worker.
+    /// Connections open (HTTP/2 ones and their streams too), over every worker.
     var openConnections: Int {
-        server.workers!.collect { $0.connections.count }.reduce(0, +)
+        server.workers!.collect { $0.connections.count + $0.http2Connections.count }.reduce(0, +)
     }
 
     /// Waits until `count` requests run on states (their applications are running or suspended).
