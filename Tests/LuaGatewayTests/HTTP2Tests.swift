@@ -124,6 +124,9 @@ final class HTTP2Tests: XCTestCase {
         XCTAssertTrue(try server.get("/env").text.hasPrefix("HTTP/1.1 GET"))
         let curl = try Curl.run(["--http1.1", "-w", "|%{http_version}", "http://127.0.0.1:\(server.port)/env"])
         XCTAssertEqual(curl.out, "HTTP/1.1 GET   127.0.0.1:\(server.port) nil nil|1.1")
+        // `Upgrade: h2c` (curl's --http2 on http:) is not honoured: the request is served over HTTP/1.1.
+        let upgrade = try Curl.run(["--http2", "-w", "|%{http_version}", "http://127.0.0.1:\(server.port)/env"])
+        XCTAssertEqual(upgrade.out, "HTTP/1.1 GET   127.0.0.1:\(server.port) nil nil|1.1", upgrade.errors)
     }
 
     func testARequestBodyIsReadThroughWSGIInput() throws {
