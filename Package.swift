@@ -24,8 +24,10 @@ let package = Package(
             providers: [.apt(["liblua5.4-dev"])]
         ),
         // The C side of the bridge: everything that may raise or yield on Lua's behalf, and
-        // luagw.web.gzip's compression (the system's zlib, Debian: zlib1g-dev).
-        .target(name: "CLuaGatewayBridge", dependencies: ["CLuaGatewayLua54"], linkerSettings: [.linkedLibrary("z")]),
+        // luagw.web.gzip's compression (the system's zlib, Debian: zlib1g-dev), and luagw.sqlite's
+        // connections (the system's libsqlite3, Debian: libsqlite3-dev; docs/databases.md says why
+        // not sqlite-nio).
+        .target(name: "CLuaGatewayBridge", dependencies: ["CLuaGatewayLua54"], linkerSettings: [.linkedLibrary("z"), .linkedLibrary("sqlite3")]),
         .target(
             name: "LuaGateway",
             dependencies: [

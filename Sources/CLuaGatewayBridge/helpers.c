@@ -162,6 +162,7 @@ static const struct { const char *name; int value; } protocol[] = {
     { "PROCESS_SPAWN", LUAGW_OPERATION_PROCESS_SPAWN }, { "PROCESS_READ", LUAGW_OPERATION_PROCESS_READ },
     { "PROCESS_WRITE", LUAGW_OPERATION_PROCESS_WRITE }, { "PROCESS_WAIT", LUAGW_OPERATION_PROCESS_WAIT },
     { "SSL_HANDSHAKE", LUAGW_OPERATION_SSL_HANDSHAKE },
+    { "DB_QUERY", LUAGW_OPERATION_DB_QUERY }, { "DB_BEGIN", LUAGW_OPERATION_DB_BEGIN }, { "DB_END", LUAGW_OPERATION_DB_END },
     { "SHARED_GET", LUAGW_SHARED_GET }, { "SHARED_SET", LUAGW_SHARED_SET }, { "SHARED_ADD", LUAGW_SHARED_ADD },
     { "SHARED_REPLACE", LUAGW_SHARED_REPLACE }, { "SHARED_INCR", LUAGW_SHARED_INCR }, { "SHARED_TTL", LUAGW_SHARED_TTL },
     { "SHARED_EXPIRE", LUAGW_SHARED_EXPIRE }, { "SHARED_KEYS", LUAGW_SHARED_KEYS }, { "SHARED_FLUSH", LUAGW_SHARED_FLUSH },
@@ -174,6 +175,7 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
         { "leave", luagw_coroutine_leave }, { "wrap", luagw_coroutine_wrap },
         { "safe", safe }, { "now", now }, { "set_route", set_route }, { "current", luagw_current }, { "shared", shared }, { "load", load_module },
         { "overrun", luagw_overrun }, { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "write_target", luagw_write_target }, { "gzip_stream", luagw_gzip_stream },
+        { "sqlite_now", luagw_sqlite_now },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */

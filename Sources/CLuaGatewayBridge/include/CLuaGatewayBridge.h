@@ -90,6 +90,10 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_PROCESS_WRITE = 14, /* handle, bytes → over, true | over, nil, err */
     LUAGW_OPERATION_PROCESS_WAIT = 15,  /* handle → over, exited, code (the pipe closed first) */
     LUAGW_OPERATION_SSL_HANDSHAKE = 16, /* handle, server name ('' for none), verify (1 or 0), timeout → true | nil, err (SPEC 11) */
+    /* SPEC 13's databases: a database is named by kind ("sqlite"), target (its path), and its options. */
+    LUAGW_OPERATION_DB_QUERY = 17,  /* kind, target, options, sql, params, exec (1 or 0), transaction (0: none) → encoded answer | nil, err */
+    LUAGW_OPERATION_DB_BEGIN = 18,  /* kind, target, options → transaction | nil, err */
+    LUAGW_OPERATION_DB_END = 19,    /* transaction, commit (1 or 0) → true | nil, err */
 } luagw_operation;
 
 /// The operations of the shared dictionaries (shared.lua → SharedDictionaries.swift); each
@@ -325,6 +329,36 @@ int luagw_write_target(lua_State *L);
 
 /// gzip_stream([level]) for luagw.web.gzip (gzip.c): a stream with compress(chunk) and finish([chunk]).
 int luagw_gzip_stream(lua_State *L);
+
+/* ---- luagw.sqlite's connections (sqlite.c, SPEC 13): no Lua, run on the database pool's threads ---- */
+
+/// A growable buffer of bytes made by C and freed with `luagw_out_free`.
+typedef struct {
+    unsigned char *data;
+    size_t length, capacity;
+} luagw_out;
+
+void luagw_out_free(luagw_out *out);
+
+/// One SQLite connection with its prepared statements.
+typedef struct luagw_sqlite luagw_sqlite;
+
+/// Opens (creates unless `readonly`) the database at `path` in WAL mode with a busy timeout;
+/// NULL with the reason in `error`.
+luagw_sqlite *luagw_sqlite_open(const char *path, int readonly, int busy_ms, luagw_out *error);
+
+/// Runs `sql` (a statement, or a script of several without parameters) with the encoded
+/// parameters; 0 with the encoded rows (`exec` 0) or changes and last id (`exec` 1) in `out`,
+/// 1 with SQLite's message in `out`, or (`reads_only` set) 2 before a statement that would
+/// write runs: a reader's connection hands it to the writer's. Encodings: sqlite.c's header comment.
+int luagw_sqlite_run(luagw_sqlite *connection, const char *sql, size_t length, const unsigned char *params,
+                     size_t params_length, int exec, int reads_only, luagw_out *out);
+
+void luagw_sqlite_close(luagw_sqlite *connection);
+
+/// sqlite_now(path, readonly, busy_ms, sql, params, exec) for database.lua: a statement at a
+/// script's top level, run at once on a connection of its own. [-0, +2, m]
+int luagw_sqlite_now(lua_State *L);
 
 /// enter(co), leave(noted, ...) and wrap(f) for transparent coroutines (coroutines.c).
 int luagw_coroutine_enter(lua_State *L);

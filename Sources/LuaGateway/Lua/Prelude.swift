@@ -30,6 +30,8 @@ enum Prelude {
         ("driver", PackageResources.driver_lua),
         ("process", PackageResources.process_lua),
         ("sandbox", PackageResources.sandbox_lua),
+        ("database", PackageResources.database_lua),
+        ("luagw.sqlite", PackageResources.luagw_sqlite_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),

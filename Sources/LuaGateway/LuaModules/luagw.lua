@@ -18,9 +18,15 @@ local parts = {
     local timer = need("timer")
     return { at = timer.at, every = timer.every }
   end,
+  sqlite = function() return need("luagw.sqlite") end,
 }
 
-local luagw = setmetatable({ version = C.version, now = C.now }, {
+local luagw = setmetatable({
+  version = C.version,
+  now = C.now,
+  -- What stands for SQL's NULL and a null reply (SPEC 7, 13); the same value as ngx.null.
+  null = setmetatable({}, { __name = "luagw.null", __tostring = function() return "null" end }),
+}, {
   __index = function(self, name)
     local make = parts[name]
     if not make then return nil end

@@ -18,8 +18,8 @@ local ngx = {
   timer = luagw.timer,
   thread = luagw.thread,
   now = luagw.now,
-  -- ngx.null: the value that stands for a null reply (a light userdata in OpenResty).
-  null = setmetatable({}, { __tostring = function() return "null" end }),
+  -- ngx.null: the value that stands for a null reply (a light userdata in OpenResty), luagw.null.
+  null = luagw.null,
   OK = 0, ERROR = -1, AGAIN = -2, DONE = -4, DECLINED = -5,
   STDERR = 0, EMERG = 1, ALERT = 2, CRIT = 3, ERR = 4, WARN = 5, NOTICE = 6, INFO = 7, DEBUG = 8,
 }

@@ -31,6 +31,14 @@ final class OperationContext {
         perRequest(\.lightThreads, make: { LightThreads(context: self) }, end: { $0.killAll() })
     }
 
+    /// The database transactions of the running request (SPEC 13), made at its first.
+    private var databaseTransactions: DatabaseTransactions?
+
+    /// The running request's open transactions; rolled back when it ends.
+    var transactions: DatabaseTransactions {
+        perRequest(\.databaseTransactions, make: { DatabaseTransactions(eventLoop: eventLoop) }, end: { $0.rollBackAll() })
+    }
+
     /// The running request's child processes; those still running are killed when it ends.
     var children: ChildProcesses {
         perRequest(\.childProcesses, make: ChildProcesses.init, end: { $0.killAll() })
