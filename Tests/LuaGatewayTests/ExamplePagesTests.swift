@@ -9,11 +9,13 @@ import XCTest
 final class ExamplePagesTests: XCTestCase {
     var server: GatewayServer!
     var port = 0
+    var notes: ScratchDirectory?
 
     override func setUpWithError() throws {
         try HeadlessChromium.skipUnlessInstalled()
         let examples = HeadlessChromium.screenshots.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("examples")
+        notes = try useScratchNotesFile()
         var logger = Logger(label: "examples")
         logger.logLevel = .critical
         server = try GatewayServer(configuration: GatewayConfiguration(target: examples.path, bind: BindAddress(host: "127.0.0.1", port: 0),
@@ -24,6 +26,7 @@ final class ExamplePagesTests: XCTestCase {
 
     override func tearDownWithError() throws {
         try server?.shutdown()
+        notes?.remove()
     }
 
     /// The DOM of `path` once rendered, and a screenshot of it saved as `name`.png.

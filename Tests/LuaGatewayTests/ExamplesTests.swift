@@ -7,19 +7,28 @@ import XCTest
 final class ExamplesTests: XCTestCase {
     var server: GatewayServer!
     var port = 0
+    var notes: ScratchDirectory?
+
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples").path
 
     override func setUpWithError() throws {
-        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples").path
+        notes = try useScratchNotesFile()
+        try startServer()
+    }
+
+    /// Serves examples/ on a new port.
+    func startServer() throws {
         var logger = Logger(label: "examples")
         logger.logLevel = .critical
-        server = try GatewayServer(configuration: GatewayConfiguration(target: examples, bind: BindAddress(host: "127.0.0.1", port: 0), workers: 1, reload: .off),
+        server = try GatewayServer(configuration: GatewayConfiguration(target: Self.examples, bind: BindAddress(host: "127.0.0.1", port: 0), workers: 1, reload: .off),
                                    logger: logger)
         port = try server.start().port
     }
 
     override func tearDownWithError() throws {
         try server.shutdown()
+        notes?.remove()
     }
 
     func request(_ raw: String) throws -> Response {
@@ -95,6 +104,11 @@ final class ExamplesTests: XCTestCase {
         XCTAssertNil(listed.header("Content-Encoding"), "a short list is not worth compressing")
         let notes = try JSONSerialization.jsonObject(with: Data(listed.body)) as? [[String: Any]]
         XCTAssertEqual(notes?.first?["text"] as? String, "buy <milk>")
+        XCTAssertEqual(try request("GET \(location) HTTP/1.1\r\nHost: t\r\n\r\n").text.contains("buy <milk>"), true)
+        // The notes are in SQLite (SPEC 13): a new server on the same file still has them.
+        try server.shutdown()
+        try startServer()
+        XCTAssertTrue(try request("GET /notes/api/notes HTTP/1.1\r\nHost: t\r\n\r\n").text.contains("buy <milk>"))
         let empty = try request("POST /notes/api/notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"text\": \" \"}")
         XCTAssertEqual(empty.code, 400)
         XCTAssertEqual(try request("DELETE \(location) HTTP/1.1\r\nHost: t\r\n\r\n").code, 204)
