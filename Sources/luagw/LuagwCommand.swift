@@ -14,6 +14,10 @@ struct Luagw: ParsableCommand {
     )
 }
 
+/// `--ca-file`'s help, the same for `serve` and `cgi`.
+private let caFileHelp: ArgumentHelp =
+    "A PEM file of certificate authorities that sslhandshake and luagw.http's https: trust besides the system's (repeatable)."
+
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a directory of Lua scripts (or one script at /) over HTTP."
@@ -49,7 +53,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("socket-timeout"), help: "Seconds a luagw socket or HTTP-client call waits unless the application sets a timeout.")
     var socketTimeout: Double = 60
 
-    @Option(name: .customLong("ca-file"), help: "A PEM file of certificate authorities that sslhandshake and luagw.http's https: trust besides the system's (repeatable).")
+    @Option(name: .customLong("ca-file"), help: caFileHelp)
     var caFiles: [String] = []
 
     @Option(help: "Event-loop threads, each with its own pool of Lua states (default: the core count).")
@@ -281,9 +285,12 @@ struct CGI: ParsableCommand {
     @Argument(help: "The .lua script, as it would be served by `luagw serve FILE.lua`.")
     var script: String
 
+    @Option(name: .customLong("ca-file"), help: caFileHelp)
+    var caFiles: [String] = []
+
     func run() throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let status = CGIProgram(script: script, logger: Logger(label: "luagw-cgi")).run()
+        let status = CGIProgram(script: script, caFiles: caFiles, logger: Logger(label: "luagw-cgi")).run()
         if status != 0 { throw ExitCode(status) }
     }
 }

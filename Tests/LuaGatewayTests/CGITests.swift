@@ -52,13 +52,15 @@ final class CGITests: XCTestCase {
         XCTAssertEqual(post.text, "POST /app.lua   nil [hello world]")
     }
 
-    /// Runs `source` as `luagw cgi` for a GET; returns its standard output, standard error and exit status.
-    private func runCGI(_ source: String) throws -> (out: String, err: String, status: Int32) {
+    /// Runs `source` as `luagw cgi [arguments]` for a GET with `query`; returns its standard
+    /// output, standard error and exit status.
+    private func runCGI(_ source: String, arguments: [String] = [], query: String = "") throws
+        -> (out: String, err: String, status: Int32) {
         let scratch = try ScratchDirectory("luagw-cgi")
         defer { scratch.remove() }
         let script = try scratch.write("app.lua", source)
-        let result = try LuagwProcess.run(["cgi", script.path],
-                                          environment: ["REQUEST_METHOD": "GET", "PATH_INFO": "", "QUERY_STRING": ""])
+        let result = try LuagwProcess.run(["cgi"] + arguments + [script.path],
+                                          environment: ["REQUEST_METHOD": "GET", "PATH_INFO": "", "QUERY_STRING": query])
         return (result.out, result.err, result.status)
     }
 
@@ -95,5 +97,33 @@ final class CGITests: XCTestCase {
         XCTAssertTrue(out.hasPrefix("Status: 200 OK\r\n"), out)
         XCTAssertTrue(out.hasSuffix("slept CGI/1.1"), out)
         XCTAssertEqual(status, 0)
+    }
+
+    /// `--ca-file` (SPEC 11, repeatable, as serve's): a script's https: calls trust its
+    /// authorities; without it the peer's throwaway authority is unknown; a bad file is a 500
+    /// naming it.
+    func testCAFileIsTrustedByTheScriptsHTTPSCalls() throws {
+        let peer = try TLSPeer()
+        let other = try TestCertificates()  // another authority, first in the list
+        let source = #"""
+            local http = require "luagw.http"
+            return function(e, sr)
+              local res, err = http.request("https://localhost:" .. e.QUERY_STRING .. "/cgi", { timeout = 30 })
+              sr("200 OK", {}); return res and res.body or "nil " .. err
+            end
+            """#
+        let query = "\(peer.port)"
+        let trusted = try runCGI(source, arguments: ["--ca-file", other.authority, "--ca-file", peer.caFile], query: query)
+        XCTAssertTrue(trusted.out.hasPrefix("Status: 200 OK\r\n"), trusted.out + trusted.err)
+        XCTAssertTrue(trusted.out.hasSuffix("\r\n\r\nconnection 1 /cgi"), trusted.out)
+        let untrusted = try runCGI(source, query: query)
+        XCTAssertTrue(untrusted.out.hasSuffix("\r\n\r\nnil certificate verify failed: not issued by a trusted authority, or expired"),
+                      untrusted.out)
+        let missing = other.path("none.pem")
+        let bad = try runCGI(source, arguments: ["--ca-file", missing], query: query)
+        XCTAssertTrue(bad.out.hasPrefix("Status: 500 Internal Server Error\r\n"), bad.out)
+        XCTAssertTrue(bad.err.contains("--ca-file \(missing): not a readable PEM file"), bad.err)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(try LuagwProcess.run(["cgi", "--help"], mergingErrors: true).out.contains("--ca-file"))
     }
 }

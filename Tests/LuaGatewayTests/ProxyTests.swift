@@ -73,6 +73,17 @@ final class ProxyTests: XCTestCase {
         XCTAssertTrue(response.text.contains("connection refused"), response.text)
     }
 
+    /// An answer with a Content-Length read to its end gives its connection back to the
+    /// worker's pool: the next request, from another client, reaches the upstream on it (the
+    /// same client port).
+    func testTheUpstreamConnectionIsKeptAlive() throws {
+        let a = try TestServer(["index.lua": #"return function(e, sr) sr("200 OK", {}); return e.REMOTE_PORT end"#])
+        let proxy = try proxy(to: [a.port])
+        let ports = try (0..<3).map { _ in try proxy.get("/k").text }
+        XCTAssertFalse(ports[0].isEmpty)
+        XCTAssertEqual(Set(ports).count, 1, "one upstream connection: \(ports)")
+    }
+
     func testAnUpstreamThatTakesTooLongIs504() throws {
         let a = try TestServer(["index.lua": Self.upstream("a")])
         let proxy = try proxy(to: [a.port], options: ", timeout = 0.3")

@@ -134,6 +134,12 @@ final class TLSClientTests: XCTestCase {
         let server = try server(trusting: peer)
         XCTAssertEqual(try run(server, "ngx", port: peer.port), "true true HTTP/1.1 200 OK connection 1 /raw")
         XCTAssertEqual(try run(server, "luasocket", port: peer.port), "true true HTTP/1.1 200 OK connection 2 /raw")
+        // Refused as the cosocket's are: nil, the reason, and a closed socket.
+        let untrusting = try self.server(trusting: nil)
+        for name in ["ngx", "luasocket"] {
+            let text = try run(untrusting, name, port: peer.port)
+            XCTAssertTrue(text.hasPrefix("nil certificate verify failed: ") && text.hasSuffix(" nil"), "\(name): \(text)")
+        }
     }
 
     func testAConnectionFromThePoolIsEncryptedAlready() throws {

@@ -9,17 +9,20 @@ import Glibc
 /// One application run once as a CGI/1.1 program (SPEC 6, RFC 3875): environ from the
 /// process environment, the body from standard input (never past CONTENT_LENGTH), the
 /// response (`Status:` line, headers, body) to standard output, errors to standard error.
-/// The same script runs unchanged under `luagw serve`.
+/// The same script runs unchanged under `luagw serve`. Its `sslhandshake` and https: calls trust
+/// the system's certificate authorities plus those of `caFiles` (`--ca-file`, as `serve`'s).
 public struct CGIProgram {
     let script: String
+    let caFiles: [String]
     let environment: [String: String]
     let input: Int32
     let output: Int32
     let logger: Logger
 
     public init(script: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, logger: Logger) {
+                input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, caFiles: [String] = [], logger: Logger) {
         self.script = script
+        self.caFiles = caFiles
         self.environment = environment
         self.input = input
         self.output = output

@@ -25,10 +25,13 @@ final class CGIRequest: RequestHost {
         self.done = done
     }
 
-    /// Loads the script and starts its application; `done` gets the exit status.
+    /// Loads the script and starts its application; `done` gets the exit status. A bad
+    /// `--ca-file` fails it as a script that does not load does.
     func start() {
         let state: LuaState
+        let tls: TLSClientContexts
         do {
+            tls = try TLSClientContexts.trusting(program.caFiles)
             let scripts = try ScriptSet.load(from: program.script)
             var loadError: String?
             var limits = LuaLimits(timeSlice: 0)
@@ -47,7 +50,7 @@ final class CGIRequest: RequestHost {
         remaining = environment["CONTENT_LENGTH"].flatMap(Int.init) ?? 0
         isHead = environment["REQUEST_METHOD"] == "HEAD"
         self.state = state
-        let runner = RequestRunner(host: self, eventLoop: eventLoop, sockets: SocketTable(), timers: nil) { _ in }
+        let runner = RequestRunner(host: self, eventLoop: eventLoop, sockets: SocketTable(tls: tls), timers: nil) { _ in }
         self.runner = runner
         runner.start(on: state, index: 0, environ: environ, requestID: ByteBuffer(string: id), runOnce: true)
     }

@@ -110,6 +110,9 @@ function Response:read(n)
     local data, err = sock:receive(want)
     if not data then return fail(self, err) end
     self.left = self.left - #data
+    -- The last bytes: the connection goes back to its pool now, before the caller hands them
+    -- on (a proxy's client may send its next request as soon as it has them).
+    if self.left == 0 then self.done = true; release(self) end
     return data
   elseif mode == "chunked" then
     if self.left == 0 then

@@ -1,17 +1,22 @@
 -- `luagw.web.proxy{ upstreams = { "http://127.0.0.1:9001", ... }, balance, timeout, retries,
--- check_after }` (SPEC 8): an application that forwards each request to one of several upstream
--- HTTP servers through luagw.http (SPEC 7: the worker's keep-alive connections), streaming
--- both ways, as nginx's proxy_pass with an upstream block.
+-- check_after, ssl_verify }` (SPEC 8): an application that forwards each request to one of
+-- several upstream HTTP servers through luagw.http (SPEC 7: the worker's keep-alive
+-- connections), streaming both ways, as nginx's proxy_pass with an upstream block.
 --   balance       "round_robin" (default) or "least_conn" (fewest requests in flight)
 --   timeout       seconds to wait for an upstream (connect, send, each read); --socket-timeout
 --   retries       other upstreams tried after one fails to answer (1), for idempotent methods
 --                 whose body was not sent yet
 --   check_after   seconds an upstream that failed is left out before it is tried again (10)
+--   ssl_verify    false: an https:// upstream's certificate is not verified (SPEC 11; true)
+-- An https:// upstream is reached over TLS (luagw.http: SNI and the verified name are the URL's
+-- host, the authorities the system's plus --ca-file), its connections pooled encrypted.
 -- The upstream sees PATH_INFO (escaped again) and the query, after the upstream URL's own path;
 -- Host is the upstream's, the client's goes in X-Forwarded-Host, with X-Forwarded-For (the
 -- client added) and X-Forwarded-Proto. Hop-by-hop fields (and those Connection names) are
--- dropped both ways. No upstream answers: 502; the chosen one times out: 504. The balancer's
--- counts are in luagw.shared (`luagw.proxy`): every state and worker of the process shares them.
+-- dropped both ways. Each upstream that fails is logged on wsgi.errors with the reason (a
+-- refused connection, a failed verification). No upstream answers: 502; the chosen one times
+-- out: 504. The balancer's counts are in luagw.shared (`luagw.proxy`): every state and worker
+-- of the process shares them.
 local C, need = ...
 local http = need("luagw.http")
 local shared = need("shared")
@@ -93,14 +98,20 @@ local function answer(start_response, status, text)
   return text .. "\n"
 end
 
+-- One upstream's failure, on the request's error log: which one and why.
+local function log(environ, url, err)
+  local errors = environ["wsgi.errors"]
+  if errors then errors:write(format("luagw.web.proxy: upstream %s failed: %s\n", url, tostring(err))) end
+end
+
 local function new(opts)
   if type(opts) ~= "table" or type(opts.upstreams) ~= "table" or #opts.upstreams == 0 then
     error("bad argument #1 to 'luagw.web.proxy' ({ upstreams = { \"http://host:port\", ... } } expected)", 2)
   end
   local upstreams = {}
   for i, url in ipairs(opts.upstreams) do
-    if type(url) ~= "string" or not smatch(url, "^http://[^/]+") then
-      error(format("luagw.web.proxy: upstream %d is not an http:// URL: %s", i, tostring(url)), 2)
+    if type(url) ~= "string" or not smatch(url, "^https?://[^/]+") then
+      error(format("luagw.web.proxy: upstream %d is not an http:// or https:// URL: %s", i, tostring(url)), 2)
     end
     upstreams[i] = gsub(url, "/$", "")
   end
@@ -111,6 +122,10 @@ local function new(opts)
   local timeout = opts.timeout
   local retries = tointeger(opts.retries) or 1
   local check_after = opts.check_after or 10
+  if opts.ssl_verify ~= nil and type(opts.ssl_verify) ~= "boolean" then
+    error("luagw.web.proxy: ssl_verify is true or false", 2)
+  end
+  local ssl_verify = opts.ssl_verify ~= false
   local counts = shared["luagw.proxy"]
   local id = concat(upstreams, " ")
 
@@ -159,7 +174,7 @@ local function new(opts)
       end
       defer(finished)
       local res, err = http.request(url .. target, { method = method, headers = headers, body = body,
-                                                      timeout = timeout, stream = true })
+                                                      timeout = timeout, stream = true, ssl_verify = ssl_verify })
       if res then
         local out = client_headers(res.headers)
         start_response(format("%d %s", res.status, res.reason or ""), out)
@@ -173,6 +188,7 @@ local function new(opts)
       end
       finished()
       last_err = err
+      log(environ, url, err)
       if err == "timeout" then
         counts:set(id .. " down " .. url, true, check_after)
         return answer(start_response, "504 Gateway Timeout", "Gateway Timeout: " .. url .. " did not answer in time")

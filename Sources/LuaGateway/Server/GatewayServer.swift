@@ -50,7 +50,7 @@ public final class GatewayServer {
         }
         self.certificates = try configuration.tls.map(TLSCertificates.init(files:))
         self.scripts = try ScriptSet.load(from: configuration.target)
-        self.tls = configuration.caFiles.isEmpty ? .system : try TLSClientContexts(caFiles: configuration.caFiles)
+        self.tls = try TLSClientContexts.trusting(configuration.caFiles)
     }
 
     private let scripts: ScriptSet

@@ -24,7 +24,7 @@ final class TLSClientContexts: Sendable {
         let description: String
     }
 
-    /// Trusting the system's authorities only (`luagw cgi`, and servers without `--ca-file`).
+    /// Trusting the system's authorities only (`serve` and `cgi` without `--ca-file`).
     static let system = TLSClientContexts(trusting: [])
 
     private let caFiles: [String]
@@ -43,6 +43,12 @@ final class TLSClientContexts: Sendable {
             }
         }
         self.init(trusting: caFiles)
+    }
+
+    /// The contexts for `--ca-file`'s files: the shared `system` ones when there are none.
+    /// Throws `BadFile` as `init(caFiles:)` does.
+    static func trusting(_ caFiles: [String]) throws -> TLSClientContexts {
+        caFiles.isEmpty ? .system : try TLSClientContexts(caFiles: caFiles)
     }
 
     /// The context for `verification`, on `eventLoop`.
