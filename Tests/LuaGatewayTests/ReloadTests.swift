@@ -49,6 +49,22 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(try running.readResponse().text, "old:ok")
     }
 
+    /// A database or a log written beside the scripts (SPEC 13's SQLite file) costs the watcher
+    /// no rescan: only scripts and directories are looked at.
+    func testFilesThatAreNotScriptsCostNoRescan() throws {
+        let log = LogCapture()
+        var logger = log.logger
+        logger.logLevel = .debug
+        let server = try TestServer(["a.lua": Self.version("one")], reload: .watch, logger: logger)
+        for i in 0..<10 {  // paced past the watcher's quiet time: each write its own burst
+            try server.write("app.db", "page \(i)")
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        try server.write("a.lua", Self.version("two"))
+        waitUntil("the script's change is served") { (try? server.get("/a").text) == "two" }
+        XCTAssertEqual(log.count(of: "nothing changed"), 0, log.messages.joined(separator: "\n"))
+    }
+
     func testABrokenScriptKeepsItsOldVersionAloneAndIsLoggedOnce() throws {
         let log = LogCapture()
         let server = try TestServer(["a.lua": Self.version("good"), "b.lua": Self.version("b")], logger: log.logger)

@@ -65,12 +65,11 @@ final class DirectoryWatcher: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         watching.signal()
         while !isStopped {
-            guard wait(fd, seconds: 0.2) else { continue }
-            drain(fd, &buffer)
+            guard wait(fd, seconds: 0.2), drain(fd, &buffer) else { continue }
             // A burst: wait for a quiet moment (bounded), then tell once.
             let start = Date()
             while wait(fd, seconds: Self.quiet), Date().timeIntervalSince(start) < Self.longestBurst {
-                drain(fd, &buffer)
+                _ = drain(fd, &buffer)
             }
             _ = addWatches(fd)  // new subdirectories
             onChange()
@@ -108,8 +107,32 @@ final class DirectoryWatcher: @unchecked Sendable {
         return Glibc.poll(&pfd, 1, Int32(seconds * 1000)) > 0
     }
 
-    private func drain(_ fd: Int32, _ buffer: inout [UInt8]) {
-        while buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    /// Reads the events that arrived; whether one of them may change what is served: a `.lua`
+    /// file, a directory, or the watch itself. A database or a log written beside the scripts
+    /// (SQLite's file and its `-wal`, SPEC 13) changes nothing and costs no rescan.
+    private func drain(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+        var concerns = false
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { return concerns }
+            if !concerns { concerns = buffer.withUnsafeBytes { Self.anyConcernsScripts(UnsafeRawBufferPointer(rebasing: $0[..<count])) } }
+        }
+    }
+
+    private static func anyConcernsScripts(_ events: UnsafeRawBufferPointer) -> Bool {
+        let header = MemoryLayout<inotify_event>.size
+        var offset = 0
+        while offset + header <= events.count {
+            let mask = events.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
+            let length = Int(events.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+            let name = events[(offset + header)..<min(offset + header + length, events.count)].prefix { $0 != 0 }
+            if mask & UInt32(IN_ISDIR | IN_DELETE_SELF | IN_IGNORED | IN_Q_OVERFLOW) != 0 || name.isEmpty
+                || name.suffix(4).elementsEqual(".lua".utf8) {
+                return true
+            }
+            offset += header + length
+        }
+        return false
     }
 
     // MARK: polling
@@ -127,14 +150,16 @@ final class DirectoryWatcher: @unchecked Sendable {
         }
     }
 
-    /// The size, modification time and inode of every file under the root.
+    /// The size, modification time and inode of every script and directory under the root.
     private func fingerprint() -> [String: [Int]] {
         var result: [String: [Int]] = [:]
         let paths = recursive ? (FileManager.default.subpaths(atPath: root) ?? [])
             : ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
         for relative in paths {
             var info = stat()
+            // Scripts and directories: a database or a log beside them changes nothing served.
             guard stat(root + "/" + relative, &info) == 0 else { continue }
+            guard relative.hasSuffix(".lua") || info.st_mode & S_IFMT == S_IFDIR else { continue }
             result[relative] = [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
         }
         return result
