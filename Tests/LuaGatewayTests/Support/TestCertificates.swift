@@ -34,6 +34,40 @@ final class TestCertificates {
         return TLSFiles(certificate: path("\(name).pem"), key: path("\(name).key"))
     }
 
+    /// The base64 SHA-256 of the public key of `files`' certificate, as Chromium's
+    /// `--ignore-certificate-errors-spki-list` takes it (trusting that one key, not every certificate).
+    func publicKeyHash(_ files: TLSFiles) throws -> String {
+        let name = URL(fileURLWithPath: files.certificate).deletingPathExtension().lastPathComponent
+        try openssl(["x509", "-in", files.certificate, "-pubkey", "-noout", "-out", "\(name).pub"])
+        try openssl(["pkey", "-pubin", "-in", "\(name).pub", "-outform", "der", "-out", "\(name).spki"])
+        try openssl(["dgst", "-sha256", "-binary", "-out", "\(name).spki-sha256", "\(name).spki"])
+        return try Data(contentsOf: URL(fileURLWithPath: path("\(name).spki-sha256"))).base64EncodedString()
+    }
+
+    /// Signs NAME.csr into NAME.leaf with dates in the past: `openssl ca` (OpenSSL 3.0's `x509`
+    /// has no start date), with a minimal configuration and database of its own.
+    private func signInThePast(_ name: String) throws {
+        try scratch.write("ca.cnf", """
+            [ca]
+            default_ca = test
+            [test]
+            database = ca.index
+            new_certs_dir = .
+            certificate = ca.pem
+            private_key = ca.key
+            default_md = sha256
+            policy = anything
+            rand_serial = yes
+            unique_subject = no
+            [anything]
+            commonName = supplied
+
+            """)
+        if !FileManager.default.fileExists(atPath: path("ca.index")) { try scratch.write("ca.index", "") }
+        try openssl(["ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).leaf", "-notext",
+                     "-startdate", "20250101000000Z", "-enddate", "20250201000000Z", "-extfile", "\(name).ext"])
+    }
+
     /// Puts `source`'s certificate and key where `target`'s are (as a renewal does).
     func install(_ source: TLSFiles, as target: TLSFiles) throws {
         for (from, to) in [(source.certificate, target.certificate), (source.key, target.key)] {
