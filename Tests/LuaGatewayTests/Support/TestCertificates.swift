@@ -21,13 +21,17 @@ final class TestCertificates {
     func path(_ name: String) -> String { scratch.url.appendingPathComponent(name).path }
 
     /// A certificate named `name`: NAME.pem holds it and then the authority's (a chain, as
-    /// certbot's fullchain.pem), NAME.key its key.
-    func issue(_ name: String) throws -> TLSFiles {
+    /// certbot's fullchain.pem), NAME.key its key. `expired`: valid in January 2025 only.
+    func issue(_ name: String, expired: Bool = false) throws -> TLSFiles {
         try scratch.write("\(name).ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
         try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                      "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name)"])
-        try openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                     "-days", "2", "-extfile", "\(name).ext", "-out", "\(name).leaf"])
+        if expired {
+            try signInThePast(name)
+        } else {
+            try openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                         "-days", "2", "-extfile", "\(name).ext", "-out", "\(name).leaf"])
+        }
         let chain = try String(contentsOfFile: path("\(name).leaf"), encoding: .utf8)
             + String(contentsOfFile: authority, encoding: .utf8)
         try scratch.write("\(name).pem", chain)
