@@ -7,11 +7,9 @@ import XCTest
 final class MemcachedTests: XCTestCase {
     func testSetGetIncrAndReuse() throws {
         let memcached = try PeerServer.memcached()
-        let library = try PeerServer.clientLibraryPath()
+        let prelude = try PeerServer.openRestyClientPrelude("memcached")
         let server = try TestServer(["m.lua": """
-            package.path = "\(library)/?.lua;" .. package.path
-            require "luagw.ngx"
-            local memcached = require "nginx.memcached"
+            \(prelude)
             return function(e, sr)
               local mc = memcached:new()
               mc:set_timeout(5000)

@@ -6,11 +6,9 @@ import XCTest
 /// unchanged) over luagw's cosockets, through `require "luagw.ngx"`, against redis-server.
 final class RedisTests: XCTestCase {
     private func app(redisPort: Int) throws -> String {
-        let library = try PeerServer.clientLibraryPath()
+        let prelude = try PeerServer.openRestyClientPrelude("redis")
         return """
-            package.path = "\(library)/?.lua;" .. package.path
-            require "luagw.ngx"
-            local redis = require "nginx.redis"
+            \(prelude)
             local PORT = \(redisPort)
 
             local function show(v)

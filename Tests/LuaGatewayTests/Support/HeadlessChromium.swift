@@ -40,15 +40,15 @@ enum HeadlessChromium {
     }
 
     /// The DOM of `url` once rendered and the console messages of its rendering; a screenshot
-    /// of it is saved as `name`.png.
-    static func open(_ url: String, as name: String) throws -> (dom: String, console: [String]) {
+    /// of it is saved as `name`.png. `arguments`: more of Chromium's flags.
+    static func open(_ url: String, as name: String, arguments: [String] = []) throws -> (dom: String, console: [String]) {
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
         let file = screenshots.appendingPathComponent("\(name).png")
         try? FileManager.default.removeItem(at: file)
-        let shot = try run(url, ["--screenshot=\(file.path)"])
+        let shot = try run(url, ["--screenshot=\(file.path)"] + arguments)
         let png = try Data(contentsOf: file)
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "\(name).png is a PNG")
         print("screenshot: \(file.path)")
-        return (try run(url, ["--dump-dom"]).output, shot.console)
+        return (try run(url, ["--dump-dom"] + arguments).output, shot.console)
     }
 }

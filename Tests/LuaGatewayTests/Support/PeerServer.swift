@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import LuaGateway
 
 /// A server from Debian's packages (redis-server, memcached) on a loopback port of its own,
 /// started by a test and stopped with it (scripts/test installs them).
@@ -20,6 +21,16 @@ final class PeerServer {
         }
     }
 
+    /// redis-server speaking TLS only (Debian builds it with TLS), serving `files`; clients are
+    /// not asked for a certificate.
+    static func redisTLS(_ files: TLSFiles, authority: String) throws -> PeerServer {
+        try PeerServer(executable: "/usr/bin/redis-server") {
+            ["--port", "0", "--tls-port", "\($0)", "--bind", "127.0.0.1", "--tls-cert-file", files.certificate,
+             "--tls-key-file", files.key, "--tls-ca-cert-file", authority, "--tls-auth-clients", "no",
+             "--save", "", "--appendonly", "no"]
+        }
+    }
+
     static func memcached() throws -> PeerServer {
         try PeerServer(executable: "/usr/bin/memcached") { ["-p", "\($0)", "-l", "127.0.0.1", "-U", "0", "-u", "nobody"] }
     }
@@ -27,6 +38,17 @@ final class PeerServer {
     deinit {
         process.terminate()
         process.waitUntilExit()
+    }
+
+    /// The first lines of an application that runs OpenResty's `client` (`redis`, `memcached`)
+    /// through luagw.ngx: its path, then `local CLIENT = require "nginx.CLIENT"`.
+    static func openRestyClientPrelude(_ client: String) throws -> String {
+        let library = try clientLibraryPath()
+        return """
+        package.path = "\(library)/?.lua;" .. package.path
+        require "luagw.ngx"
+        local \(client) = require "nginx.\(client)"
+        """
     }
 
     /// Where Debian's lua-nginx-redis and lua-nginx-memcached were unpacked (`nginx/*.lua` below it).
