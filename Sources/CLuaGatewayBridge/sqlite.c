@@ -100,6 +100,10 @@ luagw_sqlite *luagw_sqlite_open(const char *path, int readonly, int busy_ms, lua
     return connection;
 }
 
+void luagw_sqlite_interrupt(luagw_sqlite *connection) {
+    sqlite3_interrupt(connection->db);
+}
+
 void luagw_sqlite_close(luagw_sqlite *connection) {
     if (!connection) return;
     for (int i = 0; i < LUAGW_SQLITE_CACHE; i++) {

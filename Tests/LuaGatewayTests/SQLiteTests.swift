@@ -90,7 +90,15 @@ final class SQLiteTests: XCTestCase {
         "inside.lua": #"""
             return function(e, sr)
               sr("200 OK", {{"Content-Type", "text/plain"}})
-              return tostring(require("luagw").shared.sqlite:get("inside"))
+              return tostring(require("luagw").shared.sqlite:get(e.QUERY_STRING ~= "" and e.QUERY_STRING or "inside"))
+            end
+            """#,
+        "slow_rows.lua": #"""
+            local db = require "_db"
+            return function(e, sr)
+              local rows = assert(db:query("SELECT count(*) AS c FROM notes WHERE body LIKE 'slow %'"))
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return tostring(rows[1].c)
             end
             """#,
         "slow.lua": #"""
@@ -101,6 +109,17 @@ final class SQLiteTests: XCTestCase {
                 tonumber(e.QUERY_STRING)))
               sr("200 OK", {{"Content-Type", "text/plain"}})
               return tostring(rows[1].n)
+            end
+            """#,
+        // Holds the writer for a long time (a minute or so), unless it is interrupted.
+        "slow_write.lua": #"""
+            local db = require "_db"
+            return function(e, sr)
+              require("luagw").shared.sqlite:set("writing", true)
+              local r, err = db:exec("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000000) "
+                .. "INSERT INTO notes (body) SELECT 'slow ' || count(*) FROM c")
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return r and "done" or err
             end
             """#,
         "hello.lua": #"""
@@ -212,6 +231,23 @@ final class SQLiteTests: XCTestCase {
         // The writer connection comes back: a write is served, and the half is gone.
         XCTAssertEqual(try post(server, "/add", "after"), "1 1")
         XCTAssertEqual(try server.get("/count?half").text, "0")
+    }
+
+    /// A statement whose request ended is interrupted: the writer it held is free at once, and
+    /// what it would have written is not there.
+    func testAStatementOfARequestThatWentAwayIsInterrupted() throws {
+        let server = try makeServer()
+        do {
+            let leaving = try server.client()
+            try leaving.send("GET /slow_write HTTP/1.1\r\nHost: t\r\n\r\n")
+            waitUntil("the slow write has started") { (try? server.get("/inside?writing").text) == "true" }
+            leaving.resetOnClose()
+        }
+        // The next write queues behind the slow one on the writer: served only once it has stopped.
+        XCTAssertEqual(try RawClient(port: server.port, timeout: 120).request(
+            "POST /add HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nnext").text, "1 1")
+        let rows = try server.get("/slow_rows").text
+        XCTAssertEqual(rows, "0", "the slow insert was interrupted, not finished")
     }
 
     func testErrorsAreNilAndTheDatabasesMessage() throws {

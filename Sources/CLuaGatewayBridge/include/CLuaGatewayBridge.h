@@ -356,6 +356,9 @@ int luagw_sqlite_run(luagw_sqlite *connection, const char *sql, size_t length, c
 
 void luagw_sqlite_close(luagw_sqlite *connection);
 
+/// Stops what `connection` runs now (from any thread); it fails with "interrupted".
+void luagw_sqlite_interrupt(luagw_sqlite *connection);
+
 /// sqlite_now(path, readonly, busy_ms, sql, params, exec) for database.lua: a statement at a
 /// script's top level, run at once on a connection of its own. [-0, +2, m]
 int luagw_sqlite_now(lua_State *L);

@@ -9,6 +9,19 @@ protocol Database: AnyObject, Sendable {
 
     /// Starts a transaction on a connection of its own, held until it ends.
     func begin(on eventLoop: EventLoop) -> EventLoopFuture<Result<DatabaseTransaction, DatabaseFailure>>
+
+    /// Runs one statement that `cancellation` may stop (its request ended): not started, or
+    /// interrupted where the database can, its connection given back either way.
+    func run(_ statement: DatabaseStatement, on eventLoop: EventLoop,
+             cancellation: DatabaseCancellation) -> EventLoopFuture<DatabaseAnswer>
+}
+
+extension Database {
+    /// A database that cannot stop a statement lets it finish.
+    func run(_ statement: DatabaseStatement, on eventLoop: EventLoop,
+             cancellation: DatabaseCancellation) -> EventLoopFuture<DatabaseAnswer> {
+        run(statement, on: eventLoop)
+    }
 }
 
 /// A transaction: its statements run on its connection, one at a time; it ends once.

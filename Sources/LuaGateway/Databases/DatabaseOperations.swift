@@ -6,6 +6,8 @@ import NIOCore
 final class DatabaseQuery: Operation {
     static let number = Int(LUAGW_OPERATION_DB_QUERY.rawValue)
     private var cancelled = false
+    /// Stops the statement when the request ends first (not started, or interrupted).
+    private let cancellation = DatabaseCancellation()
 
     static func start(call: ApplicationCall, context: OperationContext,
                       completion: @escaping Operations.Completion) -> Result<Operation, OperationError> {
@@ -14,6 +16,7 @@ final class DatabaseQuery: Operation {
             return .failure(OperationError("luagw: bad arguments to a database query"))
         }
         let statement = DatabaseStatement(sql: sql, parameters: parameters, exec: exec != 0)
+        let query = DatabaseQuery()
         let answer: EventLoopFuture<DatabaseAnswer>
         if number != 0 {
             guard let transaction = context.transactions[Int(number)] else {
@@ -27,10 +30,9 @@ final class DatabaseQuery: Operation {
                 completion(OperationValue.failure(failure.message))
                 return .success(FinishedOperation.shared)
             case .success(let database):
-                answer = database.run(statement, on: context.eventLoop)
+                answer = database.run(statement, on: context.eventLoop, cancellation: query.cancellation)
             }
         }
-        let query = DatabaseQuery()
         answer.whenSuccess { answer in
             guard !query.cancelled else { return }
             completion(answer.results)
@@ -47,7 +49,8 @@ final class DatabaseQuery: Operation {
     }
 
     func cancel() {
-        cancelled = true  // the statement runs to its end; its connection goes back then
+        cancelled = true
+        cancellation.cancel()  // its connection goes back once the statement has stopped
     }
 }
 

@@ -55,6 +55,12 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Stops the statement this connection runs now (SQLite's interrupt: safe from any thread);
+    /// it ends with "interrupted".
+    func interrupt() {
+        luagw_sqlite_interrupt(handle)
+    }
+
     /// Runs SQL of luagw's own (BEGIN, COMMIT...): nil, or SQLite's message.
     func run(_ sql: String) -> String? {
         let statement = DatabaseStatement(sql: ByteBuffer(string: sql), parameters: Self.noParameters, exec: true)

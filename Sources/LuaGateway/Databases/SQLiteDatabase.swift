@@ -20,25 +20,37 @@ final class SQLiteDatabase: Database {
     }
 
     func run(_ statement: DatabaseStatement, on eventLoop: EventLoop) -> EventLoopFuture<DatabaseAnswer> {
+        run(statement, on: eventLoop, cancellation: DatabaseCancellation())
+    }
+
+    func run(_ statement: DatabaseStatement, on eventLoop: EventLoop,
+             cancellation: DatabaseCancellation) -> EventLoopFuture<DatabaseAnswer> {
         let promise = eventLoop.makePromise(of: DatabaseAnswer.self)
         let writer = self.writer
         readers.borrow { [readers] borrowed in
-            guard case .success(let connection) = borrowed else { return promise.succeed(Self.failure(borrowed)) }
-            let answer = connection.run(statement, readsOnly: writer != nil)
-            readers.giveBack(connection)
-            switch answer {
-            case .answer(let bytes): promise.succeed(.answer(bytes))
-            case .failure(let message): promise.succeed(.failure(message))
-            case .needsWriter:
-                writer?.borrow { borrowed in
-                    guard case .success(let connection) = borrowed else { return promise.succeed(Self.failure(borrowed)) }
-                    let answer = connection.run(statement, readsOnly: false)
-                    writer?.giveBack(connection)
-                    promise.succeed(Self.answer(answer))
-                }
+            let answer = Self.run(statement, on: borrowed, readsOnly: writer != nil, cancellation: cancellation)
+            if case .success(let connection) = borrowed { readers.giveBack(connection) }
+            guard case .needsWriter = answer, let writer else { return promise.succeed(Self.answer(answer)) }
+            writer.borrow { borrowed in
+                let answer = Self.run(statement, on: borrowed, readsOnly: false, cancellation: cancellation)
+                if case .success(let connection) = borrowed { writer.giveBack(connection) }
+                promise.succeed(Self.answer(answer))
             }
         }
         return promise.futureResult
+    }
+
+    /// Runs `statement` on the connection lent (on a database thread), unless its request ended.
+    private static func run(_ statement: DatabaseStatement, on borrowed: Result<SQLiteConnection, DatabaseFailure>,
+                            readsOnly: Bool, cancellation: DatabaseCancellation) -> SQLiteConnection.Answer {
+        switch borrowed {
+        case .failure(let failure):
+            return .failure(failure.message)
+        case .success(let connection):
+            guard cancellation.starting(interrupt: { connection.interrupt() }) else { return .failure("cancelled") }
+            defer { cancellation.finished() }
+            return connection.run(statement, readsOnly: readsOnly)
+        }
     }
 
     func begin(on eventLoop: EventLoop) -> EventLoopFuture<Result<DatabaseTransaction, DatabaseFailure>> {
@@ -70,10 +82,5 @@ final class SQLiteDatabase: Database {
         case .failure(let message): .failure(message)
         case .needsWriter: .failure("luagw: a write on a reader's connection")
         }
-    }
-
-    private static func failure(_ borrowed: Result<SQLiteConnection, DatabaseFailure>) -> DatabaseAnswer {
-        if case .failure(let failure) = borrowed { return .failure(failure.message) }
-        return .failure("luagw: no connection")
     }
 }
