@@ -31,7 +31,7 @@ final class SQLiteTests: XCTestCase {
                 "text é", 2.5, "a\0b", luagw.null))
               local rows = assert(db:query("SELECT id, body, score, data, extra, ? AS big, ? AS yes FROM notes WHERE id = ?",
                 math.maxinteger, true, r.last_insert_id))
-              local row, out = rows[1], { "n=" .. rows.n }
+              local row, out = rows[1], { "n=" .. rows.n, "ngx.null=" .. tostring(require("luagw.ngx").null == luagw.null) }
               for _, k in ipairs({ "id", "body", "score", "data", "extra", "big", "yes" }) do
                 local v = row[k]
                 out[#out + 1] = k .. ":" .. (v == luagw.null and "null" or math.type(v) or type(v)) .. "=" .. tostring(v)
@@ -171,7 +171,7 @@ final class SQLiteTests: XCTestCase {
     func testTypesGoBothWays() throws {
         let server = try makeServer()
         XCTAssertEqual(try server.get("/types").text,
-                       "n=1 id:integer=1 body:string=text é score:float=2.5 data:string=a\u{0}b extra:null=null "
+                       "n=1 ngx.null=true id:integer=1 body:string=text é score:float=2.5 data:string=a\u{0}b extra:null=null "
                        + "big:integer=\(Int.max) yes:integer=1")
     }
 
