@@ -122,6 +122,15 @@ final class SQLiteTests: XCTestCase {
               return r and "done" or err
             end
             """#,
+        // busy_timeout 0.3 s: another process's lock is waited for that long.
+        "impatient.lua": #"""
+            local db = require("luagw").sqlite.open("app.db", { busy_timeout = 0.3 })
+            return function(e, sr)
+              local r, err = db:exec("INSERT INTO notes (body) VALUES ('impatient')")
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return r and "written" or err
+            end
+            """#,
         "hello.lua": #"""
             return function(e, sr)
               sr("200 OK", {{"Content-Type", "text/plain"}})
@@ -248,6 +257,36 @@ final class SQLiteTests: XCTestCase {
             "POST /add HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nnext").text, "1 1")
         let rows = try server.get("/slow_rows").text
         XCTAssertEqual(rows, "0", "the slow insert was interrupted, not finished")
+    }
+
+    /// Another process holding the file's lock: a write waits up to busy_timeout on a database
+    /// thread (the worker goes on serving), then answers nil and SQLite's message.
+    func testAnotherProcesssLockIsWaitedForUpToTheBusyTimeout() throws {
+        let server = try makeServer()
+        XCTAssertEqual(try post(server, "/add", "first"), "1 1", "the file and its table exist")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("begin exclusive")
+            print("locked", flush=True)
+            sys.stdin.read()
+            c.execute("commit")
+            """, server.directory.appendingPathComponent("app.db").path]
+        let output = Pipe(), input = Pipe()
+        holder.standardOutput = output
+        holder.standardInput = input
+        try holder.run()
+        defer { try? input.fileHandleForWriting.close(); holder.waitUntilExit() }
+        XCTAssertEqual(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self), "locked\n")
+        let waiting = try server.client()
+        try waiting.send("GET /impatient HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try server.get("/hello").text, "hello", "the worker serves while the write waits")
+        XCTAssertEqual(try waiting.readResponse().text, "database is locked")
+        try input.fileHandleForWriting.close()
+        holder.waitUntilExit()
+        XCTAssertEqual(try server.get("/impatient").text, "written", "once the lock is gone")
     }
 
     func testErrorsAreNilAndTheDatabasesMessage() throws {
