@@ -4,7 +4,7 @@ import NIOHTTP2
 /// An HTTP/2 connection's pipeline (SPEC 11): `NIOHTTP2Handler` with its inline multiplexer,
 /// `HTTP2ConnectionHandler` after it (GOAWAY at shutdown), and on each stream the HTTP/1.1 connection handler that serves one request, as it serves
 /// a request on a connection of its own, behind `HTTP2StreamAdapter` (frames to request parts
-/// and response bytes to frames) and `FileRegionReader` (a stream has no sendfile).
+/// and response bytes to frames; it adds `FileRegionReader` for a file body: a stream has no sendfile).
 enum HTTP2Pipeline {
     /// Adds the HTTP/2 handlers at the end of `channel`'s pipeline.
     static func configure(_ channel: Channel, worker: Worker) throws {
@@ -24,7 +24,6 @@ enum HTTP2Pipeline {
                 connectionHandler.streamOpened(stream)
                 let streamPipeline = stream.pipeline.syncOperations
                 try streamPipeline.addHandler(HTTP2StreamAdapter())
-                try streamPipeline.addHandler(FileRegionReader())
                 try streamPipeline.addHandler(HTTPConnectionHandler(worker: worker, isStream: true))
             }
         }

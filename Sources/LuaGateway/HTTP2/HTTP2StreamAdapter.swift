@@ -11,7 +11,7 @@ import NIOHTTP2
 final class HTTP2StreamAdapter: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = RequestPart
-    typealias OutboundIn = ByteBuffer
+    typealias OutboundIn = IOData
     typealias OutboundOut = HTTP2Frame.FramePayload
 
     /// Whether the request's head arrived (frames with fields after it are trailers).
@@ -50,7 +50,7 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
     // MARK: outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        var bytes = unwrapOutboundIn(data)
+        guard case .byteBuffer(var bytes) = unwrapOutboundIn(data) else { return readFile(data, context: context, promise: promise) }
         while !headSent, let head = HTTP2ResponseHead.read(from: &bytes) {
             headSent = head.status >= 200  // a 100 Continue is followed by the final head
             if headSent {
@@ -70,6 +70,20 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             ended = rest <= 0
         }
         context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(bytes), endStream: ended))), promise: promise)
+    }
+
+    /// A `wsgi.file_wrapper` body (a stream has no sendfile): `FileRegionReader` joins the stream's
+    /// pipeline behind this adapter at the first file only (a stream that sends none never
+    /// carries it) and writes the file's chunks back through here, in order.
+    private func readFile(_ data: NIOAny, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        let reader = FileRegionReader()
+        do {
+            let pipeline = context.pipeline.syncOperations
+            try pipeline.addHandler(reader, position: .after(self))
+            reader.write(context: try pipeline.context(handler: reader), data: data, promise: promise)
+        } catch {
+            promise?.fail(error)
+        }
     }
 
     /// Closing the sending side ends the stream after the response (when its last bytes have
