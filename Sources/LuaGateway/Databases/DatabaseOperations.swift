@@ -25,7 +25,7 @@ final class DatabaseQuery: Operation {
             }
             answer = transaction.run(statement, on: context.eventLoop)
         } else {
-            switch database(call) {
+            switch database(call, context) {
             case .failure(let failure):
                 completion(OperationValue.failure(failure.message))
                 return .success(FinishedOperation.shared)
@@ -41,11 +41,11 @@ final class DatabaseQuery: Operation {
     }
 
     /// The database the first three arguments name (kind, target, options).
-    static func database(_ call: ApplicationCall) -> Result<Database, DatabaseFailure> {
+    static func database(_ call: ApplicationCall, _ context: OperationContext) -> Result<Database, DatabaseFailure> {
         guard let kind = call.stringArgument(0), let target = call.stringArgument(1), let options = call.stringArgument(2) else {
             return .failure(DatabaseFailure("luagw: bad arguments to a database call"))
         }
-        return Databases.named(kind: kind, target: target, options: options)
+        return Databases.named(kind: kind, target: target, options: options, tls: context.sockets.tls)
     }
 
     func cancel() {
@@ -62,7 +62,7 @@ final class DatabaseBegin: Operation {
 
     static func start(call: ApplicationCall, context: OperationContext,
                       completion: @escaping Operations.Completion) -> Result<Operation, OperationError> {
-        switch DatabaseQuery.database(call) {
+        switch DatabaseQuery.database(call, context) {
         case .failure(let failure):
             completion(OperationValue.failure(failure.message))
             return .success(FinishedOperation.shared)

@@ -32,6 +32,7 @@ enum Prelude {
         ("sandbox", PackageResources.sandbox_lua),
         ("database", PackageResources.database_lua),
         ("luagw.sqlite", PackageResources.luagw_sqlite_lua),
+        ("luagw.postgres", PackageResources.luagw_postgres_lua),
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),

@@ -1,5 +1,6 @@
--- SPEC 13's databases, the part every kind shares (luagw.sqlite now): a `db` object whose
--- statements run on the server's database threads while the request's coroutine waits;
+-- SPEC 13's databases, the part every kind shares (luagw.sqlite, luagw.postgres): a `db` object whose
+-- statements run on the server's database threads (SQLite) or a worker's connections
+-- (PostgreSQL) while the request's coroutine waits;
 -- parameters encoded for them with string.pack, answers decoded with string.unpack (the
 -- layout is in Sources/CLuaGatewayBridge/sqlite.c's header comment); transactions.
 local C, need = ...
@@ -48,11 +49,16 @@ local function cell(s, pos)
   return byte(s, pos + 1) == 1, pos + 2
 end
 
--- An answer: rows (an array of tables keyed by column name, with `n`), or an exec's counts.
+-- An answer: rows (an array of tables keyed by column name, with `n`), or an exec's counts
+-- ('E' SQLite's changes and last id, 'C' PostgreSQL's changes only).
 local function decode(s)
-  if byte(s, 1) == 69 then  -- 'E'
+  local kind = byte(s, 1)
+  if kind == 69 then  -- 'E'
     local changes, last = unpack("<i8i8", s, 2)
     return { changes = changes, last_insert_id = last }
+  end
+  if kind == 67 then  -- 'C'
+    return { changes = (unpack("<i8", s, 2)) }
   end
   local columns, pos = unpack("<I4", s, 2)
   local names = {}
@@ -68,6 +74,15 @@ local function decode(s)
   return rows
 end
 
+-- A database reached over the network (PostgreSQL) cannot be waited for where Lua cannot
+-- yield, a script's top level above all: say where the statement can run instead.
+local function must_wait(db, name, level)
+  if db.now or isyieldable() then return end
+  error(format("%s: a %s statement cannot run at a script's top level (it would block every request of the "
+    .. "worker): run it in a request (the first one, once: keep a flag), or in a timer "
+    .. "(luagw.timer.at(0, function() ... end))", name, db.kind), level + 1)
+end
+
 local function run(db, name, exec, transaction, sql, ...)
   if type(sql) ~= "string" then
     error(format("bad argument #1 to '%s' (SQL as a string expected, got %s)", name, type(sql)), 3)
@@ -80,6 +95,7 @@ local function run(db, name, exec, transaction, sql, ...)
     if not answer then return nil, err end
     return decode(answer)
   end
+  must_wait(db, name, 3)
   answer, err = wait(name, DB_QUERY, db.kind, db.target, db.options, sql, encode(name, select("#", ...), ...),
     exec and 1 or 0, transaction or 0)
   if not answer then return nil, err end
@@ -115,6 +131,7 @@ function Database:transaction(fn)
     error(format("bad argument #1 to 'db:transaction' (a function expected, got %s)", type(fn)), 2)
   end
   if self.closed then return nil, "the database is closed" end
+  must_wait(self, "db:transaction", 2)
   local number, err = wait("db:transaction", DB_BEGIN, self.kind, self.target, self.options)
   if not number then return nil, err end
   local tx = setmetatable({ db = self, number = number }, Transaction)

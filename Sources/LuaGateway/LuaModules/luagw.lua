@@ -19,6 +19,7 @@ local parts = {
     return { at = timer.at, every = timer.every }
   end,
   sqlite = function() return need("luagw.sqlite") end,
+  postgres = function() return need("luagw.postgres") end,
 }
 
 local luagw = setmetatable({
