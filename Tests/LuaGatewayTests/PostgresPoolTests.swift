@@ -90,24 +90,34 @@ final class PostgresPoolTests: XCTestCase {
         var clients: [RawClient] = []
         for _ in 0..<8 {
             let client = try server.client()
-            try client.send("GET /p/sleep?1 HTTP/1.1\r\nHost: test\r\n\r\n")
+            try client.send("GET /p/sleep?60 HTTP/1.1\r\nHost: test\r\n\r\n")
             clients.append(client)
         }
+        try waitUntil("the pool's connections to be busy") { try cluster.running("pg_sleep(60)") == 3 }
+        for client in clients { client.resetOnClose() }
+        clients.removeAll()  // the clients went away (a reset), 3 statements running, 5 waiting for a connection
+        waitUntil("their requests to end") { server.runningRequests == 0 }
+        try cluster.psql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
+                         + "AND pid <> pg_backend_pid()")
+        try waitUntil("the statements to end") { try cluster.clientConnections(state: "active") == 0 }
+        // The 5 statements whose requests ended while they waited never ran: the pool is free.
+        XCTAssertEqual(try server.get("/p/fast").text, "integer:1")
+        XCTAssertEqual(try cluster.running("pg_sleep(60)"), 0)
+        XCTAssertLessThanOrEqual(try cluster.clientConnections(), 3)
+
+        // A transaction whose client goes away is rolled back, its connection not left in it.
         var abandoning: RawClient? = try server.client()
         try abandoning?.send("GET /p/abandoned HTTP/1.1\r\nHost: test\r\n\r\n")
-        try waitUntil("the pool's connections to be busy") { try cluster.running("pg_sleep(1") == 3 }
-        clients.removeAll()  // closed: the clients went away
-        try waitUntil("the abandoned transaction to sleep") { try cluster.running("pg_sleep(1.5)") == 1 }
+        try waitUntil("the transaction to sleep") { try cluster.running("pg_sleep(1.5)") == 1 }
         abandoning?.resetOnClose()
         abandoning = nil
-        try waitUntil("the queries to end") {
+        try waitUntil("the transaction's request to end") {
             try cluster.running("pg_sleep") == 0 && server.runningRequests == 0
         }
-        XCTAssertLessThanOrEqual(try cluster.clientConnections(), 3)
-        XCTAssertEqual(try cluster.clientConnections(state: "idle in transaction"), 0)
+        try waitUntil("the rollback") { try cluster.clientConnections(state: "idle in transaction") == 0 }
         XCTAssertEqual(try cluster.psql("SELECT count(*) FROM log"), "0", "the abandoned transaction was rolled back")
-        XCTAssertEqual(try server.get("/p/fast").text, "integer:1")
         XCTAssertLessThanOrEqual(try cluster.clientConnections(), 3)
+        XCTAssertEqual(try server.get("/p/fast").text, "integer:1")
     }
 
     func testAReaderNeverSeesHalfATransaction() throws {

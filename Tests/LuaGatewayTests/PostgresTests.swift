@@ -175,7 +175,8 @@ final class PostgresTests: XCTestCase {
 
     func testURLsAndTablesAndTheirMistakes() throws {
         let cluster = try PostgresCluster()
-        let table = #"{host = "127.0.0.1", port = \#(cluster.port), user = "postgres", password = "secret", database = "app", pool = 2}"#
+        // The table names the server's unix socket's directory (where the cluster trusts its clients).
+        let table = #"{host = "\#(cluster.scratch.path)", port = \#(cluster.port), user = "postgres", database = "app", pool = 2}"#
         let mistakes = """
             local luagw = require "luagw"
             local function try(x) local ok, err = pcall(luagw.postgres.connect, x); return tostring(err) end

@@ -26,9 +26,22 @@ final class PostgresDatabase: Database {
     }
 
     func run(_ statement: DatabaseStatement, on eventLoop: EventLoop) -> EventLoopFuture<DatabaseAnswer> {
+        run(statement, on: eventLoop, cancellation: DatabaseCancellation())
+    }
+
+    /// A statement whose request ends while it waits for a connection is not sent; one that
+    /// runs then is stopped by closing its connection (the session notices within a second,
+    /// `client_connection_check_interval`, and ends the statement), which the pool then drops.
+    func run(_ statement: DatabaseStatement, on eventLoop: EventLoop,
+             cancellation: DatabaseCancellation) -> EventLoopFuture<DatabaseAnswer> {
         let (pool, server) = (self.pool(eventLoop), self.server)
         return pool.borrow().flatMap { connection in
-            PostgresStatement.run(statement, on: connection, server: server).map { answer, command in
+            guard cancellation.starting(interrupt: { let _: EventLoopFuture<Void> = connection.close() }) else {
+                pool.giveBack(connection, clean: true)
+                return eventLoop.makeSucceededFuture(.failure("the request has ended"))
+            }
+            return PostgresStatement.run(statement, on: connection, server: server).map { answer, command in
+                cancellation.finished()
                 // A BEGIN outside db:transaction would leave the connection in a transaction.
                 pool.giveBack(connection, clean: command != "BEGIN" && command != "START TRANSACTION")
                 return answer

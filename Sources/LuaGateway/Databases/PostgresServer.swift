@@ -33,7 +33,8 @@ struct PostgresServer: Sendable {
     }
 
     /// The configuration of a connection: TLS with `context` when `sslmode` asks for it, the
-    /// session's time zone UTC (timestamps read back as ISO 8601 in UTC, SPEC 13).
+    /// session's time zone UTC (timestamps read back as ISO 8601 in UTC, SPEC 13), a gone
+    /// client looked for each second.
     func configuration(tls context: NIOSSLContext?) -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         if host.hasPrefix("/") {
@@ -43,7 +44,10 @@ struct PostgresServer: Sendable {
             configuration = .init(host: host, port: port, username: user, password: password, database: database,
                                   tls: context.map { .require($0) } ?? .disable)
         }
-        configuration.options.additionalStartupParameters = [("TimeZone", "UTC")]
+        // A statement of a request that ended is stopped by closing its connection: the session
+        // looks for its client every second while it runs, and ends then.
+        configuration.options.additionalStartupParameters = [("TimeZone", "UTC"),
+                                                             ("client_connection_check_interval", "1000")]
         return configuration
     }
 
