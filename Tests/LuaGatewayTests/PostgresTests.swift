@@ -4,7 +4,8 @@ import XCTest
 
 /// SPEC 13's `luagw.postgres` against a real PostgreSQL 15 (a private cluster per test): the
 /// types both ways, bound parameters, `exec`'s changes, SQLSTATE in errors, transactions,
-/// connection failures, a script's top level, and the server restarted between two requests.
+/// connection failures, a script's top level (and a timer a request starts), and the server
+/// restarted between two requests.
 final class PostgresTests: XCTestCase {
     private static let actions = #"""
         function actions.setup()
@@ -165,12 +166,21 @@ final class PostgresTests: XCTestCase {
             local luagw = require "luagw"
             local db = luagw.postgres.connect("\(cluster.url())")
             local ok, err = pcall(db.query, db, "SELECT 1")
-            return function(e, sr) sr(200, {}); return tostring(err) end
+            local function schema() assert(db:exec("CREATE TABLE made_by_a_timer (id int)")) end
+            return function(e, sr)
+              if e.QUERY_STRING == "timer" then luagw.timer.at(0, schema) end
+              sr(200, {})
+              return tostring(err)
+            end
             """
         let server = try TestServer(["t.lua": source])
         let text = try server.get("/t").text
         XCTAssertTrue(text.contains("db:query: a postgres statement cannot run at a script's top level"), text)
-        XCTAssertTrue(text.contains("luagw.timer.at(0"), text)
+        XCTAssertTrue(text.contains("run it in a request"), text)
+        _ = try server.get("/t?timer")
+        try waitUntil("the timer to make the schema") {
+            try cluster.psql("SELECT count(*) FROM pg_tables WHERE tablename = 'made_by_a_timer'") == "1"
+        }
     }
 
     func testURLsAndTablesAndTheirMistakes() throws {

@@ -79,8 +79,8 @@ end
 local function must_wait(db, name, level)
   if db.now or isyieldable() then return end
   error(format("%s: a %s statement cannot run at a script's top level (it would block every request of the "
-    .. "worker): run it in a request (the first one, once: keep a flag), or in a timer "
-    .. "(luagw.timer.at(0, function() ... end))", name, db.kind), level + 1)
+    .. "worker): run it in a request (a schema in the first one, once: keep a flag), or in a timer that a "
+    .. "request starts (luagw.timer.at(0, fn)), or beforehand with psql", name, db.kind), level + 1)
 end
 
 local function run(db, name, exec, transaction, sql, ...)
