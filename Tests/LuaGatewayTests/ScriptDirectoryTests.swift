@@ -23,7 +23,16 @@ final class ScriptDirectoryTests: XCTestCase {
         "globals_b.lua": #"return function(e, sr) sr(200, {}); return tostring(shared) .. "," .. tostring(string.upper ~= nil) end"#,
         "broken.lua": "return function(e, sr) this is not lua end",
         "notapp.lua": "return 42",
+        // A first line starting with `#` is skipped, as lua and luaL_loadfile skip it; lines keep their numbers.
+        "shebang.lua": "#!/usr/bin/env wsapi.cgi\nlocal m = require 'shebang_mod'\n"
+            + "return function(e, sr) sr(200, {}); return m .. ' line ' .. debug.getinfo(1, 'l').currentline end",
+        "shebang_mod.lua": "#!/usr/bin/env lua\nreturn 'module'",
     ]
+
+    func testAFirstLineStartingWithHashIsSkipped() throws {
+        let server = try TestServer(Self.scripts)
+        XCTAssertEqual(try server.get("/shebang").text, "module line 3")
+    }
 
     func testHelpersAndDebiansLuaModulesAreRequiredAsDocumented() throws {
         let server = try TestServer([

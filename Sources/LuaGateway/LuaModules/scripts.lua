@@ -21,6 +21,15 @@ end
 
 local modules, root = {}, "."
 
+-- Compiles a script or module as `lua` and luaL_loadfile do: a first line that starts with `#`
+-- (`#!/usr/bin/env wsapi.cgi`, as Orbit's examples begin) is skipped, its line kept empty so
+-- that line numbers stay the file's.
+local function compile(source, name, env)
+  if ssub(source, 1, 1) == "#" then source = gsub(source, "^[^\n]*", "", 1) end
+  if env then return load(source, name, "t", env) end
+  return load(source, name, "t")  -- an explicit nil would be the chunk's _ENV
+end
+
 -- The script directory `dir`, searched first; then `lua_path` and `lua_cpath` (directories,
 -- one a line: --lua-path, --lua-cpath, SPEC 9), then Lua's defaults. `compat51` (1 with
 -- --compat51) gives every script the Lua 5.1 globals of luagw.compat51.
@@ -45,7 +54,7 @@ local function directory_searcher(name)
     local source = modules[relative]
     if source then
       local file = root .. "/" .. relative
-      local chunk, err = load(source, "@" .. file, "t")
+      local chunk, err = compile(source, "@" .. file)
       if not chunk then
         error(format("error loading module '%s' from file '%s':\n\t%s", name, file, err), 0)
       end
@@ -65,7 +74,7 @@ local apps, load_errors, is_callable = M.apps, M.load_errors, M.is_callable
 local function run_chunk(source, name, lint)
   local env = setmetatable({}, { __index = _G })
   if lint == 1 then require("luagw.web.lint").watch_globals(env) end
-  local chunk, err = load(source, name, "t", env)
+  local chunk, err = compile(source, name, env)
   if not chunk then return false, err end
   return xpcall(chunk, traceback, ssub(name, 2))
 end
