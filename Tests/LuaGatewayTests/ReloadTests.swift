@@ -79,6 +79,8 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(server.server.reload(), 3)
         XCTAssertEqual(try server.get("/a").text, "fixed")
         XCTAssertTrue(log.contains("generation 3 (changed a.lua)"), log.messages.joined(separator: "\n"))
+        XCTAssertEqual(log.count(of: "a.lua loads again"), 1, "a fix is said: \(log.messages.joined(separator: "\n"))")
+        XCTAssertEqual(log.count(of: "b.lua loads again"), 0, "only of a file that had failed")
     }
 
     func testUnderDevABrokenSaveAnswers500WithItsErrorAndAFixComesIn() throws {

@@ -8,6 +8,8 @@ struct LastGoodVersions {
     private(set) var scripts: ScriptSet
     /// The errors found (file, line, message), for the log.
     private(set) var failures: [String] = []
+    /// The files that failed (relative to the root): one that fails no more is said to load again.
+    private(set) var failedFiles: Set<String> = []
 
     init(reading next: ScriptSet, served current: ScriptSet, limits: LuaLimits) {
         scripts = next
@@ -18,6 +20,7 @@ struct LastGoodVersions {
             for (relative, source) in next.modules.sorted(by: { $0.key < $1.key }) {
                 guard let message = compiler.compileError(source, file: next.root + "/" + relative) else { continue }
                 failures.append(message)
+                failedFiles.insert(relative)
                 if let good = current.modules[relative] { modules[relative] = good }
             }
             // Then the mounts, loaded in a probe state: one that fails keeps its last good version.
@@ -29,6 +32,7 @@ struct LastGoodVersions {
             for (_, message) in failed.sorted(by: { $0.key < $1.key }) where !failures.contains(message) {
                 failures.append(message)
             }
+            for mount in mounts where failed[mount.path] != nil { failedFiles.insert(Self.relative(mount.file, root: next.root)) }
             let served = Dictionary(current.mounts.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             mounts = mounts.map { mount in
                 guard failed[mount.path] != nil, let good = served[mount.path], good.file == mount.file else { return mount }

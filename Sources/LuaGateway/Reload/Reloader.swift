@@ -26,6 +26,8 @@ final class Reloader: @unchecked Sendable {
     private var lastReading: ScriptSet
     /// The last failure logged, so that one broken change is logged once.
     private var lastFailure: String?
+    /// The files that failed at the last reload: one that loads again is said so.
+    private var failedFiles: Set<String> = []
     private var watcher: DirectoryWatcher?
     private var hangup: DispatchSourceSignal?
     /// `--tls-cert` and `--tls-key`, when the listener speaks TLS; used on `queue` only.
@@ -124,6 +126,10 @@ final class Reloader: @unchecked Sendable {
                                         : "keep their last good version (a new one answers 500)"
             reportOnce("reload after \(reason): these files \(outcome):\n" + good.failures.joined(separator: "\n"))
         }
+        for file in failedFiles.subtracting(good.failedFiles).sorted() where next.modules[file] != nil {
+            logger.info("reload after \(reason): \(file) loads again")
+        }
+        failedFiles = good.failedFiles
         outcome?(good.failures.isEmpty)
         let changes = ScriptChanges(from: current, to: served)
         guard !changes.isEmpty else { return current.generation }
