@@ -89,6 +89,11 @@ final class WebRequestTests: XCTestCase {
         let decoded = try JSONSerialization.jsonObject(with: Data(ok.body)) as? [String: Any]
         XCTAssertEqual(decoded?["sum"] as? Int, 42)
         XCTAssertEqual((decoded?["list"] as? [Any])?.count, 2)
+        // curl -d '{...}' labels JSON a form: req:json() reads it all the same.
+        let labelled = try server.client().request("POST /r?action=json HTTP/1.1\r\nHost: t\r\n"
+            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)")
+        XCTAssertEqual(labelled.code, 200, labelled.text)
+        XCTAssertTrue(labelled.text.contains("\"sum\":42"), labelled.text)
         let bad = try server.client().request("POST /r?action=json HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n{nope")
         XCTAssertEqual(bad.code, 400)
         let redirect = try server.get("/r?action=redirect")
