@@ -80,6 +80,21 @@ final class WebRequestTests: XCTestCase {
         XCTAssertEqual(cookies.last, "old=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
     }
 
+    /// A body that cannot be parsed as what it says it is (a multipart without its boundary, as
+    /// examples/form.lua got one): 400 with the reason, at info, not a Lua error.
+    func testABodyThatDoesNotParseIs400() throws {
+        let log = LogCapture()
+        let server = try TestServer(["r.lua": Self.echo], logger: log.logger)
+        let body = "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n"
+        let response = try server.client().request("POST /r?action=params HTTP/1.1\r\nHost: t\r\n"
+            + "Content-Type: multipart/form-data\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        XCTAssertEqual(response.code, 400)
+        XCTAssertEqual(response.text, "Bad Request: multipart/form-data without a boundary\n")
+        XCTAssertFalse(log.messages.contains { $0.hasPrefix("error") || $0.contains("request failed") }, log.messages.joined(separator: "\n"))
+        XCTAssertTrue(log.contains("request ended: bad request body: multipart/form-data without a boundary"))
+        XCTAssertEqual(try server.get("/r?action=params&a=1").code, 200, "the state goes on")
+    }
+
     func testJSONBothWaysAndARedirect() throws {
         let server = try TestServer(["r.lua": Self.echo])
         let json = #"{"a": 2, "b": 40, "list": [1, "two"]}"#

@@ -217,6 +217,12 @@ extension HTTPConnectionHandler: RequestHost {
             let status = failure.status
             return writer.respond(status, body: "\(status.dropFirst(4)): \(failure)\n")
         }
+        if !stopped, let reason = ClientBodyError.reason(in: message) {
+            // luagw.web.request could not parse the body (a multipart without its boundary...): the client's doing.
+            worker.logger.info("request ended: \(message)", metadata: ["request_id": "\(id)"])
+            if exchange.headersSent { exchange.keepAlive = false; return }
+            return writer.respond("400 Bad Request", body: "Bad Request: \(reason)\n")
+        }
         worker.logger.error("request \(stopped ? "stopped" : "failed"): \(message)", metadata: ["request_id": "\(id)"])
         worker.metrics?.luaError(kind: stopped ? "run_time" : message.contains(LuaState.outOfMemoryMessage) ? "memory" : "error")
         if exchange.headersSent {
