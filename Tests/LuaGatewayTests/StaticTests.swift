@@ -28,6 +28,21 @@ final class StaticTests: XCTestCase {
         XCTAssertEqual(post.text, "script POST /style.css", "only GET and HEAD are answered from public/")
     }
 
+    /// A folder of public/ with an index.html is served as luagw.web.static serves one: `/` for
+    /// public/index.html, `/docs/` for public/docs/index.html (`/docs` redirected to it); a folder
+    /// without one is left to the scripts.
+    func testAFoldersIndexIsServed() throws {
+        let server = try server(["public/index.html": "<h1>home</h1>", "public/docs/index.html": "<h1>docs</h1>"])
+        XCTAssertEqual(try server.get("/").text, "<h1>home</h1>")
+        XCTAssertEqual(try server.get("/docs/").text, "<h1>docs</h1>")
+        let bare = try server.get("/docs")
+        XCTAssertEqual(bare.code, 301)
+        XCTAssertEqual(bare.header("Location"), "/docs/")
+        XCTAssertEqual(try server.get("/notes/").text, "script GET /notes/", "no index.html: the scripts answer")
+        let plain = try self.server()
+        XCTAssertEqual(try plain.get("/").text, "script GET /", "no public/index.html: index.lua answers /")
+    }
+
     func testHeadAndConditionalRequests() throws {
         let server = try server()
         let head = try server.client().request("HEAD /style.css HTTP/1.1\r\nHost: t\r\n\r\n", bodyless: true)
