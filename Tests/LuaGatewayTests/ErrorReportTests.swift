@@ -28,6 +28,22 @@ final class ErrorReportTests: XCTestCase {
         XCTAssertNil(try server.get("/talk").header("X-Request-Id"), "the application's own answers are its own")
     }
 
+    /// Errors about what an application did with the protocol name it: its file and the line
+    /// where its function starts (issue 26 item 7), not luagw's driver.
+    func testProtocolErrorsNameTheApplication() throws {
+        let log = LogCapture()
+        let server = try TestServer([
+            "nostart.lua": "local x = 1\nreturn function(e, sr)\n  return 'forgot'\nend",
+            "number.lua": "return function(e, sr) sr(200, {}); return { 'a', 7 } end",
+            "callable.lua": "return setmetatable({}, { __call = function() return 'x' end })",
+        ], development: true, logger: log.logger)
+        XCTAssertTrue(try server.get("/nostart").text.contains("/nostart.lua:2: the application returned without calling start_response"))
+        XCTAssertTrue(try server.get("/number").text.contains("/number.lua:1: body element 2 is a number"))
+        XCTAssertTrue(try server.get("/callable").text.contains("/callable.lua: the application returned without calling start_response"))
+        XCTAssertTrue(log.contains("/nostart.lua:2: the application returned without calling start_response"),
+                      log.messages.joined(separator: "\n"))
+    }
+
     func testARunTimeStopSaysWhereOnceAndUnderDevInTheBody() throws {
         for development in [false, true] {
             let log = LogCapture()

@@ -9,9 +9,10 @@ local SENTINEL, SEND, FILE, DONE, FAILED = C.sentinel, P.SEND, P.FILE, P.DONE, P
 local GONE, GO_ON = P.GONE, P.GO_ON
 local traceback, log, set_route = C.traceback, C.log, C.set_route
 local co_yield = coroutine.yield
-local type, error, tostring, xpcall = type, error, tostring, xpcall
+local type, error, tostring, xpcall, ipairs = type, error, tostring, xpcall, ipairs
 local setmetatable, getmetatable = setmetatable, getmetatable
-local concat, format = table.concat, string.format
+local concat, format, sfind = table.concat, string.format, string.find
+local getinfo, getupvalue = debug.getinfo, debug.getupvalue
 
 local scripts = need("scripts")
 local new_input, new_errors = need("input").new, need("errors").new
@@ -121,6 +122,35 @@ end
 
 local apps, load_errors, mounts, files = scripts.apps, scripts.load_errors, scripts.mounts, scripts.files
 
+-- The errors about what an application did with the protocol (its body, start_response): they
+-- are raised where luagw finds them, so they name the application instead: its file and the line
+-- where its function starts (or its script, for a callable table or one wrapped by luagw).
+local PROTOCOL_ERRORS = { "^the application ", "^body element ", "^the body iterator " }
+
+-- Where the application's function is defined: through luagw's own wrappers (--dev's lint, a
+-- luagw.web middleware), which keep what they wrap as their upvalue `app`; nil when unknown.
+local function origin(app)
+  for _ = 1, 8 do
+    local info = type(app) == "function" and getinfo(app, "S")
+    if not info or info.what ~= "Lua" then return nil end
+    if not sfind(info.source, "^=luagw/") then return info end
+    local inner
+    for i = 1, 255 do
+      local name, value = getupvalue(app, i)
+      if name == nil or name == "app" then inner = value break end
+    end
+    app = inner
+  end
+end
+local function located(message, app, index)
+  local own = false
+  for _, pattern in ipairs(PROTOCOL_ERRORS) do own = own or sfind(message, pattern) ~= nil end
+  if not own then return message end
+  local info = origin(app)
+  if info then return format("%s:%d: %s", info.short_src, info.linedefined, message) end
+  return format("%s: %s", files[index] or "?", message)
+end
+
 local M = {}
 
 -- `r` is the request's record (what C.current() returns while it runs), handed over by the server.
@@ -151,9 +181,9 @@ function M.serve(index, environ, request_id, run_once, r)
   local failed_cleanup = run_request_end(r)
   if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup, errors.mount) end
   errors:flush()
-  if not ok then return FAILED, result end
+  if not ok then return FAILED, located(result, app, index) end
   if r.sent then return DONE end
-  if not r.code then return FAILED, "the application returned without calling start_response" end
+  if not r.code then return FAILED, located("the application returned without calling start_response", app, index) end
   return DONE, result, r.code, r.line, r.block, r.length, r.flags
 end
 
