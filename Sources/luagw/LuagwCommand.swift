@@ -265,7 +265,8 @@ struct Serve: ParsableCommand {
         let address = try server.start()
         if let adminAddress = server.adminAddress { logger.info("admin listener on \(adminAddress): /metrics, /status, /status.json\(configuration.adminToken == nil ? "" : " (bearer token required)")") }
         let mounts = server.mountPoints
-        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address)\(configuration.tls == nil ? "" : " (https: TLS 1.2 and 1.3)") with \(workerCount) worker\(workerCount == 1 ? "" : "s"), reload: \(reload)\(dev ? ", development mode (--dev)" : ""); mounts: \(mounts.isEmpty ? "none" : mounts.joined(separator: " "))")
+        let link = address.url(https: configuration.tls != nil).map { " (\($0))" } ?? ""
+        logger.info("luagw \(GatewayVersion.string) serving \(target) on \(address)\(link)\(configuration.tls == nil ? "" : " (https: TLS 1.2 and 1.3)") with \(workerCount) worker\(workerCount == 1 ? "" : "s"), reload: \(reload)\(dev ? ", development mode (--dev)" : ""); mounts: \(mounts.isEmpty ? "none" : mounts.joined(separator: " "))")
         if mounts.isEmpty {
             logger.warning("no script found in \(target): every request answers 404 until a *.lua file is added")
         }
@@ -289,7 +290,7 @@ struct CGI: ParsableCommand {
     var caFiles: [String] = []
 
     func run() throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let status = CGIProgram(script: script, caFiles: caFiles, logger: Logger(label: "luagw-cgi")).run()
         if status != 0 { throw ExitCode(status) }
     }

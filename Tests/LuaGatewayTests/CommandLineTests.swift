@@ -8,6 +8,14 @@ final class CommandLineTests: XCTestCase {
         return (result.status, result.out)
     }
 
+    /// The start-up line carries a URL a person can open (issue 26 item 11).
+    func testTheStartUpLineHasAURLToOpen() throws {
+        let server = try LuagwProcess(["hello.lua": "return function(e, sr) sr(200, {}) return 'hi' end"],
+                                      arguments: ["--log-level", "info"], capturingErrors: true)
+        waitUntil("the start-up line") { server.errors.contains(" serving ") }
+        XCTAssertTrue(server.errors.contains("on 127.0.0.1:\(server.port) (http://127.0.0.1:\(server.port)/)"), server.errors)
+    }
+
     func testVersion() throws {
         let result = try run(["--version"])
         XCTAssertEqual(result.status, 0)

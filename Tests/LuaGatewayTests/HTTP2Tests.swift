@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -210,17 +211,19 @@ final class HTTP2Tests: XCTestCase {
             end
             """
         let server = try LuagwProcess(["slow.lua": script], arguments: ["--grace-time", "30", "--reload", "off"])
-        var curl: Curl?
+        let curl = NIOLockedValueBox<Curl?>(nil)
         let done = DispatchGroup()
         DispatchQueue.global().async(group: done) {
-            curl = try? Curl.run(["--http2-prior-knowledge", "-v", "-w", "|%{http_code}", "http://127.0.0.1:\(server.port)/slow"])
+            let answer = try? Curl.run(["--http2-prior-knowledge", "-v", "-w", "|%{http_code}", "http://127.0.0.1:\(server.port)/slow"])
+            curl.withLockedValue { $0 = answer }
         }
         waitUntil("the application to start") { FileManager.default.fileExists(atPath: started.path) }
         kill(server.process.processIdentifier, SIGTERM)
         XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
-        XCTAssertEqual(curl?.out, "finished|200", "the open stream finishes")
+        let answer = curl.withLockedValue { $0 }
+        XCTAssertEqual(answer?.out, "finished|200", "the open stream finishes")
         // curl 7.88 spells it "recveived".
-        XCTAssertTrue(curl?.errors.contains("GOAWAY, error=0, last_stream=1") == true, curl?.errors ?? "")
+        XCTAssertTrue(answer?.errors.contains("GOAWAY, error=0, last_stream=1") == true, answer?.errors ?? "")
         XCTAssertTrue(server.waitForExit(within: 30))
         XCTAssertEqual(server.process.terminationStatus, 0)
     }

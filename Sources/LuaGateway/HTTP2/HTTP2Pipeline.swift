@@ -17,10 +17,13 @@ enum HTTP2Pipeline {
         ]
         let pipeline = channel.pipeline.syncOperations
         let connectionHandler = HTTP2ConnectionHandler(worker: worker)
+        // Streams are made on the connection's event loop, where the handler and the worker live.
+        let bound = NIOLoopBound((connectionHandler, worker), eventLoop: channel.eventLoop)
         _ = try pipeline.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
+                let (connectionHandler, worker) = bound.value
                 connectionHandler.streamOpened(stream)
                 let streamPipeline = stream.pipeline.syncOperations
                 try streamPipeline.addHandler(HTTP2StreamAdapter())

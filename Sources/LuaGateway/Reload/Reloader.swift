@@ -95,6 +95,7 @@ final class Reloader: @unchecked Sendable {
     }
 
     /// What SIGHUP reloads: the TLS certificate, then the scripts.
+    @discardableResult
     private func reloadEverythingOnQueue(reason: String) -> Int {
         certificates?.reload(reason: reason, logger: logger)
         return reloadOnQueue(reason: reason)

@@ -44,6 +44,15 @@ public struct BindAddress: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension BindAddress {
+    /// The URL a person opens to reach the address from this machine (`http://127.0.0.1:8080/`;
+    /// every interface, `0.0.0.0` or `::`, is reached on the loopback one); nil for a unix socket.
+    public func url(https: Bool) -> String? {
+        guard unixPath == nil else { return nil }
+        let reached = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host
+        let shown = reached.contains(":") ? "[\(reached)]" : reached
+        return "\(https ? "https" : "http")://\(shown):\(port)/"
+    }
+
     /// Whether only this host can reach the address: `localhost`, 127.0.0.0/8 or `::1` (a
     /// host name other than `localhost` counts as reachable from elsewhere).
     var isLoopback: Bool {

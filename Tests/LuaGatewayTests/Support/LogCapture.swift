@@ -30,9 +30,8 @@ final class LogCapture: @unchecked Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
-                 source: String, file: String, function: String, line: UInt) {
-            capture.append("\(level) [\(source)] \(message) \(metadata ?? [:])")
+        func log(event: LogEvent) {
+            capture.append("\(event.level) [\(event.source)] \(event.message) \(event.metadata ?? [:])")
         }
     }
 }
