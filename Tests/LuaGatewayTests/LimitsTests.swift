@@ -61,6 +61,7 @@ final class LimitsTests: XCTestCase {
         let client = try server.client()
         let response = try client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n")
         XCTAssertEqual(response.code, 413)
+        XCTAssertEqual(response.text, "Content Too Large: the body is 5000 bytes, more than --max-body (1000)\n", "which limit, which flag")
         XCTAssertTrue(try client.isClosedByServer())
         XCTAssertEqual(try server.client().request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n\(String(repeating: "x", count: 1000))").body.count, 1000)
         assertNothingLeaks(server)

@@ -14,7 +14,7 @@ extension HTTPConnectionHandler: StateWaiter {
         worker.requestIDs.write(given: facts.requestID, into: &exchange.requestID)
         if let refusal = worker.configuration.limits.refusal(of: head, facts: facts) {
             exchange.keepAlive = false
-            return respondSimply(refusal)
+            return respondSimply(refusal.status, detail: refusal.detail)
         }
         exchange.expectsContinue = facts.expectsContinue
         exchange.declaredBodyLength = facts.contentLength

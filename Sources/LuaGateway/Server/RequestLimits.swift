@@ -35,13 +35,23 @@ public struct RequestLimits: Sendable {
 
 extension RequestLimits {
     /// Why a request is answered before any application sees it (SPEC 5), if it is: the
-    /// status line of the refusal.
-    func refusal(of head: RequestHead, facts: RequestHeadFacts) -> String? {
-        if head.uri.utf8.count > maxTargetBytes { return "414 URI Too Long" }
-        if head.fields.count > maxHeaderCount || facts.headerBytes > maxHeaderBytes {
-            return "431 Request Header Fields Too Large"
+    /// status line of the refusal, and which limit (and the flag that sets it) was passed.
+    func refusal(of head: RequestHead, facts: RequestHeadFacts) -> (status: String, detail: String)? {
+        let target = head.uri.utf8.count
+        if target > maxTargetBytes {
+            return ("414 URI Too Long", "the target is \(target) bytes, more than --max-target (\(maxTargetBytes))")
         }
-        if let length = facts.contentLength, length > maxBodyBytes { return "413 Content Too Large" }
+        if head.fields.count > maxHeaderCount {
+            return ("431 Request Header Fields Too Large",
+                    "\(head.fields.count) header fields, more than --max-headers (\(maxHeaderCount))")
+        }
+        if facts.headerBytes > maxHeaderBytes {
+            return ("431 Request Header Fields Too Large",
+                    "the header fields are \(facts.headerBytes) bytes, more than --max-header-bytes (\(maxHeaderBytes))")
+        }
+        if let length = facts.contentLength, length > maxBodyBytes {
+            return ("413 Content Too Large", "the body is \(length) bytes, more than --max-body (\(maxBodyBytes))")
+        }
         return nil
     }
 }
