@@ -5,11 +5,32 @@ import Foundation
 /// queue, and the requests in flight.
 struct StatusPage {
     let snapshot: AdminSnapshot
+    /// Seconds after which the page reloads itself (`/status?refresh=N`), if asked.
+    var refresh: Int? = nil
+
+    /// `refresh=N` of a query, 1 to 3600.
+    static func refreshSeconds(inQuery query: Substring) -> Int? {
+        for pair in query.split(separator: "&") where pair.hasPrefix("refresh=") {
+            if let seconds = Int(pair.dropFirst(8)), (1...3600).contains(seconds) { return seconds }
+        }
+        return nil
+    }
+
+    /// The admin listener's `/`: where its pages are.
+    static let index = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>luagw admin</title></head><body>
+        <h1>luagw admin</h1>
+        <ul><li><a href="/status">status</a> (<a href="/status?refresh=5">refreshed every 5 s</a>)</li>
+        <li><a href="/status.json">status.json</a></li><li><a href="/metrics">metrics</a> (Prometheus)</li></ul>
+        </body></html>
+
+        """
 
     var html: String {
         var page = """
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>luagw status</title>
+            <html lang="en"><head><meta charset="utf-8"><title>luagw status</title>\(refresh.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <style>
             body { font: 15px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
@@ -40,7 +61,8 @@ struct StatusPage {
                 + "<td>\(Self.escape(request.path))</td><td>\(Self.escape(request.mount))</td><td>\(request.phase)</td>"
                 + "<td class=\"n\">\(String(format: "%.1f s", request.ageSeconds))</td></tr>\n"
         }
-        page += "</table>\n<p><a href=\"/status.json\">status.json</a> · <a href=\"/metrics\">metrics</a></p>\n</body></html>\n"
+        let refreshing = refresh.map { "refreshed every \($0) s: <a href=\"/status\">stop</a>" } ?? "<a href=\"/status?refresh=5\">refresh every 5 s</a>"
+        page += "</table>\n<p><a href=\"/status.json\">status.json</a> · <a href=\"/metrics\">metrics</a> · \(refreshing)</p>\n</body></html>\n"
         return page
     }
 
