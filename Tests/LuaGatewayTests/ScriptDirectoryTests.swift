@@ -34,6 +34,28 @@ final class ScriptDirectoryTests: XCTestCase {
         XCTAssertEqual(try server.get("/shebang").text, "module line 3")
     }
 
+    /// A launcher named after its module (`hello.lua` doing `require "hello"`) would load itself
+    /// forever (a C stack overflow): it fails to load with a message that says why.
+    func testAScriptThatRequiresItselfIsSaidSo() throws {
+        let log = LogCapture()
+        let server = try TestServer(["selfish.lua": "local app = require 'selfish'\nreturn app"], logger: log.logger)
+        XCTAssertEqual(try server.get("/selfish").code, 500)
+        XCTAssertTrue(log.contains("module 'selfish' is this script itself"), log.messages.joined(separator: "\n"))
+        XCTAssertFalse(log.contains("stack overflow"), log.messages.joined(separator: "\n"))
+    }
+
+    /// Orbit's launchers: `hello.lua` doing `require "hello"` gets the module of that name on
+    /// --lua-path, not itself.
+    func testALauncherGetsItsNamesakeModuleFromTheLuaPath() throws {
+        let modules = try ScratchDirectory("luagw-lua-path")
+        defer { modules.remove() }
+        try modules.write("launcher.lua", "return function(e, sr) sr(200, {}) return 'the module on --lua-path' end")
+        var lua = LuaLimits()
+        lua.luaPath = [modules.path]
+        let server = try TestServer(["launcher.lua": "#!/usr/bin/env wsapi.cgi\nreturn require 'launcher'"], lua: lua)
+        XCTAssertEqual(try server.get("/launcher").text, "the module on --lua-path")
+    }
+
     func testHelpersAndDebiansLuaModulesAreRequiredAsDocumented() throws {
         let server = try TestServer([
             "a.lua": #"""

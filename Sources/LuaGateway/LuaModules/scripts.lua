@@ -4,7 +4,7 @@
 -- code), then on disk.
 local C, need = ...
 local traceback = C.traceback
-local type, error, xpcall, load, ipairs = type, error, xpcall, load, ipairs
+local type, error, xpcall, load, ipairs, loadfile, assert = type, error, xpcall, load, ipairs, loadfile, assert
 local setmetatable, getmetatable = setmetatable, getmetatable
 local ssub, format, gsub, gmatch = string.sub, string.format, string.gsub, string.gmatch
 
@@ -33,11 +33,15 @@ end
 -- The script directory `dir`, searched first; then `lua_path` and `lua_cpath` (directories,
 -- one a line: --lua-path, --lua-cpath, SPEC 9), then Lua's defaults. `compat51` (1 with
 -- --compat51) gives every script the Lua 5.1 globals of luagw.compat51.
+-- package.path without the served directory: where a script's namesake module is looked for.
+local beyond_root = package.path
+
 function M.set_root(dir, lua_path, lua_cpath, compat51)
   root, M.root = dir, dir
-  local path = dir .. "/?.lua;" .. dir .. "/?/init.lua;"
+  local path = ""
   for extra in gmatch(lua_path or "", "[^\n]+") do path = path .. extra .. "/?.lua;" .. extra .. "/?/init.lua;" end
-  package.path = path .. package.path
+  beyond_root = path .. package.path
+  package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. beyond_root
   local cpath = ""
   for extra in gmatch(lua_cpath or "", "[^\n]+") do cpath = cpath .. extra .. "/?.so;" end
   package.cpath = cpath .. package.cpath
@@ -48,12 +52,24 @@ function M.add_module(relative, source)
   modules[relative] = source
 end
 
+-- The script being loaded as an application now (its file), to catch one that requires itself.
+local loading = nil
+
 local function directory_searcher(name)
   local base = gsub(name, "%.", "/")
   for _, relative in ipairs({ base .. ".lua", base .. "/init.lua" }) do
     local source = modules[relative]
     if source then
       local file = root .. "/" .. relative
+      if file == loading then
+        -- A launcher named after its module (Orbit's hello.lua doing require "hello"): the
+        -- served directory comes first, so it would load itself, forever. The module is
+        -- looked for beyond it (--lua-path, the system's paths) instead.
+        local found = package.searchpath(name, beyond_root)
+        if found then return assert(loadfile(found)), found end
+        error(format("module '%s' is this script itself (%s), and no other module '%s' is on --lua-path "
+          .. "or the system's path: a script that requires itself would load forever", name, file, name), 0)
+      end
       local chunk, err = compile(source, "@" .. file)
       if not chunk then
         error(format("error loading module '%s' from file '%s':\n\t%s", name, file, err), 0)
@@ -125,7 +141,9 @@ end
 -- when `lint` is 1 (--dev); true, or false and the error (also kept, for the requests that
 -- reach the script).
 function M.load_app(index, source, name, mount, middlewares, lint)
+  loading = ssub(name, 2)
   local ok, app = run_chunk(source, name, lint)
+  loading = nil
   if ok then
     local wsapi = need("luagw.wsapi")  -- SPEC 9: a WSAPI application is served as it is
     if wsapi.is_app(app) then app = wsapi.app(app) end
