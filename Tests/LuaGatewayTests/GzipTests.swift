@@ -46,6 +46,22 @@ final class GzipTests: XCTestCase {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// docs/middleware.md's recipe for static files with gzip, run as printed there.
+    func testTheDocumentedStaticFilesWithGzipRecipe() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/middleware.md")
+        let page = try String(contentsOf: docs, encoding: .utf8)
+        let start = try XCTUnwrap(page.range(of: "-- assets.lua (a folder next to it"), "the recipe is in the docs")
+        let recipe = String(page[start.lowerBound...].prefix { $0 != "`" })
+        let server = try TestServer(["assets.lua": recipe, "_assets/app.js": Self.text])
+        let response = try server.get("/assets/app.js", headers: "Accept-Encoding: gzip\r\n")
+        XCTAssertEqual(response.code, 200)
+        XCTAssertEqual(response.header("Content-Encoding"), "gzip")
+        XCTAssertEqual(response.header("Cache-Control"), "max-age=3600")
+        XCTAssertEqual(try gunzip(response.body), Self.text)
+        XCTAssertEqual(try server.get("/assets/missing.js").code, 404)
+    }
+
     func testAWholeBodyAndAStreamAreCompressed() throws {
         let server = try TestServer(["g.lua": Self.app])
         let whole = try server.get("/g", headers: "Accept-Encoding: br, gzip;q=0.8\r\n")
