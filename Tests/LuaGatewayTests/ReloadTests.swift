@@ -91,6 +91,8 @@ final class ReloadTests: XCTestCase {
         let broken = try server.get("/a")
         XCTAssertEqual(broken.code, 500)
         XCTAssertTrue(broken.text.contains("a.lua:2:") && broken.text.contains("syntax error"), broken.text)
+        XCTAssertTrue(broken.text.contains(">    2 |   this is not lua") && broken.text.contains("     1 | return function(e, sr)"),
+                      "the lines around the error: \(broken.text)")
         XCTAssertTrue(log.contains("served as saved (--dev)"), log.messages.joined(separator: "\n"))
         try server.write("a.lua", Self.version("fixed"))
         XCTAssertEqual(server.server.reload(), 3)

@@ -5,8 +5,8 @@
 local C, need = ...
 local traceback = C.traceback
 local type, error, xpcall, load, ipairs, loadfile, assert = type, error, xpcall, load, ipairs, loadfile, assert
-local setmetatable, getmetatable = setmetatable, getmetatable
-local ssub, format, gsub, gmatch = string.sub, string.format, string.gsub, string.gmatch
+local setmetatable, getmetatable, tonumber, pairs = setmetatable, getmetatable, tonumber, pairs
+local ssub, format, gsub, gmatch, smatch, concat = string.sub, string.format, string.gsub, string.gmatch, string.match, table.concat
 
 -- By mount index: the application, the error that kept it from loading, its mount path
 -- (for the log) and its file (environ's SCRIPT_FILENAME).
@@ -136,6 +136,34 @@ local function wrap_app(app, middlewares, info)
   return true, app
 end
 
+-- A load error under --dev, with the lines around where it happened when that is a file of the
+-- served directory: "file:LINE: message" gets two lines before and after, the line marked.
+local function source_of(file)
+  local prefix = root .. "/"
+  if ssub(file, 1, #prefix) == prefix then return modules[ssub(file, #prefix + 1)] end
+  if ssub(file, 1, 3) ~= "..." then return nil end
+  local tail = ssub(file, 4)  -- Lua shortens a long file name from the left
+  for relative, source in pairs(modules) do
+    local full = prefix .. relative
+    if ssub(full, -#tail) == tail then return source end
+  end
+end
+
+local function with_excerpt(message)
+  local file, line = smatch(message, "^(.-):(%d+):")
+  local source = file and source_of(file)
+  if not source then return message end
+  local at, lines, number = tonumber(line), {}, 0
+  for text in gmatch(source .. "\n", "([^\n]*)\n") do
+    number = number + 1
+    if number >= at - 2 and number <= at + 2 then
+      lines[#lines + 1] = format("%s %4d | %s", number == at and ">" or " ", number, text)
+    end
+    if number > at + 2 then break end
+  end
+  return message .. "\n\n" .. concat(lines, "\n")
+end
+
 -- Loads the script `source` (chunk name `name`) as the application of mount `index`, at
 -- `mount` ("" for the root), wrapped by its `middlewares`, and by luagw.web.lint outside them
 -- when `lint` is 1 (--dev); true, or false and the error (also kept, for the requests that
@@ -155,7 +183,11 @@ function M.load_app(index, source, name, mount, middlewares, lint)
   if ok and middlewares and middlewares ~= "" then
     ok, app = wrap_app(app, middlewares, { mount = mount ~= "" and mount or "/", path = ssub(name, 2) })
   end
-  if not ok then load_errors[index] = app; return false, app end
+  if not ok then
+    if lint == 1 then app = with_excerpt(app) end
+    load_errors[index] = app
+    return false, app
+  end
   if lint == 1 then app = require("luagw.web.lint")(app) end
   apps[index], M.mounts[index], M.files[index] = app, mount ~= "" and mount or "/", ssub(name, 2)
   return true
