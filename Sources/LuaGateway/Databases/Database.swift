@@ -38,6 +38,11 @@ struct DatabaseStatement: Sendable {
     var sql: ByteBuffer
     var parameters: ByteBuffer
     var exec: Bool
+
+    /// SQL of luagw's own (BEGIN, COMMIT, ROLLBACK), without parameters (an encoded count of 0).
+    static func command(_ sql: String) -> DatabaseStatement {
+        DatabaseStatement(sql: ByteBuffer(string: sql), parameters: ByteBuffer(bytes: [0, 0, 0, 0]), exec: true)
+    }
 }
 
 /// A statement's answer, encoded (sqlite.c's header says how), or the database's message.

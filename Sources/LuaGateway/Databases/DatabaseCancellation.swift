@@ -6,6 +6,9 @@ import NIOConcurrencyHelpers
 final class DatabaseCancellation: Sendable {
     private let state = NIOLockedValueBox<(cancelled: Bool, interrupt: (@Sendable () -> Void)?)>((false, nil))
 
+    /// Whether the request ended: its answer is not wanted.
+    var isCancelled: Bool { state.withLockedValue { $0.cancelled } }
+
     /// The request ended: the statement is not started, or `interrupt` is called now.
     func cancel() {
         let interrupt = state.withLockedValue { state -> (@Sendable () -> Void)? in

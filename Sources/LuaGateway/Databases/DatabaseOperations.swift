@@ -5,7 +5,6 @@ import NIOCore
 /// resumed with the encoded answer, or `nil, err` with the database's message.
 final class DatabaseQuery: Operation {
     static let number = Int(LUAGW_OPERATION_DB_QUERY.rawValue)
-    private var cancelled = false
     /// Stops the statement when the request ends first (not started, or interrupted).
     private let cancellation = DatabaseCancellation()
 
@@ -34,7 +33,7 @@ final class DatabaseQuery: Operation {
             }
         }
         answer.whenSuccess { answer in
-            guard !query.cancelled else { return }
+            guard !query.cancellation.isCancelled else { return }
             completion(answer.results)
         }
         return .success(query)
@@ -49,7 +48,6 @@ final class DatabaseQuery: Operation {
     }
 
     func cancel() {
-        cancelled = true
         cancellation.cancel()  // its connection goes back once the statement has stopped
     }
 }

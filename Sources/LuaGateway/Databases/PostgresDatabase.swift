@@ -52,7 +52,7 @@ final class PostgresDatabase: Database {
     func begin(on eventLoop: EventLoop) -> EventLoopFuture<Result<DatabaseTransaction, DatabaseFailure>> {
         let (pool, server) = (self.pool(eventLoop), self.server)
         return pool.borrow().flatMap { connection in
-            PostgresStatement.run(PostgresStatement.command("BEGIN"), on: connection, server: server).map { answer, _ in
+            PostgresStatement.run(DatabaseStatement.command("BEGIN"), on: connection, server: server).map { answer, _ in
                 if case .failure(let message) = answer {
                     pool.giveBack(connection, clean: false)
                     return .failure(DatabaseFailure(message))

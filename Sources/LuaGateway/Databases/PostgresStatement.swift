@@ -20,9 +20,4 @@ enum PostgresStatement {
             (.failure(PostgresFailure.message(error, server: server)), "")
         }
     }
-
-    /// A statement without parameters (`BEGIN`, `COMMIT`, `ROLLBACK`).
-    static func command(_ sql: String) -> DatabaseStatement {
-        DatabaseStatement(sql: ByteBuffer(string: sql), parameters: ByteBuffer(bytes: [0, 0, 0, 0]), exec: true)
-    }
 }

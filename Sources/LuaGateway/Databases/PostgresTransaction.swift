@@ -26,7 +26,7 @@ final class PostgresTransaction: DatabaseTransaction, @unchecked Sendable {
         guard !ended else { return eventLoop.makeSucceededFuture(.failure("the transaction has ended")) }
         ended = true
         let (connection, pool) = (self.connection, self.pool)
-        return PostgresStatement.run(PostgresStatement.command(commit ? "COMMIT" : "ROLLBACK"), on: connection,
+        return PostgresStatement.run(DatabaseStatement.command(commit ? "COMMIT" : "ROLLBACK"), on: connection,
                                      server: server).map { answer, command in
             guard case .answer = answer else {
                 pool.giveBack(connection, clean: false)

@@ -63,13 +63,10 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs SQL of luagw's own (BEGIN, COMMIT...): nil, or SQLite's message.
     func run(_ sql: String) -> String? {
-        let statement = DatabaseStatement(sql: ByteBuffer(string: sql), parameters: Self.noParameters, exec: true)
-        if case .failure(let message) = run(statement, readsOnly: false) { return message }
+        if case .failure(let message) = run(.command(sql), readsOnly: false) { return message }
         return nil
     }
 
-    /// The encoding of no parameters (a count of 0).
-    static let noParameters = ByteBuffer(bytes: [0, 0, 0, 0])
 
     private static func text(_ out: luagw_out) -> String {
         String(decoding: UnsafeRawBufferPointer(start: out.data, count: out.length), as: UTF8.self)
