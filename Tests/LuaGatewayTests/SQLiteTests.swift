@@ -87,6 +87,13 @@ final class SQLiteTests: XCTestCase {
               return "set"
             end
             """#,
+        "flush.lua": #"""
+            return function(e, sr)
+              require("luagw").shared.sqlite:flush_all()
+              sr("200 OK", {{"Content-Type", "text/plain"}})
+              return "flushed"
+            end
+            """#,
         "inside.lua": #"""
             return function(e, sr)
               sr("200 OK", {{"Content-Type", "text/plain"}})
@@ -154,8 +161,12 @@ final class SQLiteTests: XCTestCase {
             """#,
     ]
 
+    /// A server with the flags of `luagw.shared.sqlite` cleared: the dictionary is the process's,
+    /// and a flag an earlier test left ("inside", "go") would let a transaction run through.
     private func makeServer() throws -> TestServer {
-        try TestServer(Self.scripts, pool: PoolLimits(initial: 1, maximum: 1, queue: 64))
+        let server = try TestServer(Self.scripts, pool: PoolLimits(initial: 1, maximum: 1, queue: 64))
+        XCTAssertEqual(try server.get("/flush").text, "flushed")
+        return server
     }
 
     private func post(_ server: TestServer, _ path: String, _ body: String) throws -> String {
