@@ -167,7 +167,8 @@ end
 -- Loads the script `source` (chunk name `name`) as the application of mount `index`, at
 -- `mount` ("" for the root), wrapped by its `middlewares`, and by luagw.web.lint outside them
 -- when `lint` is 1 (--dev); true, or false and the error (also kept, for the requests that
--- reach the script).
+-- reach the script); or true and what it returned ("nothing", "a table"...) when that is no
+-- application: the script is then a module only.
 function M.load_app(index, source, name, mount, middlewares, lint)
   loading = ssub(name, 2)
   local ok, app = run_chunk(source, name, lint)
@@ -177,8 +178,11 @@ function M.load_app(index, source, name, mount, middlewares, lint)
     if wsapi.is_app(app) then app = wsapi.app(app) end
   end
   if ok and not is_callable(app) then
-    ok, app = false, format("%s: the script returned a %s; expected the application (a function, or a WSAPI "
-      .. "application: a table with run)", ssub(name, 2), type(app))
+    -- A script that returns something else is a module (an existing application's helper, an
+    -- Orbit model): it is not mounted; its URL is served as if the file were not there.
+    local what = app == nil and "nothing" or "a " .. type(app)
+    load_errors[index] = format("%s returned %s, not an application: it is a module, not mounted", ssub(name, 2), what)
+    return true, what
   end
   if ok and middlewares and middlewares ~= "" then
     ok, app = wrap_app(app, middlewares, { mount = mount ~= "" and mount or "/", path = ssub(name, 2) })
