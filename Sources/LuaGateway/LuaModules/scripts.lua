@@ -164,6 +164,12 @@ local function with_excerpt(message)
   return message .. "\n\n" .. concat(lines, "\n")
 end
 
+-- The name `require` knows the script `file` by: its path below the root, dots for slashes.
+local function module_name(file)
+  local relative = ssub(file, 1, #root + 1) == root .. "/" and ssub(file, #root + 2) or file
+  return (gsub(gsub(relative, "%.lua$", ""), "/", "."))
+end
+
 -- Loads the script `source` (chunk name `name`) as the application of mount `index`, at
 -- `mount` ("" for the root), wrapped by its `middlewares`, and by luagw.web.lint outside them
 -- when `lint` is 1 (--dev); true, or false and the error (also kept, for the requests that
@@ -173,10 +179,14 @@ function M.load_app(index, source, name, mount, middlewares, lint)
   loading = ssub(name, 2)
   local ok, app = run_chunk(source, name, lint)
   loading = nil
-  if ok then
-    local wsapi = need("luagw.wsapi")  -- SPEC 9: a WSAPI application is served as it is
-    if wsapi.is_app(app) then app = wsapi.app(app) end
+  local wsapi = need("luagw.wsapi")  -- SPEC 9: a WSAPI application is served as it is
+  if ok and app == nil then
+    -- A Lua 5.1 module (`module("hello", package.seeall, orbit.new)`, as Orbit's examples are)
+    -- returns nothing and leaves itself in package.loaded: wsapi.cgi serves it as `require` gives it.
+    local loaded = package.loaded[module_name(ssub(name, 2))]
+    if wsapi.is_app(loaded) then app = loaded end
   end
+  if ok and wsapi.is_app(app) then app = wsapi.app(app) end
   if ok and not is_callable(app) then
     -- A script that returns something else is a module (an existing application's helper, an
     -- Orbit model): it is not mounted; its URL is served as if the file were not there.
