@@ -44,7 +44,7 @@ final class DocumentedDeploymentTests: XCTestCase {
         luagw.standardOutput = FileHandle.nullDevice
         try luagw.run()
         defer { luagw.terminate(); luagw.waitUntilExit() }
-        try waitUntil("luagw listens") { (try? RawClient(unixPath: socket)) != nil }
+        waitUntil("luagw listens") { (try? RawClient(unixPath: socket)) != nil }
 
         let nginx = try nginx(upstream: "unix:\(socket)", in: scratch)
         defer { nginx.process.terminate(); nginx.process.waitUntilExit() }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// SPEC 10's scale-out (docs/deployment.md): two luagw processes behind nginx (the documented
@@ -54,8 +55,7 @@ final class ScaleOutTests: XCTestCase {
         defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
 
         // Load: four keep-alive clients through nginx, counting what answered and what failed.
-        let lock = NSLock()
-        var served: [String: Int] = [:], failures: [String] = [], stop = false
+        let tally = NIOLockedValueBox((served: [String: Int](), failures: [String](), stop: false))
         let clients = (0..<4).map { index in
             // Half of them POST: nginx does not retry a request that is not idempotent, so a
             // request lost by the restart would show.
@@ -63,25 +63,25 @@ final class ScaleOutTests: XCTestCase {
                 : "POST /who HTTP/1.1\r\nHost: example.org\r\nContent-Length: 5\r\n\r\nhello"
             return Thread {
                 var client: RawClient?
-                while !lock.withLock({ stop }) {
+                while !tally.withLockedValue({ $0.stop }) {
                     do {
                         if client == nil { client = try RawClient(port: nginx.port, timeout: 20) }
                         let response = try client!.request(request)
-                        lock.withLock {
-                            if response.code == 200 { served[response.text, default: 0] += 1 }
-                            else { failures.append("\(response.statusLine): \(response.text)") }
+                        tally.withLockedValue {
+                            if response.code == 200 { $0.served[response.text, default: 0] += 1 }
+                            else { $0.failures.append("\(response.statusLine): \(response.text)") }
                         }
                         if response.header("Connection") == "close" { client = nil }
                     } catch {
-                        lock.withLock { failures.append("\(error)") }
+                        tally.withLockedValue { $0.failures.append("\(error)") }
                         client = nil
                     }
                 }
             }
         }
         clients.forEach { $0.start() }
-        defer { lock.withLock { stop = true } }
-        waitUntil("both machines to serve") { lock.withLock { (served["a1"] ?? 0) > 20 && (served["b1"] ?? 0) > 20 } }
+        defer { tally.withLockedValue { $0.stop = true } }
+        waitUntil("both machines to serve") { tally.withLockedValue { ($0.served["a1"] ?? 0) > 20 && ($0.served["b1"] ?? 0) > 20 } }
 
         // The rolling restart of machine A: the new release starts on the same port, then the old one stops.
         let newA = try serve(scratch.url.appendingPathComponent("a2").path, port: portA)
@@ -90,10 +90,10 @@ final class ScaleOutTests: XCTestCase {
         XCTAssertTrue(oldExited)
         XCTAssertEqual(machineA.terminationStatus, 0, "a graceful exit")
         machineA = newA
-        let a2Before = lock.withLock { served["a2"] ?? 0 }
-        waitUntil("the new release to serve after the old one left") { lock.withLock { (served["a2"] ?? 0) > a2Before + 50 } }
-        lock.withLock { stop = true }
-        let (counts, failed) = lock.withLock { (served, failures) }
+        let a2Before = tally.withLockedValue { $0.served["a2"] ?? 0 }
+        waitUntil("the new release to serve after the old one left") { tally.withLockedValue { ($0.served["a2"] ?? 0) > a2Before + 50 } }
+        tally.withLockedValue { $0.stop = true }
+        let (counts, failed) = tally.withLockedValue { ($0.served, $0.failures) }
         print("rolling restart under load: served \(counts), failed \(failed.count)")
         XCTAssertEqual(failed, [], "no request failed through the restart")
         XCTAssertGreaterThan(counts["b1"] ?? 0, 0)
