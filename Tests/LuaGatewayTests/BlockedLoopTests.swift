@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+@testable import LuaGateway
+
+/// A request that blocks its worker's event loop in a C call (Debian's LuaSocket, the real
+/// blocking one; a read of a FIFO) is reported while it blocks: a warning naming the request,
+/// where its Lua code called, and what to use instead when the call is a known one; a last line
+/// when the loop turns again; the episode counted in /metrics. A request that waits through
+/// luagw (luagw.sleep) or computes in time slices blocks nothing and is not reported.
+final class BlockedLoopTests: XCTestCase {
+    static let scripts = [
+        "luasocket.lua": #"""
+            local socket = require "socket"
+            return function(e, sr)
+              local c = assert(socket.connect("127.0.0.1", tonumber(e.QUERY_STRING)))
+              local line = c:receive("*l")
+              c:close()
+              sr(200, {})
+              return line
+            end
+            """#,
+        "fifo.lua": #"""
+            return function(e, sr)
+              local f = assert(io.open(e.DOCUMENT_ROOT .. "/fifo"))
+              local line = f:read("l")
+              f:close()
+              sr(200, {})
+              return line
+            end
+            """#,
+        "waits.lua": #"""
+            return function(e, sr)
+              e.luagw.sleep(1.5)
+              local t = os.clock()
+              while os.clock() - t < 1.5 do end
+              sr(200, {})
+              return "waited"
+            end
+            """#,
+    ]
+
+    private func metrics(_ server: TestServer) throws -> [String: Double] {
+        let admin = try XCTUnwrap(server.server.adminAddress).port
+        return try AdminTests.parse(try RawClient(port: admin).request("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n").text)
+    }
+
+    func testLuaSocketHoldingTheLoopIsReportedWhileItBlocks() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/lua/5.4/socket.lua") else {
+            throw XCTSkip("lua-socket is not installed: run scripts/test")
+        }
+        let answer = DispatchSemaphore(value: 0)
+        let upstream = try LoopbackListener { client in
+            answer.wait()
+            _ = "go\n".withCString { write(client, $0, 3) }
+            close(client)
+        }
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, logger: log.logger, admin: true)
+        let client = try server.client()
+        try client.send("GET /luasocket?\(upstream.port) HTTP/1.1\r\nHost: t\r\nX-Request-Id: blocked-1\r\n\r\n")
+        waitUntil("the warning, while the request blocks") { log.contains("event loop has been blocked") }
+        let warning = try XCTUnwrap(log.messages.first { $0.contains("event loop has been blocked") })
+        XCTAssertTrue(warning.contains("worker 0's event loop has been blocked for "), warning)
+        XCTAssertTrue(warning.contains(" s by GET /luasocket?\(upstream.port) in "), warning)
+        XCTAssertTrue(warning.contains("luasocket.lua:4 (tcp:receive: LuaSocket waits"), warning)
+        XCTAssertTrue(warning.contains("use luagw.socket") && warning.contains("luagw.http"), warning)
+        XCTAssertTrue(warning.contains("stack traceback:\n\t[C]: in tcp:receive\n\t") && warning.contains("luasocket.lua:4: in function <"), warning)
+        XCTAssertTrue(warning.contains("request_id") && warning.contains("blocked-1"), warning)
+        answer.signal()
+        XCTAssertEqual(try client.readResponse().text, "go")
+        waitUntil("the last line") { log.contains("event loop turns again after") }
+        let last = try XCTUnwrap(log.messages.first { $0.contains("event loop turns again after") })
+        XCTAssertTrue(last.contains("blocked by GET /luasocket?\(upstream.port) in ") && last.contains("(tcp:receive:"), last)
+        XCTAssertFalse(last.contains("stack traceback"), "the warning had it: \(last)")
+        let samples = try metrics(server)
+        XCTAssertEqual(samples["luagw_event_loop_blocked_total{}"], 1, "\(samples.keys.sorted())")
+        XCTAssertGreaterThanOrEqual(samples["luagw_event_loop_blocked_seconds_total{}"] ?? 0, 1)
+    }
+
+    func testAnUnknownBlockingCallIsLocatedWhenItReturns() throws {
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, logger: log.logger)
+        let fifo = server.directory.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let client = try server.client()
+        try client.send("GET /fifo HTTP/1.1\r\nHost: t\r\n\r\n")
+        waitUntil("the warning, while the request blocks") { log.contains("event loop has been blocked") }
+        let warning = try XCTUnwrap(log.messages.first { $0.contains("event loop has been blocked") })
+        XCTAssertTrue(warning.contains("by GET /fifo: its Lua code is in a C function that has not returned"), warning)
+        let writer = try XCTUnwrap(FileHandle(forWritingAtPath: fifo))
+        writer.write(Data("go\n".utf8))
+        try writer.close()
+        XCTAssertEqual(try client.readResponse().text, "go")
+        waitUntil("the last line") { log.contains("event loop turns again after") }
+        let last = try XCTUnwrap(log.messages.first { $0.contains("event loop turns again after") })
+        XCTAssertTrue(last.contains("blocked by GET /fifo: its Lua code went on at "), last)
+        XCTAssertTrue(last.contains("fifo.lua:2") && last.contains("stack traceback:\n\t"), last)
+    }
+
+    func testWaitingAndComputingInTimeSlicesBlockNothing() throws {
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, logger: log.logger, admin: true)
+        XCTAssertEqual(try server.get("/waits").text, "waited")
+        XCTAssertFalse(log.contains("event loop"), "\(log.messages)")
+        XCTAssertEqual(try metrics(server)["luagw_event_loop_blocked_total{}"], 0)
+    }
+}
