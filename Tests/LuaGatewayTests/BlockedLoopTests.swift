@@ -3,7 +3,7 @@ import XCTest
 @testable import LuaGateway
 
 /// A request that blocks its worker's event loop in a C call (Debian's LuaSocket, the real
-/// blocking one; a read of a FIFO) is reported while it blocks: a warning naming the request,
+/// blocking one; LuaSQL waiting for a lock; a read of a FIFO) is reported while it blocks: a warning naming the request,
 /// where its Lua code called, and what to use instead when the call is a known one; a last line
 /// when the loop turns again; the episode counted in /metrics. A request that waits through
 /// luagw (luagw.sleep) or computes in time slices blocks nothing and is not reported.
@@ -26,6 +26,16 @@ final class BlockedLoopTests: XCTestCase {
               f:close()
               sr(200, {})
               return line
+            end
+            """#,
+        "luasql.lua": #"""
+            local driver = require "luasql.sqlite3"
+            return function(e, sr)
+              local db = assert(driver.sqlite3():connect(e.DOCUMENT_ROOT .. "/locked.db", 60000))
+              local n = assert(db:execute("INSERT INTO t VALUES (1)"))
+              db:close()
+              sr(200, {})
+              return tostring(math.tointeger(n))
             end
             """#,
         "waits.lua": #"""
@@ -75,6 +85,46 @@ final class BlockedLoopTests: XCTestCase {
         let samples = try metrics(server)
         XCTAssertEqual(samples["luagw_event_loop_blocked_total{}"], 1, "\(samples.keys.sorted())")
         XCTAssertGreaterThanOrEqual(samples["luagw_event_loop_blocked_seconds_total{}"] ?? 0, 1)
+    }
+
+    func testLuaSQLWaitingForALockIsReportedWithItsReplacement() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/sqlite3.so") else {
+            throw XCTSkip("lua-sql-sqlite3 is not installed: run scripts/test")
+        }
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, logger: log.logger)
+        // Another process holds the database's lock until its standard input closes.
+        let holder = Process(), input = Pipe(), output = Pipe()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("CREATE TABLE t(x)")
+            c.execute("BEGIN EXCLUSIVE")
+            print("locked", flush=True)
+            sys.stdin.read()
+            c.execute("COMMIT")
+            """, server.directory.appendingPathComponent("locked.db").path]
+        holder.standardInput = input
+        holder.standardOutput = output
+        try holder.run()
+        var said = Data()
+        while !said.contains(UInt8(ascii: "\n")) {
+            let more = output.fileHandleForReading.availableData
+            if more.isEmpty { break }
+            said += more
+        }
+        XCTAssertEqual(String(decoding: said, as: UTF8.self), "locked\n")
+        let client = try server.client()
+        try client.send("GET /luasql HTTP/1.1\r\nHost: t\r\n\r\n")
+        waitUntil("the warning, while the request waits for the lock") { log.contains("event loop has been blocked") }
+        let warning = try XCTUnwrap(log.messages.first { $0.contains("event loop has been blocked") })
+        XCTAssertTrue(warning.contains("by GET /luasql in ") && warning.contains("luasql.lua:4 (conn:execute: LuaSQL waits"), warning)
+        XCTAssertTrue(warning.contains("use luagw.sqlite or luagw.postgres"), warning)
+        try input.fileHandleForWriting.close()
+        holder.waitUntilExit()
+        XCTAssertEqual(try client.readResponse().text, "1")
+        waitUntil("the last line") { log.contains("event loop turns again after") }
     }
 
     func testAnUnknownBlockingCallIsLocatedWhenItReturns() throws {
