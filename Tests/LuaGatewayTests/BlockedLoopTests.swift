@@ -49,6 +49,12 @@ final class BlockedLoopTests: XCTestCase {
             """#,
     ]
 
+    /// The first line of `log` that says `text`, once there is one.
+    private func line(of log: LogCapture, saying text: String, _ what: String) throws -> String {
+        waitUntil(what) { log.contains(text) }
+        return try XCTUnwrap(log.messages.first { $0.contains(text) })
+    }
+
     private func metrics(_ server: TestServer) throws -> [String: Double] {
         let admin = try XCTUnwrap(server.server.adminAddress).port
         return try AdminTests.parse(try RawClient(port: admin).request("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n").text)
@@ -68,8 +74,7 @@ final class BlockedLoopTests: XCTestCase {
         let server = try TestServer(Self.scripts, logger: log.logger, admin: true)
         let client = try server.client()
         try client.send("GET /luasocket?\(upstream.port) HTTP/1.1\r\nHost: t\r\nX-Request-Id: blocked-1\r\n\r\n")
-        waitUntil("the warning, while the request blocks") { log.contains("event loop has been blocked") }
-        let warning = try XCTUnwrap(log.messages.first { $0.contains("event loop has been blocked") })
+        let warning = try line(of: log, saying: "event loop has been blocked", "the warning, while the request blocks")
         XCTAssertTrue(warning.contains("worker 0's event loop has been blocked for "), warning)
         XCTAssertTrue(warning.contains(" s by GET /luasocket?\(upstream.port) in "), warning)
         XCTAssertTrue(warning.contains("luasocket.lua:4 (tcp:receive: LuaSocket waits"), warning)
@@ -78,8 +83,7 @@ final class BlockedLoopTests: XCTestCase {
         XCTAssertTrue(warning.contains("request_id") && warning.contains("blocked-1"), warning)
         answer.signal()
         XCTAssertEqual(try client.readResponse().text, "go")
-        waitUntil("the last line") { log.contains("event loop turns again after") }
-        let last = try XCTUnwrap(log.messages.first { $0.contains("event loop turns again after") })
+        let last = try line(of: log, saying: "event loop turns again after", "the last line")
         XCTAssertTrue(last.contains("blocked by GET /luasocket?\(upstream.port) in ") && last.contains("(tcp:receive:"), last)
         XCTAssertFalse(last.contains("stack traceback"), "the warning had it: \(last)")
         let samples = try metrics(server)
@@ -117,14 +121,13 @@ final class BlockedLoopTests: XCTestCase {
         XCTAssertEqual(String(decoding: said, as: UTF8.self), "locked\n")
         let client = try server.client()
         try client.send("GET /luasql HTTP/1.1\r\nHost: t\r\n\r\n")
-        waitUntil("the warning, while the request waits for the lock") { log.contains("event loop has been blocked") }
-        let warning = try XCTUnwrap(log.messages.first { $0.contains("event loop has been blocked") })
+        let warning = try line(of: log, saying: "event loop has been blocked", "the warning, while the request waits for the lock")
         XCTAssertTrue(warning.contains("by GET /luasql in ") && warning.contains("luasql.lua:4 (conn:execute: LuaSQL waits"), warning)
         XCTAssertTrue(warning.contains("use luagw.sqlite or luagw.postgres"), warning)
         try input.fileHandleForWriting.close()
         holder.waitUntilExit()
         XCTAssertEqual(try client.readResponse().text, "1")
-        waitUntil("the last line") { log.contains("event loop turns again after") }
+        XCTAssertTrue(try line(of: log, saying: "event loop turns again after", "the last line").contains("(conn:execute:"))
     }
 
     func testAnUnknownBlockingCallIsLocatedWhenItReturns() throws {
@@ -134,15 +137,13 @@ final class BlockedLoopTests: XCTestCase {
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let client = try server.client()
         try client.send("GET /fifo HTTP/1.1\r\nHost: t\r\n\r\n")
-        waitUntil("the warning, while the request blocks") { log.contains("event loop has been blocked") }
-        let warning = try XCTUnwrap(log.messages.first { $0.contains("event loop has been blocked") })
+        let warning = try line(of: log, saying: "event loop has been blocked", "the warning, while the request blocks")
         XCTAssertTrue(warning.contains("by GET /fifo: its Lua code is in a C function that has not returned"), warning)
         let writer = try XCTUnwrap(FileHandle(forWritingAtPath: fifo))
         writer.write(Data("go\n".utf8))
         try writer.close()
         XCTAssertEqual(try client.readResponse().text, "go")
-        waitUntil("the last line") { log.contains("event loop turns again after") }
-        let last = try XCTUnwrap(log.messages.first { $0.contains("event loop turns again after") })
+        let last = try line(of: log, saying: "event loop turns again after", "the last line")
         XCTAssertTrue(last.contains("blocked by GET /fifo: its Lua code went on at "), last)
         XCTAssertTrue(last.contains("fifo.lua:2") && last.contains("stack traceback:\n\t"), last)
     }
