@@ -165,6 +165,8 @@ extension HTTPConnectionHandler: StateWaiter {
 extension HTTPConnectionHandler: RequestHost {
     var declaredBodyLength: Int? { exchange.declaredBodyLength }
 
+    var runLabel: RunLabel { RunLabel(id: exchange.requestID, method: exchange.head.method, target: exchange.head.uri) }
+
     func nextInput() -> RequestInput? {
         if let bytes = exchange.body.popFirst() {
             exchange.bufferedBytes -= bytes.readableBytes
