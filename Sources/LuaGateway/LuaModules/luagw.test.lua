@@ -395,10 +395,16 @@ function M.client(target)
   return client
 end
 
+-- A value as a message shows it: a string quoted, on one line.
+local function show(v)
+  if type(v) ~= "string" then return tostring(v) end
+  return (gsub(format("%q", v), "\\\n", "\\n"))
+end
+
 -- Raises "what: expected E, got A" unless actual == expected.
 function M.equal(actual, expected, what)
   if actual ~= expected then
-    error(format("%s: expected %q, got %q", what or "value", tostring(expected), tostring(actual)), 2)
+    error(format("%s: expected %s, got %s", what or "value", show(expected), show(actual)), 2)
   end
 end
 
