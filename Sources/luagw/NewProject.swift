@@ -23,10 +23,10 @@ struct NewProject: ParsableCommand {
         let root = URL(fileURLWithPath: directory)
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: root.path) {
             guard existing.isEmpty else {
-                throw ValidationError("\(directory) exists and is not empty: luagw new writes only into a new or empty directory")
+                throw Refusal(reason: "\(directory) exists and is not empty: luagw new writes only into a new or empty directory")
             }
         } else if FileManager.default.fileExists(atPath: root.path) {
-            throw ValidationError("\(directory) exists and is not a directory")
+            throw Refusal(reason: "\(directory) exists and is not a directory")
         }
         print("Wrote:")
         for file in Self.files {
@@ -41,4 +41,10 @@ struct NewProject: ParsableCommand {
               luagw test \(directory)
             """)
     }
+}
+
+/// Why `luagw new` wrote nothing: said as it is (exit status 1), without the usage.
+struct Refusal: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
 }

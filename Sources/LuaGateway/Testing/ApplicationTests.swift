@@ -53,7 +53,11 @@ public struct ApplicationTests {
         eventLoop.execute {
             TestFileRun(tests: self, file: file, eventLoop: eventLoop) { outcome.succeed($0) }.start()
         }
-        return (try? outcome.futureResult.wait()) ?? "\(file): the run did not finish"
+        do {
+            return try outcome.futureResult.wait()
+        } catch {
+            return "\(file): the run did not finish: \(error)"
+        }
     }
 
     /// The Lua state a test file runs in: the directory's modules, and the file as its one
