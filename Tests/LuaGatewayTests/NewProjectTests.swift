@@ -85,6 +85,22 @@ final class NewProjectTests: XCTestCase {
         XCTAssertEqual(none.status, 1, "no test file is a failure: \(none.out)")
     }
 
+    /// docs/cookbook.md's test file ("Testing an application") passes as printed, in luagw and in plain Lua.
+    func testTheCookbooksTestFilePassesAsPrinted() throws {
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/cookbook.md")
+        let blocks = try String(contentsOf: page, encoding: .utf8).components(separatedBy: "```lua\n").dropFirst()
+            .map { $0.components(separatedBy: "```")[0] }
+        let source = try XCTUnwrap(blocks.first { $0.hasPrefix("-- _tests/hello_test.lua") })
+        try scratch.write("app/_tests/hello_test.lua", source)
+        let project = scratch.url.appendingPathComponent("app").path
+        let result = try LuagwProcess.run(["test", project], mergingErrors: true)
+        XCTAssertEqual(result.status, 0, result.out)
+        XCTAssertTrue(result.out.contains("ok    _tests/hello_test.lua"), result.out)
+        let plain = try plainLua("_tests/hello_test.lua", in: project)
+        XCTAssertEqual(plain.status, 0, plain.out)
+    }
+
     /// Runs `file` with plain lua5.4 from `directory`, luagw's modules on LUA_PATH (`luagw lua-path`).
     private func plainLua(_ file: String, in directory: String) throws -> (status: Int32, out: String) {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lua5.4") else { throw XCTSkip("no lua5.4") }
