@@ -10,8 +10,8 @@
 -- is the longest that matches, wrapped by its folders' `_middleware.lua` files.
 -- Also run_file(path): the application `luagw test` runs a test file as.
 local C, need = ...
-local type, error, pairs, ipairs, tostring, tonumber, select = type, error, pairs, ipairs, tostring, tonumber, select
-local setmetatable, getmetatable, loadfile, xpcall, pcall = setmetatable, getmetatable, loadfile, xpcall, pcall
+local type, error, pairs, ipairs, tostring, tonumber = type, error, pairs, ipairs, tostring, tonumber
+local setmetatable, loadfile, pcall, rawget = setmetatable, loadfile, pcall, rawget
 local sfind, ssub, gsub, lower, upper, format, byte, char = string.find, string.sub, string.gsub, string.lower,
   string.upper, string.format, string.byte, string.char
 local concat, sort, tointeger = table.concat, table.sort, math.tointeger
@@ -21,6 +21,8 @@ local new_start_response = need("start_response").new
 local file_wrapper, is_file = need("file_wrapper").new, need("file_wrapper").is_file
 local is_callable = need("scripts").is_callable
 local run_request_end = need("request_end").run
+local new_input, new_errors = need("input").new, need("errors").new
+local close_body = need("driver").close_body
 local json = need("json")
 
 local M = {}
@@ -37,63 +39,6 @@ end
 
 local WSGI_VERSION = setmetatable({}, { __index = { 1, 0 }, __len = function() return 2 end,
   __newindex = function() error("wsgi.version is read-only", 2) end })
-
--- wsgi.input over a whole body, with the server's read, readline and lines.
-local Input = {}
-Input.__index = Input
-
-function Input:read(n)
-  local rest = #self.body - self.pos + 1
-  if n == nil or n == "a" or n == "*a" or (tointeger(n) and n < 0) then
-    local s = ssub(self.body, self.pos)
-    self.pos = #self.body + 1
-    return s
-  end
-  local count = tointeger(n)
-  if not count then error(format("bad argument to 'read' (a byte count or \"a\" expected, got %s)", type(n)), 2) end
-  if rest == 0 then return nil end
-  local s = ssub(self.body, self.pos, self.pos + count - 1)
-  self.pos = self.pos + #s
-  return s
-end
-
-function Input:readline(limit)
-  if self.pos > #self.body then return nil end
-  local i = sfind(self.body, "\n", self.pos, true) or #self.body
-  limit = limit and tointeger(limit)
-  if limit and i - self.pos + 1 > limit then i = self.pos + limit - 1 end
-  local s = ssub(self.body, self.pos, i)
-  self.pos = i + 1
-  return s
-end
-
-function Input:lines()
-  return function()
-    local line = self:readline()
-    if line and ssub(line, -1) == "\n" then return ssub(line, 1, -2) end
-    return line
-  end
-end
-
--- wsgi.errors: what the application writes is kept in the response's `errors`.
-local Errors = {}
-Errors.__index = Errors
-
-function Errors:write(...)
-  for i = 1, select("#", ...) do
-    local s = select(i, ...)
-    if type(s) ~= "string" and type(s) ~= "number" then
-      error(format("bad argument #%d to 'write' (string expected, got %s)", i, type(s)), 2)
-    end
-    self.parts[#self.parts + 1] = s
-  end
-end
-
-function Errors:writelines(lines)
-  for i = 1, #lines do self:write(lines[i]) end
-end
-
-function Errors:flush() end
 
 local function encode(s)
   return (gsub(tostring(s), "[^%w%-%._~]", function(c) return format("%%%02X", byte(c)) end))
@@ -131,8 +76,15 @@ local function header_pairs(headers)
   return list
 end
 
+-- What the application writes on wsgi.errors is kept in `parts`, not logged.
+local function keep_in(parts)
+  return function(_, s) parts[#parts + 1] = s end
+end
+local function no_flush() end
+
 -- environ for `method` and `target` ("/path?query") with `opts` (headers, body, form, json, query,
--- environ), as the server makes it; the client's counter gives the request id.
+-- environ), as the server makes it, and the request's record (its wsgi.input, wsgi.errors, its
+-- response head); the client's counter gives the request id.
 local function make_environ(client, method, target, opts)
   local path, query = target:match("^([^?#]*)%??([^#]*)")
   if opts.query then query = (query ~= "" and query .. "&" or "") .. urlencode(opts.query) end
@@ -147,17 +99,22 @@ local function make_environ(client, method, target, opts)
   end
   if body ~= nil and type(body) ~= "string" then error("luagw.test: body must be a string", 3) end
   client.count = client.count + 1
+  local id, r = "test-" .. client.count, { flags = 0, serial = 0 }
+  local input = new_input(r)
+  input.buf, input.done = body or "", true  -- the whole body is here: the server's reads never wait
+  local errors = new_errors(id, nil, r)
+  r.error_parts = {}
+  errors.add, errors.flush = keep_in(r.error_parts), no_flush
   local environ = {
     REQUEST_METHOD = method, SCRIPT_NAME = "", PATH_INFO = decode(path), QUERY_STRING = query,
     REQUEST_URI = path .. (query ~= "" and "?" .. query or ""), SERVER_PROTOCOL = "HTTP/1.1",
     SERVER_SOFTWARE = "luagw/" .. C.version, GATEWAY_INTERFACE = "CGI/1.1",
     REMOTE_ADDR = "127.0.0.1", REMOTE_PORT = "50000", HTTP_HOST = "localhost",
     ["wsgi.version"] = WSGI_VERSION, ["wsgi.url_scheme"] = "http",
-    ["wsgi.input"] = setmetatable({ body = body or "", pos = 1 }, Input),
-    ["wsgi.errors"] = setmetatable({ parts = {} }, Errors),
+    ["wsgi.input"] = input, ["wsgi.errors"] = errors,
     ["wsgi.input_terminated"] = true, ["wsgi.multithread"] = false, ["wsgi.multiprocess"] = true,
     ["wsgi.run_once"] = false, ["wsgi.file_wrapper"] = file_wrapper,
-    ["luagw.version"] = C.version, ["luagw.request_id"] = "test-" .. client.count, luagw = luagw(),
+    ["luagw.version"] = C.version, ["luagw.request_id"] = id, luagw = luagw(),
   }
   if body ~= nil then environ.CONTENT_LENGTH = tostring(#body) end
   environ.CONTENT_TYPE = content_type
@@ -176,7 +133,7 @@ local function make_environ(client, method, target, opts)
   if environ.SERVER_PORT == "" then environ.SERVER_PORT = "80" end
   environ.DOCUMENT_ROOT, environ.SCRIPT_FILENAME = client.root, client.file
   for key, value in pairs(opts.environ or {}) do environ[key] = value end
-  return environ
+  return environ, r
 end
 
 -- A response: status (a number), status_line, headers (any case; a repeated field's values in
@@ -204,7 +161,7 @@ local function response(r, chunks, environ)
   local body = concat(chunks)
   local code = r.code
   if environ.REQUEST_METHOD == "HEAD" or code < 200 or code == 204 or code == 304 then body = "" end
-  local errors = environ["wsgi.errors"].parts
+  local errors = r.error_parts
   if r.length and #body > r.length then
     errors[#errors + 1] = format("luagw.test: the body has %d bytes, its Content-Length says %d: cut, as the server does\n",
       #body, r.length)
@@ -212,17 +169,6 @@ local function response(r, chunks, environ)
   end
   return setmetatable({ status = code, status_line = r.line, headers = headers, header_list = list, body = body,
                         errors = concat(errors), environ = environ }, Response)
-end
-
--- Calls the body's close once, as the server does; an error there goes to wsgi.errors.
-local function close_body(body, errors)
-  if type(body) ~= "table" then return end
-  local close = body.close
-  local mt = getmetatable(body)
-  if type(close) ~= "function" and type(mt) == "table" then close = mt.__close end
-  if type(close) ~= "function" and getmetatable(close) == nil then return end
-  local ok, err = xpcall(close, C.traceback, body)
-  if not ok then errors:write("error in the body's close: ", tostring(err), "\n") end
 end
 
 -- The body's chunks as the server takes them: a string, an array, an iterator, a file wrapper, nil
@@ -252,10 +198,9 @@ local function take_body(r, body, chunks, send)
   end
 end
 
--- Runs `app` on `environ`; the response.
-local function call(app, environ)
+-- Runs `app` on `environ` (the request of record `r`); the response.
+local function call(app, environ, r)
   local chunks = {}
-  local r = { flags = 0 }
   local function send(rec, data)
     if not rec.code then error("the application sent body data before calling start_response", 0) end
     rec.sent = true
@@ -369,7 +314,8 @@ function Client:request(method, target, opts)
   if type(target) ~= "string" or ssub(target, 1, 1) ~= "/" then
     error("luagw.test: the target is a path that starts with '/'", 2)
   end
-  return call(self.app, make_environ(self, method, target, opts or {}))
+  local environ, r = make_environ(self, method, target, opts or {})
+  return call(self.app, environ, r)
 end
 
 for _, method in ipairs({ "get", "post", "put", "patch", "delete", "head", "options" }) do
