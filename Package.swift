@@ -54,7 +54,9 @@ let package = Package(
                 "LuaGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // What `luagw new` writes, one file each.
+            resources: [.embedInCode("Templates")]
         ),
         .testTarget(
             name: "LuaGatewayTests",

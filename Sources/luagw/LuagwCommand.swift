@@ -10,7 +10,7 @@ struct Luagw: ParsableCommand {
         commandName: "luagw",
         abstract: "A web gateway for Lua 5.4 applications: WSGI's model, on SwiftNIO.",
         version: GatewayVersion.string,
-        subcommands: [Serve.self, CGI.self]
+        subcommands: [Serve.self, CGI.self, NewProject.self, RunTests.self, LuaPath.self]
     )
 }
 

@@ -49,6 +49,9 @@ enum Prelude {
         ("luagw.web.lint", PackageResources.luagw_web_lint_lua),
         ("luagw.wsapi", PackageResources.luagw_wsapi_lua),
         ("luagw.compat51", PackageResources.luagw_compat51_lua),
+        ("luagw.test", PackageResources.luagw_test_lua),
+        // Never run in a state: what luagw.test needs outside luagw (`luagw lua-path`, LuaModuleFolder).
+        ("standalone", PackageResources.standalone_lua),
     ]
 
     /// What the prelude returns, anchored in the registry by LuaState in this order.
