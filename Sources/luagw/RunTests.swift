@@ -33,7 +33,10 @@ struct RunTests: ParsableCommand {
             print("no *_test.lua file in \(directory)")
             throw ExitCode(1)
         }
-        FileManager.default.changeCurrentDirectoryPath(tests.directory)
+        guard FileManager.default.changeCurrentDirectoryPath(tests.directory) else {
+            print("cannot enter \(tests.directory)")
+            throw ExitCode(1)
+        }
         var failed: [String] = []
         for file in files {
             if let failure = tests.run(file) {
