@@ -31,6 +31,7 @@ public final class GatewayServer {
     /// Reads the scripts and makes every worker's states; nothing listens yet.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
         var configuration = configuration
+        _ = SocketActivation.passed  // LISTEN_FDS and the rest read (and removed) before any thread of the server runs
         let descriptors = DescriptorLimit.raised()
         if configuration.limits.maxConnections > descriptors.connections {
             logger.warning("--max-connections \(configuration.limits.maxConnections) lowered to \(descriptors.connections): the process may open \(descriptors.soft) descriptors (RLIMIT_NOFILE's hard limit) and keeps \(descriptors.reserved) for its own files and the applications' sockets; raise it with ulimit -n or systemd's LimitNOFILE=")
@@ -129,13 +130,7 @@ public final class GatewayServer {
         }
         let channel: Channel
         do {
-            if let path = bind.unixPath {
-                try ListeningAddress.clearStaleSocket(at: path)
-                channel = try bootstrap.bind(unixDomainSocketPath: path).wait()
-                try ListeningAddress.setPermissions(of: path, mode: configuration.socketMode, group: configuration.socketGroup)
-            } else {
-                channel = try bootstrap.bind(host: bind.host, port: bind.port).wait()
-            }
+            channel = try ListeningAddress.listen(bootstrap, configuration: configuration, logger: logger)
         } catch {
             throw ListeningAddress.explain(error, address: "\(bind)")
         }
