@@ -17,7 +17,9 @@ final class SocketActivationTests: XCTestCase {
     static let environment = """
         return function(e, sr)
           sr(200, {})
-          return tostring(os.getenv("LISTEN_PID")) .. " " .. tostring(os.getenv("LISTEN_FDS")) .. " " .. tostring(os.getenv("LISTEN_FDNAMES"))
+          local names = { "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "NOTIFY_SOCKET" }
+          for i, name in ipairs(names) do names[i] = tostring(os.getenv(name)) end
+          return table.concat(names, " ")
         end
         """
 
@@ -35,10 +37,12 @@ final class SocketActivationTests: XCTestCase {
         // The unit's ExecStart line, with two workers: they accept from the one socket.
         let arguments = try DocumentedUnits.execStart(directory: scratch.url.appendingPathComponent("app").path, socket: socket.path)
             + ["--workers", "2", "--access-log", "off", "--grace-time", "10"]
-        let old = try socket.start(arguments, errorLog: scratch.url.appendingPathComponent("old.log").path)
+        let oldNotifications = try NotificationListener(path: scratch.url.appendingPathComponent("old.notify").path)
+        let old = try socket.start(arguments, errorLog: scratch.url.appendingPathComponent("old.log").path, notifying: oldNotifications)
         XCTAssertTrue(old.waitForStartUp(), old.errors)
+        XCTAssertEqual(oldNotifications.next(), "READY=1")
         XCTAssertTrue(old.errors.contains("through the socket the service manager passed: luagw.socket (descriptor 3)"), old.errors)
-        XCTAssertEqual(try answer(from: socket, "/environment"), "nil nil nil", "the variables are removed once read")
+        XCTAssertEqual(try answer(from: socket, "/environment"), "nil nil nil nil", "the variables are removed once read")
 
         let nginx = try DocumentedNginx.start(servers: ["unix:\(socket.path)"], in: scratch)
         defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
@@ -47,16 +51,18 @@ final class SocketActivationTests: XCTestCase {
         let oldPid = String(old.pid)
         waitUntil("the first process to serve through nginx") { load.served(oldPid) > 20 }
 
-        // The restart: a second process on the same socket (systemctl start luagw@green), then
-        // SIGTERM to the first (systemctl stop luagw@blue).
-        let new = try socket.start(arguments, errorLog: scratch.url.appendingPathComponent("new.log").path)
-        XCTAssertTrue(new.waitForStartUp(), new.errors)
+        // The restart: a second process on the same socket (systemctl start luagw@green, which
+        // returns on its READY=1), then SIGTERM to the first (systemctl stop luagw@blue).
+        let newNotifications = try NotificationListener(path: scratch.url.appendingPathComponent("new.notify").path)
+        let new = try socket.start(arguments, errorLog: scratch.url.appendingPathComponent("new.log").path, notifying: newNotifications)
+        XCTAssertEqual(newNotifications.next(), "READY=1", new.errors)
         let newPid = String(new.pid)
         waitUntil("a connection to reach the second process while the first still accepts") {
             (try? answer(from: socket, "/pid")) == newPid
         }
         XCTAssertTrue(old.isRunning, "both accepted from the one socket")
         old.terminate()
+        XCTAssertEqual(oldNotifications.next(), "STOPPING=1")
         waitUntil(seconds: 60, "the first process to exit") { !old.isRunning }
         XCTAssertEqual(old.exitStatus, 0, "a graceful exit: \(old.errors)")
         let before = load.served(newPid)

@@ -31,7 +31,8 @@ public final class GatewayServer {
     /// Reads the scripts and makes every worker's states; nothing listens yet.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
         var configuration = configuration
-        _ = SocketActivation.passed  // LISTEN_FDS and the rest read (and removed) before any thread of the server runs
+        // LISTEN_FDS and the rest, NOTIFY_SOCKET: read (and removed) before any thread of the server runs.
+        _ = (SocketActivation.passed, ServiceNotification.socketName)
         let descriptors = DescriptorLimit.raised()
         if configuration.limits.maxConnections > descriptors.connections {
             logger.warning("--max-connections \(configuration.limits.maxConnections) lowered to \(descriptors.connections): the process may open \(descriptors.soft) descriptors (RLIMIT_NOFILE's hard limit) and keeps \(descriptors.reserved) for its own files and the applications' sockets; raise it with ulimit -n or systemd's LimitNOFILE=")
@@ -145,6 +146,7 @@ public final class GatewayServer {
                 logger.warning("\(warning)")
             }
         }
+        ServiceNotification.send("READY=1")
         if bind.unixPath != nil { return bind }
         return BindAddress(host: bind.host, port: channel.localAddress?.port ?? bind.port)
     }
@@ -169,6 +171,7 @@ public final class GatewayServer {
     /// after their response), closes what is left, and stops the event loops. Returns
     /// when all that is done.
     public func shutdownGracefully(grace: Double) {
+        ServiceNotification.send("STOPPING=1")
         reloader?.stop()
         admin?.shutdown()
         try? channel?.close().wait()

@@ -6,7 +6,8 @@ import Glibc
 
 /// A luagw process started the way systemd starts a socket-activated service: the listening
 /// socket as descriptor 3, `LISTEN_FDS=1`, `LISTEN_FDNAMES=luagw.socket`, and `LISTEN_PID` its
-/// own pid (a shell sets it to `$$` and execs luagw, which keeps the pid). Spawned with
+/// own pid (a shell sets it to `$$` and execs luagw, which keeps the pid), and `NOTIFY_SOCKET` when
+/// the test listens for its notifications (`Type=notify`). Spawned with
 /// posix_spawn: Foundation's `Process` closes every descriptor past standard error in the child.
 final class SocketActivatedLuagw {
     let pid: pid_t
@@ -14,7 +15,7 @@ final class SocketActivatedLuagw {
     /// The exit status, once it exited (`isRunning` reaps it).
     private(set) var exitStatus: Int32?
 
-    init(socket: Int32, arguments: [String], errorLog: String) throws {
+    init(socket: Int32, arguments: [String], errorLog: String, notifying: NotificationListener? = nil) throws {
         self.errorLog = errorLog
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -26,6 +27,7 @@ final class SocketActivatedLuagw {
         var environment = ProcessInfo.processInfo.environment
         environment["LISTEN_FDS"] = "1"
         environment["LISTEN_FDNAMES"] = "luagw.socket"
+        environment["NOTIFY_SOCKET"] = notifying?.path
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (cArguments + cEnvironment).forEach { free($0) } }

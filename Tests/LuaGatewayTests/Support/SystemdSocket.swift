@@ -33,8 +33,8 @@ final class SystemdSocket {
     }
 
     /// `luagw ARGUMENTS` started the way systemd starts a service of the socket, its standard
-    /// error written to `errorLog`.
-    func start(_ arguments: [String], errorLog: String) throws -> SocketActivatedLuagw {
-        try SocketActivatedLuagw(socket: descriptor, arguments: arguments, errorLog: errorLog)
+    /// error written to `errorLog`, its notifications sent to `notifying`.
+    func start(_ arguments: [String], errorLog: String, notifying: NotificationListener? = nil) throws -> SocketActivatedLuagw {
+        try SocketActivatedLuagw(socket: descriptor, arguments: arguments, errorLog: errorLog, notifying: notifying)
     }
 }
