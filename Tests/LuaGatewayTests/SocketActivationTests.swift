@@ -29,6 +29,9 @@ final class SocketActivationTests: XCTestCase {
     }
 
     func testARestartOnTheSocketSystemdHoldsFailsNoRequestThroughNginx() throws {
+        // Both processes are woken for each connection and one takes it: SwiftNIO's debug build
+        // asserts on the accept that finds nothing (SocketActivation.adopt). scripts/test runs release.
+        if try LuagwProcess.binary().contains("/debug/") { throw XCTSkip("needs the release build of luagw") }
         let scratch = try ScratchDirectory("luagw-activation")
         defer { scratch.remove() }
         try scratch.write("app/pid.lua", Self.pid)

@@ -40,6 +40,11 @@ enum SocketActivation {
     }
 
     /// A server channel accepting on `socket`, with `bootstrap`'s options and handlers.
+    ///
+    /// Every process given the socket is woken for each connection and one of them takes it, so
+    /// an accept may find nothing (EAGAIN): SwiftNIO's release build reads on, its debug build
+    /// asserts that a readable server socket gave a connection (a debug luagw sharing its socket
+    /// with another process may stop there).
     static func adopt(_ socket: InheritedSocket, with bootstrap: ServerBootstrap) throws -> Channel {
         let channel = try bootstrap.withBoundSocket(socket.descriptor).wait()
         // SwiftNIO listens again on an adopted socket, with a backlog of 128; the queue is
