@@ -79,6 +79,23 @@ final class SocketActivationTests: XCTestCase {
         XCTAssertEqual(Set(served.keys), [oldPid, newPid], "only the two processes answered")
     }
 
+    func testTheAdminListenerTakesTheSocketPassedForItsAddress() throws {
+        let scratch = try ScratchDirectory("luagw-activation")
+        defer { scratch.remove() }
+        try scratch.write("app/pid.lua", Self.pid)
+        let socket = try SystemdSocket(path: scratch.url.appendingPathComponent("luagw.sock").path)
+        let admin = try LoopbackListener()  // the unit's second ListenStream=, 127.0.0.1 on a port of the kernel's
+        let luagw = try socket.start(["serve", scratch.url.appendingPathComponent("app").path, "--bind", "unix:\(socket.path)",
+                                      "--admin", "127.0.0.1:\(admin.port)", "--workers", "1"],
+                                     errorLog: scratch.url.appendingPathComponent("luagw.log").path, also: [admin.fd])
+        XCTAssertTrue(luagw.waitForStartUp(), luagw.errors)
+        XCTAssertEqual(try answer(from: socket, "/pid"), String(luagw.pid))
+        let metrics = try RawClient(port: admin.port).request("GET /metrics HTTP/1.1\r\nHost: luagw\r\n\r\n")
+        XCTAssertEqual(metrics.code, 200)
+        XCTAssertTrue(metrics.text.contains("luagw_"), metrics.text)
+        XCTAssertFalse(luagw.errors.contains("is not served"), luagw.errors)
+    }
+
     func testASocketPassedForAnotherAddressIsRefused() throws {
         let scratch = try ScratchDirectory("luagw-activation")
         defer { scratch.remove() }

@@ -146,6 +146,9 @@ public final class GatewayServer {
                 logger.warning("\(warning)")
             }
         }
+        for other in SocketActivation.unclaimed {
+            logger.warning("a socket the service manager passed is not served (no listener has its address): \(other)")
+        }
         ServiceNotification.send("READY=1")
         if bind.unixPath != nil { return bind }
         return BindAddress(host: bind.host, port: channel.localAddress?.port ?? bind.port)

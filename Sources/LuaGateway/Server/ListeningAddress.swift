@@ -50,9 +50,6 @@ enum ListeningAddress {
             if configuration.socketMode != nil || configuration.socketGroup != nil {
                 logger.warning("--socket-mode and --socket-group left aside: the service manager made the socket (systemd's SocketMode= and SocketGroup=)")
             }
-            for other in SocketActivation.unclaimed {
-                logger.warning("a socket the service manager passed is not served (no listener has its address): \(other)")
-            }
             return channel
         }
         guard let path = bind.unixPath else { return try bootstrap.bind(host: bind.host, port: bind.port).wait() }

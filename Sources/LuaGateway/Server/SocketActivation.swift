@@ -24,13 +24,18 @@ enum SocketActivation {
 
     /// The socket passed for `bind`, taken by the caller; nil when no socket was passed at all
     /// (the caller binds one). Throws when sockets were passed but none listens on `bind`, or
-    /// when another listener took it already.
+    /// when another listener took it already: for the main listener, which must not miss them.
     static func claim(_ bind: BindAddress) throws -> InheritedSocket? {
         guard !passed.isEmpty else { return nil }
+        guard let socket = take(bind) else { throw ListeningError.notPassed("\(bind)", passed.map(\.description)) }
+        return socket
+    }
+
+    /// The socket passed for `bind`, taken by the caller; nil when none was (the caller binds
+    /// one): for `--admin`, which may have a socket of its own in the unit or not.
+    static func take(_ bind: BindAddress) -> InheritedSocket? {
         guard let socket = passed.first(where: { $0.listens(on: bind) }),
-              claimed.withLockedValue({ $0.insert(socket.descriptor).inserted }) else {
-            throw ListeningError.notPassed("\(bind)", passed.map(\.description))
-        }
+              claimed.withLockedValue({ $0.insert(socket.descriptor).inserted }) else { return nil }
         return socket
     }
 

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// A luagw process started the way systemd starts a socket-activated service: the listening
-/// socket as descriptor 3, `LISTEN_FDS=1`, `LISTEN_FDNAMES=luagw.socket`, and `LISTEN_PID` its
+/// sockets of one unit as descriptors 3 onwards, `LISTEN_FDS` their count, `LISTEN_FDNAMES` the
+/// unit's name for each (`luagw.socket`), and `LISTEN_PID` its
 /// own pid (a shell sets it to `$$` and execs luagw, which keeps the pid), and `NOTIFY_SOCKET` when
 /// the test listens for its notifications (`Type=notify`). Spawned with
 /// posix_spawn: Foundation's `Process` closes every descriptor past standard error in the child.
@@ -15,18 +16,20 @@ final class SocketActivatedLuagw {
     /// The exit status, once it exited (`isRunning` reaps it).
     private(set) var exitStatus: Int32?
 
-    init(socket: Int32, arguments: [String], errorLog: String, notifying: NotificationListener? = nil) throws {
+    init(sockets: [Int32], arguments: [String], errorLog: String, notifying: NotificationListener? = nil) throws {
         self.errorLog = errorLog
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, socket, 3)  // dup2 clears close-on-exec
+        for (index, socket) in sockets.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, socket, 3 + Int32(index))  // dup2 clears close-on-exec
+        }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, errorLog, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let argv = ["/bin/sh", "-c", #"export LISTEN_PID=$$; exec "$0" "$@""#, try LuagwProcess.binary()] + arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["LISTEN_FDS"] = "1"
-        environment["LISTEN_FDNAMES"] = "luagw.socket"
+        environment["LISTEN_FDS"] = "\(sockets.count)"
+        environment["LISTEN_FDNAMES"] = Array(repeating: "luagw.socket", count: sockets.count).joined(separator: ":")
         environment["NOTIFY_SOCKET"] = notifying?.path
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

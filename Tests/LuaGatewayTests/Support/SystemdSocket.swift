@@ -33,8 +33,10 @@ final class SystemdSocket {
     }
 
     /// `luagw ARGUMENTS` started the way systemd starts a service of the socket, its standard
-    /// error written to `errorLog`, its notifications sent to `notifying`.
-    func start(_ arguments: [String], errorLog: String, notifying: NotificationListener? = nil) throws -> SocketActivatedLuagw {
-        try SocketActivatedLuagw(socket: descriptor, arguments: arguments, errorLog: errorLog, notifying: notifying)
+    /// error written to `errorLog`, its notifications sent to `notifying`; `also`: more listening
+    /// sockets the unit passes after this one (a second `ListenStream=`).
+    func start(_ arguments: [String], errorLog: String, notifying: NotificationListener? = nil,
+               also: [Int32] = []) throws -> SocketActivatedLuagw {
+        try SocketActivatedLuagw(sockets: [descriptor] + also, arguments: arguments, errorLog: errorLog, notifying: notifying)
     }
 }
