@@ -36,6 +36,7 @@ final class DocumentedDeploymentTests: XCTestCase {
         let nginx = try nginx(upstream: "unix:\(socket.path)", in: scratch)
         defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
         try assertServedThrough(port: nginx.port)
+        withExtendedLifetime((socket, luagw)) {}  // the socket held, the process running, to the end
     }
 
     func testTheDocumentedNginxConfigurationOverTCP() throws {

@@ -23,6 +23,15 @@ final class SocketActivationTests: XCTestCase {
         end
         """
 
+    /// A scratch directory with the two applications in `app/`, and the socket the test holds
+    /// as systemd would (`luagw.sock` in that directory).
+    func served() throws -> (ScratchDirectory, SystemdSocket) {
+        let scratch = try ScratchDirectory("luagw-activation")
+        try scratch.write("app/pid.lua", Self.pid)
+        try scratch.write("app/environment.lua", Self.environment)
+        return (scratch, try SystemdSocket(path: scratch.url.appendingPathComponent("luagw.sock").path))
+    }
+
     /// `GET path` on a connection of its own straight to the socket; the body.
     func answer(from socket: SystemdSocket, _ path: String) throws -> String {
         try RawClient(unixPath: socket.path).request("GET \(path) HTTP/1.1\r\nHost: luagw\r\nConnection: close\r\n\r\n").text
@@ -32,11 +41,8 @@ final class SocketActivationTests: XCTestCase {
         // Both processes are woken for each connection and one takes it: SwiftNIO's debug build
         // asserts on the accept that finds nothing (SocketActivation.adopt). scripts/test runs release.
         if try LuagwProcess.binary().contains("/debug/") { throw XCTSkip("needs the release build of luagw") }
-        let scratch = try ScratchDirectory("luagw-activation")
+        let (scratch, socket) = try served()
         defer { scratch.remove() }
-        try scratch.write("app/pid.lua", Self.pid)
-        try scratch.write("app/environment.lua", Self.environment)
-        let socket = try SystemdSocket(path: scratch.url.appendingPathComponent("luagw.sock").path)
         // The unit's ExecStart line, with two workers: they accept from the one socket.
         let arguments = try DocumentedUnits.execStart(directory: scratch.url.appendingPathComponent("app").path, socket: socket.path)
             + ["--workers", "2", "--access-log", "off", "--grace-time", "10"]
@@ -77,13 +83,12 @@ final class SocketActivationTests: XCTestCase {
         XCTAssertGreaterThan(served[oldPid] ?? 0, 0)
         XCTAssertGreaterThan(served[newPid] ?? 0, 0)
         XCTAssertEqual(Set(served.keys), [oldPid, newPid], "only the two processes answered")
+        withExtendedLifetime((socket, new)) {}  // the socket held, the process running, to the end
     }
 
     func testTheAdminListenerTakesTheSocketPassedForItsAddress() throws {
-        let scratch = try ScratchDirectory("luagw-activation")
+        let (scratch, socket) = try served()
         defer { scratch.remove() }
-        try scratch.write("app/pid.lua", Self.pid)
-        let socket = try SystemdSocket(path: scratch.url.appendingPathComponent("luagw.sock").path)
         let admin = try LoopbackListener()  // the unit's second ListenStream=, 127.0.0.1 on a port of the kernel's
         let luagw = try socket.start(["serve", scratch.url.appendingPathComponent("app").path, "--bind", "unix:\(socket.path)",
                                       "--admin", "127.0.0.1:\(admin.port)", "--workers", "1"],
@@ -97,10 +102,8 @@ final class SocketActivationTests: XCTestCase {
     }
 
     func testASocketPassedForAnotherAddressIsRefused() throws {
-        let scratch = try ScratchDirectory("luagw-activation")
+        let (scratch, socket) = try served()
         defer { scratch.remove() }
-        try scratch.write("app/pid.lua", Self.pid)
-        let socket = try SystemdSocket(path: scratch.url.appendingPathComponent("luagw.sock").path)
         let elsewhere = scratch.url.appendingPathComponent("other.sock").path
         let luagw = try socket.start(["serve", scratch.url.appendingPathComponent("app").path, "--bind", "unix:\(elsewhere)"],
                                      errorLog: scratch.url.appendingPathComponent("luagw.log").path)
