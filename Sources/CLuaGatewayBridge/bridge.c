@@ -43,7 +43,11 @@ static size_t without_driver_frames(const char *t, size_t len) {
 /// As lua.c's msghandler does, then cuts luagw's own frames at the bottom. The first
 /// traceback of a request stopped by its run-time limit is kept in its budget: the code that
 /// runs after the stop is stopped too, and its error would hide where the request was.
+/// An optional second argument is the level the traceback starts at (1, the default, is the
+/// function that raised the error when this is the message handler itself; a Lua handler that
+/// calls it passes 2, so that its own frame is left out). [-0, +1, m]
 int luagw_traceback(lua_State *L) {
+    int level = lua_isinteger(L, 2) ? (int)lua_tointeger(L, 2) : 1;  /* read before anything is pushed */
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
@@ -51,7 +55,7 @@ int luagw_traceback(lua_State *L) {
         else
             msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
-    luaL_traceback(L, L, msg, 1);          /* ... msg traceback */
+    luaL_traceback(L, L, msg, level);      /* ... msg traceback */
     size_t len;
     const char *trace = lua_tolstring(L, -1, &len);
     size_t kept = without_driver_frames(trace, len);

@@ -114,6 +114,7 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
         lua_sethook(L, NULL, 0, 0);
         return;
     }
+    luagw_watchdog_hooked(L);  /* where Lua is, if its event loop was found blocked */
     double now = luagw_monotonic_now();
     if (run->over_memory || run->killed || run->spent + (now - run->run_start) > run->run_limit) {
         if (!run->over_memory) run->killed = 1;

@@ -70,6 +70,27 @@ void luagw_run_start(luagw_run *run, double run_limit, double slice) {
     run->armed = 1;
 }
 
+/* Copies `b` into `into` (`size` bytes, NUL included), cut to fit; where it ended. */
+static char *copy_cut(char *into, size_t size, luagw_bytes b) {
+    size_t n = b.length < size - 1 ? b.length : size - 1;
+    if (n > 0) memcpy(into, b.data, n);
+    into[n] = '\0';
+    return into + n;
+}
+
+void luagw_run_label(luagw_run *run, luagw_bytes id, luagw_bytes method, luagw_bytes target) {
+    copy_cut(run->label_id, sizeof run->label_id, id);
+    char *what = run->label_what;
+    size_t size = sizeof run->label_what;
+    if (method.length > 0 && method.length < size / 2) {
+        char *end = copy_cut(what, size, method);
+        *end++ = ' ';
+        size -= (size_t)(end - what);
+        what = end;
+    }
+    copy_cut(what, size, target);
+}
+
 void luagw_run_stop(luagw_run *run) {
     run->armed = 0;
 }
@@ -92,7 +113,7 @@ int luagw_resume(luagw_run *run, lua_State *from, int nargs, int *nresults) {
         lua_sethook(L, luagw_budget_hook, LUA_MASKCOUNT, LUAGW_HOOK_COUNT);
     }
     int status = lua_resume(L, from, nargs, nresults);
-    luagw_watchdog_leave();
+    luagw_watchdog_leave(run);
     budget->running = outer;
     run->spent += luagw_monotonic_now() - run->run_start;
     return status;

@@ -4,6 +4,15 @@
 // two Lua instructions, sets the budget's count hook on the running coroutine, as lua.c
 // does on Ctrl-C (lua_sethook is safe in a signal handler). Lua runs without any hook
 // otherwise: a count hook makes the interpreter trap on every instruction.
+//
+// A resume that runs on for a second has not let its event loop turn: its request sits in a C
+// call that blocks (LuaSocket's, LuaSQL's: a hook cannot interrupt C), or computes where the
+// hook cannot yield. The watchdog reports it while it lasts (an episode: a first report, one
+// every few seconds, a last when the loop turns again) to the thread's reporter. What is said
+// of where the Lua code is never comes from reading the blocked thread's Lua state here (it
+// belongs to that thread, which may go on at any moment): the thread writes it itself, at safe
+// points, into its slot under the slot's lock: the wrappers of known blocking calls
+// (blocked.c) when such a call begins, the budget's hook after the loop was found blocked.
 #define _GNU_SOURCE  /* pthread_setname_np */
 #include "CLuaGatewayBridge.h"
 #include <pthread.h>
@@ -15,11 +24,30 @@
 
 #define WATCHDOG_SIGNAL SIGURG   /* ignored by default; Go uses it the same way */
 #define WATCHED_MAX 256
+#define BLOCKED_AFTER 1.0        /* seconds a resume runs before its event loop counts as blocked */
+#define BLOCKED_REPEAT 5.0       /* seconds between two reports of one episode */
+#define BLOCKED_SETTLE 0.01      /* the hook's chance to say where Lua computes before the first report */
 
 typedef struct watched_thread {
     atomic_int used;
     pthread_t thread;
     _Atomic(luagw_run *) running;
+    luagw_blocked_reporter reporter;  /* written by the thread itself, outside its resumes */
+    void *context;
+    /* Set by the watchdog, under `lock`, while it reads the running run: the thread does not
+       get past luagw_watchdog_leave meanwhile (so the run stays allocated and its resume goes on). */
+    atomic_int reporting;
+    /* Guards what follows: the thread writes the known call it is in, the watchdog the episode. */
+    pthread_mutex_t lock;
+    int in_call;                      /* `call` describes the known blocking call running now */
+    luagw_blocked_call call;
+    _Atomic(luagw_run *) blocked;     /* the run whose resume blocks the loop now; NULL: none */
+    double blocked_start;             /* that resume's run_start */
+    double first_report_at;           /* when the episode's first report is due */
+    double reported_at;               /* its last report; 0: none yet */
+    int located;                      /* `seen` says where the Lua code is */
+    int told_traceback;               /* a report of the episode had `seen`'s traceback */
+    luagw_blocked_call seen;          /* what the episode's reports say */
 } watched_thread;
 
 static watched_thread watched[WATCHED_MAX];
@@ -48,6 +76,48 @@ static void on_signal(int signal_number) {
     if (run->depth > 0) lua_sethook(run->active[run->depth - 1], luagw_budget_hook, LUA_MASKCOUNT, 1);
 }
 
+/* Tells the slot's reporter about its episode (the slot's lock held). */
+static void report(watched_thread *slot, luagw_run *run, double seconds, int ended) {
+    if (slot->reporter == NULL) return;
+    luagw_blocked_report report = {
+        .seconds = seconds, .first = slot->reported_at == 0, .ended = ended,
+        .id = run->label_id, .what = run->label_what, .call = &slot->seen,
+        .new_traceback = slot->seen.traceback[0] != '\0' && !slot->told_traceback,
+    };
+    if (report.new_traceback) slot->told_traceback = 1;
+    slot->reporter(slot->context, &report);
+}
+
+/* `run` has been resumed for BLOCKED_AFTER seconds or more: begins its episode (signalling the
+   thread, so that the hook notes where Lua is as soon as Lua runs), or reports it when due. */
+static void look_at_blocked(watched_thread *slot, luagw_run *run, double now) {
+    pthread_mutex_lock(&slot->lock);
+    atomic_store(&slot->reporting, 1);
+    /* Seen again with `reporting` set: if it still runs, it goes on running until we are done. */
+    if (atomic_load(&slot->running) == run) {
+        if (atomic_load(&slot->blocked) != run || slot->blocked_start != run->run_start) {
+            atomic_store(&slot->blocked, run);
+            slot->blocked_start = run->run_start;
+            slot->first_report_at = now + BLOCKED_SETTLE;
+            slot->reported_at = 0;
+            slot->located = 0;
+            slot->told_traceback = 0;
+            memset(&slot->seen, 0, sizeof slot->seen);
+            run->signalled_at = now;
+            pthread_kill(slot->thread, WATCHDOG_SIGNAL);
+        } else if (now >= slot->first_report_at && (slot->reported_at == 0 || now - slot->reported_at >= BLOCKED_REPEAT)) {
+            if (slot->in_call && !slot->located) {
+                slot->seen = slot->call;
+                slot->located = 1;
+            }
+            report(slot, run, now - run->run_start, 0);
+            slot->reported_at = now;
+        }
+    }
+    atomic_store(&slot->reporting, 0);
+    pthread_mutex_unlock(&slot->lock);
+}
+
 /* One look at every watched thread; whether any of them runs a request. */
 static int look(void) {
     int any = 0;
@@ -57,10 +127,13 @@ static int look(void) {
         luagw_run *run = atomic_load(&watched[i].running);
         if (run == NULL || !run->armed || atomic_load(&watched[i].used) != 1) continue;
         any = 1;
-        /* Asked already: ask again every 5 ms while it still runs (control may have moved
-           to a coroutine that has no hook yet). */
-        if (run->signalled_at > 0 && now - run->signalled_at < 0.005) continue;
         double ran = now - run->run_start;
+        if (ran >= BLOCKED_AFTER) look_at_blocked(&watched[i], run, now);
+        /* Asked already: ask again every 5 ms while it still runs (control may have moved
+           to a coroutine that has no hook yet); every 100 ms while it blocks in C (each
+           signal interrupts the system call it waits in). */
+        double again = atomic_load(&watched[i].blocked) == run ? 0.1 : 0.005;
+        if (run->signalled_at > 0 && now - run->signalled_at < again) continue;
         if ((run->slice > 0 && ran > run->slice) || run->spent + ran > run->run_limit) {
             run->signalled_at = now;
             pthread_kill(watched[i].thread, WATCHDOG_SIGNAL);
@@ -100,6 +173,7 @@ static void *watch(void *unused) {
 }
 
 static void start(void) {
+    for (int i = 0; i < WATCHED_MAX; i++) pthread_mutex_init(&watched[i].lock, NULL);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
@@ -115,28 +189,45 @@ static void start(void) {
     pthread_attr_destroy(&attributes);
 }
 
-void luagw_watchdog_register(void) {
+/* The reporter and context of the calling thread's slot are replaced (no resume runs on it,
+   so the watchdog does not read them now); the old context. */
+static void *set_reporter(watched_thread *slot, luagw_blocked_reporter reporter, void *context) {
+    pthread_mutex_lock(&slot->lock);
+    void *old = slot->context;
+    slot->reporter = reporter;
+    slot->context = context;
+    pthread_mutex_unlock(&slot->lock);
+    return old;
+}
+
+void *luagw_watchdog_register(luagw_blocked_reporter reporter, void *context) {
     pthread_once(&started, start);
-    if (this_thread != NULL) return;
+    if (this_thread != NULL) return set_reporter(this_thread, reporter, context);
     for (int i = 0; i < WATCHED_MAX; i++) {
         int expected = 0;
         if (atomic_compare_exchange_strong(&watched[i].used, &expected, 2)) {  /* 2: being set up */
             watched[i].thread = pthread_self();
             atomic_store(&watched[i].running, NULL);
+            atomic_store(&watched[i].blocked, NULL);
+            watched[i].in_call = 0;
             this_thread = &watched[i];
+            void *old = set_reporter(&watched[i], reporter, context);
             atomic_store(&watched[i].used, 1);
-            return;
+            return old;
         }
     }
     /* Every slot taken: this thread runs unwatched, with count hooks instead. */
+    return context;
 }
 
-void luagw_watchdog_unregister(void) {
+void *luagw_watchdog_unregister(void) {
     watched_thread *slot = this_thread;
-    if (slot == NULL) return;
+    if (slot == NULL) return NULL;
     this_thread = NULL;
     atomic_store(&slot->running, NULL);
+    void *context = set_reporter(slot, NULL, NULL);
     atomic_store(&slot->used, 0);
+    return context;
 }
 
 int luagw_watchdog_watches_this_thread(void) {
@@ -157,6 +248,57 @@ int luagw_watchdog_enter(luagw_run *run) {
     return 1;
 }
 
-void luagw_watchdog_leave(void) {
-    if (this_thread != NULL) atomic_store_explicit(&this_thread->running, NULL, memory_order_release);
+/* Sequentially consistent too: the store of `running` comes before the load of `reporting`,
+   as the watchdog's store of `reporting` comes before its load of `running` (look_at_blocked):
+   either the watchdog sees the run gone, or this waits until it is done reading it. */
+void luagw_watchdog_leave(luagw_run *run) {
+    watched_thread *slot = this_thread;
+    if (slot == NULL) return;
+    atomic_store(&slot->running, NULL);
+    if (atomic_load(&slot->reporting)) {
+        pthread_mutex_lock(&slot->lock);
+        pthread_mutex_unlock(&slot->lock);
+    }
+    if (atomic_load_explicit(&slot->blocked, memory_order_relaxed) != run) return;
+    /* This resume blocked the loop: its last report, on this thread (the watchdog no longer
+       looks at the run). */
+    pthread_mutex_lock(&slot->lock);
+    if (slot->reported_at > 0) report(slot, run, luagw_monotonic_now() - run->run_start, 1);
+    atomic_store(&slot->blocked, NULL);
+    pthread_mutex_unlock(&slot->lock);
+}
+
+int luagw_watchdog_wants_call(void) {
+    watched_thread *slot = this_thread;
+    return slot != NULL && !slot->in_call && atomic_load_explicit(&slot->running, memory_order_relaxed) != NULL;
+}
+
+void luagw_watchdog_call_begins(const luagw_blocked_call *call) {
+    watched_thread *slot = this_thread;
+    pthread_mutex_lock(&slot->lock);
+    slot->call = *call;
+    slot->in_call = 1;
+    pthread_mutex_unlock(&slot->lock);
+}
+
+void luagw_watchdog_call_ends(void) {
+    watched_thread *slot = this_thread;
+    pthread_mutex_lock(&slot->lock);
+    slot->in_call = 0;
+    pthread_mutex_unlock(&slot->lock);
+}
+
+void luagw_watchdog_hooked(lua_State *L) {
+    watched_thread *slot = this_thread;
+    if (slot == NULL || atomic_load_explicit(&slot->blocked, memory_order_relaxed) == NULL) return;
+    pthread_mutex_lock(&slot->lock);
+    if (!slot->located) {
+        if (slot->in_call) {
+            slot->seen = slot->call;
+        } else {
+            luagw_blocked_locate(L, 0, &slot->seen);
+        }
+        slot->located = 1;
+    }
+    pthread_mutex_unlock(&slot->lock);
 }

@@ -98,7 +98,7 @@ final class BodyTests: XCTestCase {
         let server = try TestServer(Self.scripts)
         let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let path = server.directory.appendingPathComponent("_data.bin").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
         let client = try server.client()
         let response = try client.request("GET /file?\(path) HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertEqual(response.header("Content-Length"), "300000")

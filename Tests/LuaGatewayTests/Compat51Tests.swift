@@ -107,4 +107,24 @@ final class Compat51Tests: XCTestCase {
         let missing = try server.get("/blog/nothing/here")
         XCTAssertEqual(missing.code, 404, "Orbit's own not_found: \(missing.text)")
     }
+
+    /// Debian's Orbit example, copied as it is installed (`#!/usr/bin/env wsapi.cgi` first line,
+    /// `module("hello", package.seeall, orbit.new)`, nothing returned): served as wsapi.cgi
+    /// serves it, the module `require` would give.
+    func testDebiansOrbitHelloExampleRunsUnchanged() throws {
+        let example = "/usr/share/doc/lua-orbit/hello/hello.lua"
+        guard FileManager.default.fileExists(atPath: example) else {
+            throw XCTSkip("Debian's lua-orbit is not installed: scripts/test installs it")
+        }
+        var lua = LuaLimits()
+        lua.luaPath = [WSAPITests.debianWSAPI, "/usr/share/lua/5.1"]
+        lua.compat51 = true
+        let log = LogCapture()
+        let server = try TestServer(["hello.lua": try String(contentsOfFile: example, encoding: .utf8)], logger: log.logger, lua: lua)
+        let index = try server.get("/hello/")
+        XCTAssertEqual(index.code, 200, index.text + log.messages.joined(separator: "\n"))
+        XCTAssertTrue(index.text.contains("<p class=\"hello\">Hello World!</p>"), index.text)
+        XCTAssertTrue(try server.get("/hello/say/Ada").text.contains("Hello Ada!"))
+        XCTAssertFalse(log.contains("module, not mounted"), "an application, not a module")
+    }
 }

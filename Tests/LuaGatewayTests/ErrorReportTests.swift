@@ -30,6 +30,26 @@ final class ErrorReportTests: XCTestCase {
 
     /// Errors about what an application did with the protocol name it: its file and the line
     /// where its function starts (issue 26 item 7), not luagw's driver.
+    /// A traceback starts where the error was raised: no frame of luagw's own message handler
+    /// (luagw/traced_error.lua) on top, whether the error is a string, a runtime error or a table.
+    func testTracebacksStartAtTheApplication() throws {
+        let log = LogCapture()
+        let server = try TestServer([
+            "raise.lua": "return function(e, sr)\n  error('deliberate')\nend",
+            "index.lua": "return function(e, sr)\n  local x\n  return x.y\nend",
+            "table.lua": "return function(e, sr)\n  error({ code = 7 })\nend",
+        ], logger: log.logger)
+        for path in ["/raise", "/index", "/table"] { XCTAssertEqual(try server.get(path).code, 500) }
+        let failures = log.messages.filter { $0.contains("request failed") }
+        XCTAssertEqual(failures.count, 3, log.messages.joined(separator: "\n"))
+        for failure in failures {
+            let frames = (failure.components(separatedBy: "stack traceback:\n").last ?? "").split(separator: "\n")
+            XCTAssertFalse(failure.contains("traced_error"), failure)
+            let top = frames.first { $0 != "\t[C]: in function 'error'" } ?? ""
+            XCTAssertTrue(top.contains(".lua:2: in ") || top.contains("index.lua:3: in "), failure)
+        }
+    }
+
     func testProtocolErrorsNameTheApplication() throws {
         let log = LogCapture()
         let server = try TestServer([

@@ -49,6 +49,7 @@ final class ExamplePagesTests: XCTestCase {
 
         let stream = try open("/stream?n=4", as: "examples-stream")
         XCTAssertTrue(stream.contains("line 4 of 4"), stream)
+        XCTAssertTrue(stream.contains("<a href=\"/\">All examples</a>"), "a text example links back to the index: \(stream)")
 
         let note = #"{"text": "seen by a browser"}"#
         let created = try RawClient(port: port).request("POST /notes/api/notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"

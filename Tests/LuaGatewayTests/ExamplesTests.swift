@@ -51,6 +51,22 @@ final class ExamplesTests: XCTestCase {
         XCTAssertEqual(visits(try request("GET /dashboard HTTP/1.1\r\n\(host)\r\n").text), visits(first) + 1)
     }
 
+    /// examples/_middleware.lua: a browser that gets a text/plain example gets a page that links
+    /// back to the index, streamed as the text is; curl gets the text as it is.
+    func testTextExamplesLinkBackToTheIndexInABrowser() throws {
+        let browser = "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
+        let hello = try request("GET /hello HTTP/1.1\r\nHost: t\r\n\(browser)\r\n")
+        XCTAssertEqual(hello.header("Content-Type"), "text/html; charset=utf-8")
+        XCTAssertTrue(hello.text.contains("<a href=\"/\">All examples</a>"), hello.text)
+        XCTAssertTrue(hello.text.contains("<pre>Hello, world!\n</pre>"), hello.text)
+        let environ = try request("GET /environ/a HTTP/1.1\r\nHost: t\r\n\(browser)X-Probe: <b>\r\n\r\n")
+        XCTAssertTrue(environ.text.contains("HTTP_X_PROBE = &lt;b&gt;"), "escaped: \(environ.text)")
+        let stream = try request("GET /stream?n=2 HTTP/1.1\r\nHost: t\r\n\(browser)\r\n")
+        XCTAssertEqual(stream.header("Transfer-Encoding"), "chunked", "still streamed")
+        XCTAssertTrue(stream.text.contains("line 2 of 2") && stream.text.hasSuffix("</html>\n"), stream.text)
+        XCTAssertEqual(try request("GET /hello HTTP/1.1\r\nHost: t\r\nAccept: */*\r\n\r\n").text, "Hello, world!\n")
+    }
+
     func testTheIndexSpeaksToBrowsersAndCurlAndAnswersTheFavicon() throws {
         let html = try request("GET / HTTP/1.1\r\nHost: t\r\nAccept: text/html,*/*\r\n\r\n")
         XCTAssertEqual(html.header("Content-Type"), "text/html; charset=utf-8")

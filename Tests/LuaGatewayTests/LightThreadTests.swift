@@ -64,7 +64,7 @@ final class LightThreadTests: XCTestCase {
             end
             """#], logger: log.logger)
         XCTAssertEqual(try server.get("/fails").text, "false the service is down")
-        try waitUntil("the failure logged") { log.contains("light thread failed") && log.contains("the service is down") }
+        waitUntil("the failure logged") { log.contains("light thread failed") && log.contains("the service is down") }
     }
 
     func testThreadsStillRunningWhenTheRequestEndsAreKilledAndTheirSocketsClosed() throws {

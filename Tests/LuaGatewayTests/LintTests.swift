@@ -37,7 +37,7 @@ final class LintTests: XCTestCase {
         let server = try TestServer(scripts, logger: log.logger)
         XCTAssertEqual(try server.get("/clean").text, "clean")
         for i in Self.violations.indices { _ = try? server.get("/v\(i)") }  // some answers are broken on purpose
-        try waitUntil("every report logged") { Self.violations.allSatisfy { log.contains($0.report) } }
+        waitUntil("every report logged") { Self.violations.allSatisfy { log.contains($0.report) } }
         for violation in Self.violations {
             XCTAssertTrue(log.contains(violation.report), "not reported: \(violation.report)")
         }
@@ -50,7 +50,7 @@ final class LintTests: XCTestCase {
         let server = try TestServer(["bad.lua": #"return function(e, sr) sr("200", {}); return "x" end"#],
                                     development: true, logger: log.logger)
         _ = try server.get("/bad")
-        try waitUntil("the lint report") { log.contains("lint: status \"200\"") }
+        waitUntil("the lint report") { log.contains("lint: status \"200\"") }
         let quiet = LogCapture()
         let production = try TestServer(["bad.lua": #"return function(e, sr) sr("200", {}); return "x" end"#],
                                         logger: quiet.logger)
@@ -77,7 +77,7 @@ final class LintTests: XCTestCase {
             XCTAssertEqual(try server.get("/dev?a").text, "a")
             XCTAssertEqual(try server.get("/clean").code, 200)
         }
-        try waitUntil("both reports logged") {
+        waitUntil("both reports logged") {
             log.contains(#"lint: the request wrote the global "last_path" (\#(server.directory.path)/explicit.lua:3)"#)
                 && log.contains(#"the global "visitor""#)
         }

@@ -35,7 +35,7 @@ final class ListeningTests: XCTestCase {
         let path = scratch.url.appendingPathComponent("luagw.sock").path
         let first = try serveOnSocket(scratch.url, path)
         defer { if first.isRunning { first.terminate(); first.waitUntilExit() } }
-        try waitUntil("the first server listens") { FileManager.default.fileExists(atPath: path) }
+        waitUntil("the first server listens") { FileManager.default.fileExists(atPath: path) }
 
         let second = try LuagwProcess.run(["serve", scratch.url.path, "--bind", "unix:\(path)"], mergingErrors: true)
         XCTAssertNotEqual(second.status, 0)
@@ -89,7 +89,7 @@ final class ListeningTests: XCTestCase {
         let server = try serveOnSocket(scratch.url, path, ["--socket-mode", "660", "--socket-group", "nogroup"])
         defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
         var info = stat()
-        try waitUntil("the socket with its mode") { stat(path, &info) == 0 && info.st_mode & 0o777 == 0o660 }
+        waitUntil("the socket with its mode") { stat(path, &info) == 0 && info.st_mode & 0o777 == 0o660 }
         XCTAssertEqual(info.st_gid, getgrnam("nogroup")?.pointee.gr_gid)
         let bad = try LuagwProcess.run(["serve", scratch.url.path, "--bind", "unix:\(path).2", "--socket-mode", "rw"],
                                        mergingErrors: true)

@@ -23,7 +23,7 @@ final class LogTests: XCTestCase {
         var text = ""
         let deadline = Date().addingTimeInterval(20)
         var byte = [UInt8](repeating: 0, count: 4096)
-        fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        XCTAssertNotEqual(fcntl(fds[0], F_SETFL, O_NONBLOCK), -1)
         while text.split(separator: "\n").count < 3 && Date() < deadline {
             let n = read(fds[0], &byte, byte.count)
             if n > 0 { text += String(decoding: byte[0..<n], as: UTF8.self) } else { Thread.sleep(forTimeInterval: 0.02) }

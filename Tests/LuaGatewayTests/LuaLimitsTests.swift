@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 @testable import LuaGateway
 
@@ -113,17 +114,16 @@ final class LuaLimitsTests: XCTestCase {
     func helloLatencies(timeSlice: Double) throws -> (p50: Double, p99: Double) {
         let server = try TestServer(Self.scripts, workers: 1, pool: .init(initial: 2, maximum: 4, queue: 8),
                                     lua: LuaLimits(timeSlice: timeSlice))
-        let stop = NSLock()
-        var done = false, heavyServed = 0
+        let progress = NIOLockedValueBox((done: false, heavyServed: 0))
         let heavy = Thread {
             guard let client = try? server.client() else { return }
-            while !stop.withLock({ done }) {
+            while !progress.withLockedValue({ $0.done }) {
                 _ = try? client.request("GET /work?20 HTTP/1.1\r\nHost: t\r\n\r\n")
-                stop.withLock { heavyServed += 1 }
+                progress.withLockedValue { $0.heavyServed += 1 }
             }
         }
         heavy.start()
-        waitUntil("the heavy script to run") { stop.withLock { heavyServed > 0 } }
+        waitUntil("the heavy script to run") { progress.withLockedValue { $0.heavyServed > 0 } }
         let client = try server.client()
         var latencies: [Double] = []
         let until = Date().addingTimeInterval(2)
@@ -132,7 +132,7 @@ final class LuaLimitsTests: XCTestCase {
             XCTAssertEqual(try client.request("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").text, "ok")
             latencies.append(Date().timeIntervalSince(start) * 1000)
         }
-        stop.withLock { done = true }
+        progress.withLockedValue { $0.done = true }
         latencies.sort()
         return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 @testable import LuaGateway
 
@@ -60,15 +61,14 @@ final class PostgresPoolTests: XCTestCase {
     func testThirtyConcurrentRequestsShareAPoolOfFive() throws {
         let cluster = try PostgresCluster()
         let server = try server(cluster, pool: 5)
-        let answers = NSLock()
-        var wrong: [String] = []
+        let wrong = NIOLockedValueBox<[String]>([])
         var most = 0
         let done = DispatchGroup()
         DispatchQueue.global().async(group: done) {
             for i in 0..<30 {
                 DispatchQueue.global().async(group: done) {
                     let text = (try? server.get("/p/echo?\(i)").text) ?? "no answer"
-                    answers.withLock { if text != "integer:\(i)" { wrong.append(text) } }
+                    wrong.withLockedValue { if text != "integer:\(i)" { $0.append(text) } }
                 }
             }
         }
@@ -77,7 +77,7 @@ final class PostgresPoolTests: XCTestCase {
             most = max(most, try cluster.clientConnections())
             finished = done.wait(timeout: .now() + 0.01) == .success
         }
-        XCTAssertEqual(wrong, [])
+        XCTAssertEqual(wrong.withLockedValue { $0 }, [])
         XCTAssertLessThanOrEqual(most, 5, "the pool of 5 held to its size")
         XCTAssertLessThanOrEqual(try cluster.clientConnections(), 5)
         XCTAssertGreaterThan(try cluster.clientConnections(), 0, "the connections are kept for the next requests")

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -168,24 +169,21 @@ final class ReloadTests: XCTestCase {
 
     func testNoRequestFailsWhileAScriptIsRewrittenManyTimes() throws {
         let server = try TestServer(["a.lua": Self.version("v0")], workers: 2, pool: .init(initial: 1, maximum: 8, queue: 64), reload: .watch)
-        let stop = NSLock()
-        var done = false
-        var failures: [String] = []
-        var served = 0
+        let load = NIOLockedValueBox((done: false, failures: [String](), served: 0))
         let group = DispatchGroup()
         for _ in 0..<4 {
             DispatchQueue.global().async(group: group) {
                 do {
                     let client = try server.client()
-                    while !stop.withLock({ done }) {
+                    while !load.withLockedValue({ $0.done }) {
                         let response = try client.request("GET /a HTTP/1.1\r\nHost: t\r\n\r\n")
-                        stop.withLock {
-                            served += 1
-                            if response.code != 200 || !response.text.hasPrefix("v") { failures.append("\(response.code) \(response.text)") }
+                        load.withLockedValue {
+                            $0.served += 1
+                            if response.code != 200 || !response.text.hasPrefix("v") { $0.failures.append("\(response.code) \(response.text)") }
                         }
                     }
                 } catch {
-                    stop.withLock { failures.append("\(error)") }
+                    load.withLockedValue { $0.failures.append("\(error)") }
                 }
             }
         }
@@ -194,8 +192,9 @@ final class ReloadTests: XCTestCase {
             Thread.sleep(forTimeInterval: 0.04)
         }
         XCTAssertNotNil(try waitFor(server, "/a", "v30"))
-        stop.withLock { done = true }
+        load.withLockedValue { $0.done = true }
         group.wait()
+        let (failures, served) = load.withLockedValue { ($0.failures, $0.served) }
         XCTAssertEqual(failures, [])
         XCTAssertGreaterThan(served, 100)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// SPEC 13's scale-out (docs/deployment.md, "Several processes, one PostgreSQL and one Redis"):
@@ -35,8 +36,7 @@ final class ScaleOutDatabaseTests: XCTestCase {
         defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
 
         // Eight clients, fifty POSTs each (nginx never sends a POST twice): each write has its own (client, n).
-        let lock = NSLock()
-        var answered: [String: Int] = [:], failures: [String] = []
+        let tally = NIOLockedValueBox((answered: [String: Int](), failures: [String]()))
         let clients = (0..<8).map { client in
             Thread {
                 do {
@@ -44,19 +44,19 @@ final class ScaleOutDatabaseTests: XCTestCase {
                     for n in 0..<50 {
                         let response = try connection.request("POST /write?\(client)-\(n) HTTP/1.1\r\nHost: example.org\r\n"
                                                               + "Content-Length: 0\r\n\r\n")
-                        lock.withLock {
-                            if response.code == 200 { answered[String(response.text.prefix(1)), default: 0] += 1 }
-                            else { failures.append("\(response.statusLine): \(response.text)") }
+                        tally.withLockedValue {
+                            if response.code == 200 { $0.answered[String(response.text.prefix(1)), default: 0] += 1 }
+                            else { $0.failures.append("\(response.statusLine): \(response.text)") }
                         }
                     }
                 } catch {
-                    lock.withLock { failures.append("\(error)") }
+                    tally.withLockedValue { $0.failures.append("\(error)") }
                 }
             }
         }
         clients.forEach { $0.start() }
-        waitUntil(seconds: 120, "every client's fifty writes") { lock.withLock { answered.values.reduce(0, +) + failures.count == 400 } }
-        let (counts, failed) = lock.withLock { (answered, failures) }
+        waitUntil(seconds: 120, "every client's fifty writes") { tally.withLockedValue { $0.answered.values.reduce(0, +) + $0.failures.count == 400 } }
+        let (counts, failed) = tally.withLockedValue { ($0.answered, $0.failures) }
         XCTAssertEqual(failed, [], "every write answered 200")
         XCTAssertGreaterThan(counts["a"] ?? 0, 0, "machine a served writes")
         XCTAssertGreaterThan(counts["b"] ?? 0, 0, "machine b served writes")

@@ -56,6 +56,28 @@ final class ScriptDirectoryTests: XCTestCase {
         XCTAssertEqual(try server.get("/launcher").text, "the module on --lua-path")
     }
 
+    /// Modules found through --lua-path are read by each new state from disk: a change there is
+    /// watched too, and SIGHUP reads them again even when the served directory did not change.
+    func testModulesOnTheLuaPathReloadWhenChangedAndOnSIGHUP() throws {
+        let modules = try ScratchDirectory("luagw-lua-path")
+        defer { modules.remove() }
+        try modules.write("libmod.lua", "return 'lib v1'")
+        var lua = LuaLimits()
+        lua.luaPath = [modules.path]
+        let app = #"local lib = require 'libmod'; return function(e, sr) sr(200, {}); return lib end"#
+        let watched = try TestServer(["a.lua": app], reload: .watch, lua: lua)
+        XCTAssertEqual(try watched.get("/a").text, "lib v1")
+        try modules.write("libmod.lua", "return 'lib v2'")
+        waitUntil("a change on --lua-path to be watched") { (try? watched.get("/a").text) == "lib v2" }
+
+        let signalled = try TestServer(["a.lua": app], reload: .signal, lua: lua)
+        XCTAssertEqual(try signalled.get("/a").text, "lib v2")
+        try modules.write("libmod.lua", "return 'lib v3'")
+        XCTAssertEqual(try signalled.get("/a").text, "lib v2", "no watcher")
+        signalled.server.reload()
+        waitUntil("SIGHUP to read the --lua-path modules again") { (try? signalled.get("/a").text) == "lib v3" }
+    }
+
     func testHelpersAndDebiansLuaModulesAreRequiredAsDocumented() throws {
         let server = try TestServer([
             "a.lua": #"""
@@ -104,8 +126,26 @@ final class ScriptDirectoryTests: XCTestCase {
     func testScriptsThatFailToLoadAnswer500() throws {
         let server = try TestServer(Self.scripts)
         XCTAssertEqual(try server.get("/broken").code, 500)
-        XCTAssertEqual(try server.get("/notapp").code, 500)
         XCTAssertEqual(try server.get("/hello").code, 200)
+    }
+
+    /// A script that returns no application (an existing application's helper module, an Orbit
+    /// model) is a module: not mounted, its URL routed as if it were not there, said once in the log.
+    func testAScriptThatReturnsNoApplicationIsAModuleNotMounted() throws {
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, pool: .init(initial: 2, maximum: 4, queue: 16), logger: log.logger)
+        XCTAssertEqual(try server.get("/notapp").text, "root |/notapp", "the next mount that matches serves it")
+        XCTAssertEqual(try server.get("/mymod/x").text, "root |/mymod/x")
+        XCTAssertEqual(try server.get("/uses").text, "hi from mymod;pkg-init", "still a module for require")
+        XCTAssertEqual(log.count(of: "mymod.lua returned a table, not an application: it is a module, not mounted at /mymod"), 1,
+                       log.messages.joined(separator: "\n"))
+        XCTAssertEqual(log.count(of: "notapp.lua returned a number"), 1)
+
+        let alone = try TestServer(["helper.lua": "local M = {}\nreturn M", "forgot.lua": "local x = 1"], logger: log.logger)
+        XCTAssertEqual(try alone.get("/helper").code, 404, "nothing else matches")
+        XCTAssertEqual(try alone.get("/forgot").code, 404)
+        XCTAssertTrue(log.contains("forgot.lua returned nothing: it is a module, not mounted at /forgot. If it is a page, "
+                                   + "end it with `return app`"), log.messages.joined(separator: "\n"))
     }
 
     func testServingOneFileMountsItAtRoot() throws {

@@ -77,7 +77,7 @@ final class SharedDictionaryTests: XCTestCase {
         XCTAssertEqual(try server.get("/d/set?kept").text, "true nil false")
         try server.write("d.lua", Self.app + "\n-- changed")
         _ = server.server.reload()
-        try waitUntil("the new generation serves") { server.server.workers!.collect { $0.pool.scripts.generation }.allSatisfy { $0 > 1 } }
+        waitUntil("the new generation serves") { server.server.workers!.collect { $0.pool.scripts.generation }.allSatisfy { $0 > 1 } }
         XCTAssertEqual(try server.get("/d/get?x").text, "kept")
     }
 

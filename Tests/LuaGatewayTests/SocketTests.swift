@@ -147,7 +147,7 @@ final class SocketTests: XCTestCase {
         XCTAssertEqual(try server.get("/pool?\(peer.port)").text, "0")
         XCTAssertEqual(try server.get("/pool?\(peer.port)").text, "1", "kept alive, then reused")
         XCTAssertEqual(closedByLuagw.wait(timeout: .now() + 20), .success, "the idle connection was never closed")
-        try waitUntil("the pool forgot it") { server.server.workers!.collect { $0.sockets.counts.idle }.reduce(0, +) == 0 }
+        waitUntil("the pool forgot it") { server.server.workers!.collect { $0.sockets.counts.idle }.reduce(0, +) == 0 }
         XCTAssertEqual(try server.get("/pool?\(peer.port)").text, "0", "a new connection, not the closed one")
     }
 
@@ -163,7 +163,7 @@ final class SocketTests: XCTestCase {
         XCTAssertEqual(try server.get("/fail?\(listener.port)").code, 500)
         let before = Self.openDescriptors()
         for _ in 0..<500 { XCTAssertEqual(try server.get("/fail?\(listener.port)").code, 500) }
-        try waitUntil("the failed requests' sockets closed") { Self.openDescriptors() <= before + 8 }
+        waitUntil("the failed requests' sockets closed") { Self.openDescriptors() <= before + 8 }
         XCTAssertEqual(server.server.workers!.collect { $0.sockets.counts.open }.reduce(0, +), 0)
     }
 
@@ -176,7 +176,7 @@ final class SocketTests: XCTestCase {
         for _ in 0..<10_000 {
             XCTAssertEqual(try client.request("GET /c/leave?127.0.0.1:\(listener.port) HTTP/1.1\r\nHost: t\r\n\r\n").text, "left open")
         }
-        try waitUntil("the descriptors of 10,000 abandoned sockets closed") { Self.openDescriptors() <= before + 8 }
+        waitUntil("the descriptors of 10,000 abandoned sockets closed") { Self.openDescriptors() <= before + 8 }
         XCTAssertEqual(server.server.workers!.collect { $0.sockets.counts.open }.reduce(0, +), 0, "no socket is held")
     }
 

@@ -191,6 +191,8 @@ typedef struct luagw_run {
     size_t allocated;        /* bytes it allocated since it started (freed or not) */
     int over_memory;         /* it allocated the most of a full state and is stopped (budget.c) */
     struct luagw_run *next;  /* the state's next run record (the budget's list) */
+    char label_id[64];       /* what the watchdog calls it when it blocks its event loop: the */
+    char label_what[192];    /* request's id and "METHOD target" (luagw_run_label) */
 } luagw_run;
 
 /// What a state may spend (budget.c): memory, for all its requests together.
@@ -255,11 +257,39 @@ int luagw_resume(luagw_run *run, lua_State *from, int nargs, int *nresults);
 /// in), or nil outside a request (a script's load). [-0, +1, -]
 int luagw_current(lua_State *L);
 
+/// What the application was doing when its event loop blocked (blocked.c): a call of a
+/// library known to block (LuaSocket, LuaSQL) with what to use instead, and where the Lua
+/// code is. Empty strings for what is not known.
+typedef struct luagw_blocked_call {
+    char name[48];           /* the blocking call: "socket.sleep", "tcp:receive"; "": not a known one */
+    char advice[256];        /* what to use instead (with `name`) */
+    char where[128];         /* "file:line" of the application's code that called it, or where Lua was */
+    char traceback[1536];    /* "stack traceback:\n\t..." */
+} luagw_blocked_call;
+
+/// One report of a blocked event loop, made while it is blocked (on the watchdog's thread)
+/// and when it turns again (`ended`, on the loop's own thread).
+typedef struct luagw_blocked_report {
+    double seconds;          /* how long the resume has run (or ran) without letting the loop turn */
+    int first;               /* the first report of this episode */
+    int ended;               /* the loop turns again: the episode's last report */
+    const char *id;          /* the run's label (luagw_run_label) */
+    const char *what;
+    const luagw_blocked_call *call;
+    int new_traceback;       /* `call`'s traceback was not in an earlier report of the episode */
+} luagw_blocked_report;
+
+/// Told of a blocked event loop: must not block (it runs on the watchdog's thread).
+typedef void (*luagw_blocked_reporter)(void *context, const luagw_blocked_report *report);
+
 /// Lets the watchdog interrupt Lua that runs on the calling thread (an event loop's):
 /// once a request has run for its time slice or its run-time limit, the watchdog signals
 /// the thread, and the signal handler sets the budget's count hook on the running
 /// coroutine (the way lua.c stops a script on Ctrl-C). Lua runs hook-free otherwise.
-void luagw_watchdog_register(void);
+/// A resume that runs a second without returning (a C call that blocks, such as LuaSocket's)
+/// holds the whole event loop: `reporter(context, ...)` hears of it while it lasts. Returns
+/// the context an earlier registration of this thread gave, for its owner to release.
+void *luagw_watchdog_register(luagw_blocked_reporter reporter, void *context);
 
 /// Forgets that a load was stopped by the run-time limit (the script that ran away
 /// failed to load; the state itself is sound) and restores the hook's pace.
@@ -273,15 +303,43 @@ void luagw_budget_watch_load(lua_State *L, double run_limit);
 void luagw_budget_hook(lua_State *L, lua_Debug *ar);
 
 /// Tells the watchdog that `run`'s request runs on this thread now (false when the
-/// thread is not watched), and that it ended.
+/// thread is not watched), and that this resume of it ended: a resume that blocked the event
+/// loop is reported once more then, with how long it blocked it in all.
 int luagw_watchdog_enter(luagw_run *run);
-void luagw_watchdog_leave(void);
+void luagw_watchdog_leave(luagw_run *run);
 
 /// Whether the calling thread is watched.
 int luagw_watchdog_watches_this_thread(void);
 
-/// Unregisters the calling thread (its event loop is shutting down).
-void luagw_watchdog_unregister(void);
+/// Unregisters the calling thread (its event loop is shutting down); the context its
+/// registration gave, for its owner to release.
+void *luagw_watchdog_unregister(void);
+
+/// Names the run for the watchdog's reports (copied, cut to fit): the request's `id`,
+/// `method` and `target`; with an empty method, `target` says what runs ("a timer").
+void luagw_run_label(luagw_run *run, luagw_bytes id, luagw_bytes method, luagw_bytes target);
+
+/// Whether a call of a known blocking function that begins on this thread now is to be told to
+/// the watchdog (a watched thread runs a request, and is not in such a call already).
+int luagw_watchdog_wants_call(void);
+/// It begins (after a true luagw_watchdog_wants_call): the watchdog keeps `call` (copied) to
+/// report should the loop block in it; and it ends.
+void luagw_watchdog_call_begins(const luagw_blocked_call *call);
+void luagw_watchdog_call_ends(void);
+
+/// From the budget's hook: once the loop is known to be blocked, notes where the Lua code of
+/// `L` is (the hook runs between two instructions: reading L is safe). [-0, +0, -]
+void luagw_watchdog_hooked(lua_State *L);
+
+/// Writes where `L` is, from stack level `level` up, into `call->where` and `call->traceback`:
+/// the first Lua function that is neither luagw's nor a known blocking library's own is
+/// `where`. No allocation in the state (it may be full). [-0, +0, -]
+void luagw_blocked_locate(lua_State *L, int level, luagw_blocked_call *call);
+
+/// blocking(table, names, advice, prefix): replaces each function `table[name]` by a wrapper
+/// that tells the watchdog, while it runs, that it is the call `prefix .. name` of a library
+/// that blocks the event loop, and what to use instead (`advice`). [-3|4, +0, e]
+int luagw_blocking_wrap(lua_State *L);
 
 /// Disarms the budget after loading scripts.
 void luagw_budget_stop(lua_State *L);

@@ -25,6 +25,7 @@ final class GatewayMetrics: Sendable {
         _ = queueWait
         for kind in ["error", "run_time", "memory"] { _ = luaErrors(kind: kind) }
         for log in ["access", "error"] { _ = (logLinesDropped(log: log), logWriteErrors(log: log)) }
+        _ = (eventLoopBlocked, eventLoopBlockedSeconds)
     }
 
     /// The request-duration timer of one method, status and route (the mount: never the raw path).
@@ -60,6 +61,16 @@ final class GatewayMetrics: Sendable {
 
     func reloads(result: String) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: "luagw_reloads_total", dimensions: [("result", result)], factory: factory)
+    }
+
+    /// Episodes of an event loop held a second or more by one run (`BlockedLoopReports`).
+    var eventLoopBlocked: CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_event_loop_blocked_total", factory: factory)
+    }
+
+    /// The seconds those episodes lasted, added when each ends.
+    var eventLoopBlockedSeconds: CoreMetrics.FloatingPointCounter {
+        CoreMetrics.FloatingPointCounter(label: "luagw_event_loop_blocked_seconds_total", factory: factory)
     }
 
     var queueWait: CoreMetrics.Timer { CoreMetrics.Timer(label: "luagw_queue_wait_seconds", factory: factory) }

@@ -28,6 +28,8 @@ final class LuaState {
         set { poisoned = newValue }
     }
     private var poisoned = false
+    /// By mount index: whether that script returned no application (a module, not mounted).
+    private(set) var isModule: [Bool]
     /// Kept by the pool: the requests and timer runs running on the state now.
     var running = 0
     /// Set by the pool: the state takes no new requests (a reload replaced its scripts, it is
@@ -45,8 +47,11 @@ final class LuaState {
     private static let sparesKept = 64
 
     /// Makes a state and loads every script of `scripts` into it. A script that fails
-    /// to load is reported to `onLoadError` and answers 500 (SPEC 4).
-    init(scripts: ScriptSet, limits: LuaLimits = LuaLimits(), onLoadError: (Mount, String) -> Void) throws(LuaError) {
+    /// to load is reported to `onLoadError` and answers 500 (SPEC 4); one that returns no
+    /// application (nothing, a table...) is a module, reported to `onModule` with what it
+    /// returned, and not mounted (`isModule`).
+    init(scripts: ScriptSet, limits: LuaLimits = LuaLimits(), onModule: (Mount, String) -> Void = { _, _ in },
+         onLoadError: (Mount, String) -> Void) throws(LuaError) {
         guard let L = luagw_newstate(limits.memoryPerState) else { throw .outOfMemory }
         var refs: [Int32] = []
         let status = Prelude.prepare(L, limits: limits, refs: &refs)
@@ -57,6 +62,7 @@ final class LuaState {
         }
         self.main = L
         self.scripts = scripts
+        self.isModule = Array(repeating: false, count: scripts.mounts.count + 1)
         self.limits = limits
         self.budget = luagw_budget_of(L)
         self.serveRef = refs[Prelude.Result.serve.rawValue]
@@ -74,10 +80,14 @@ final class LuaState {
         for (index, mount) in scripts.mounts.enumerated() {
             do {
                 let middlewares = Array(mount.middlewares.joined(separator: "\n").utf8)
-                try call(ref: refs[Prelude.Result.loadApp.rawValue],
-                         arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8)),
-                                     .bytes(Array(mount.path.utf8)), .bytes(middlewares), .integer(limits.lint ? 1 : 0)],
-                         failureIsSecondResult: true)
+                let returned = try call(ref: refs[Prelude.Result.loadApp.rawValue],
+                                        arguments: [.integer(index + 1), .bytes(mount.source), .bytes(Array(("@" + mount.file).utf8)),
+                                                    .bytes(Array(mount.path.utf8)), .bytes(middlewares), .integer(limits.lint ? 1 : 0)],
+                                        failureIsSecondResult: true)
+                if let returned {
+                    isModule[index] = true
+                    onModule(mount, returned)
+                }
             } catch {
                 onLoadError(mount, error.message)
                 luagw_budget_clear(L)
@@ -143,7 +153,10 @@ final class LuaState {
 
     /// Calls the function anchored at `ref` in protected mode. With `failureIsSecondResult`,
     /// a `false, message` result counts as a failure too. [-0, +0, -]
-    private func call(ref: Int32, arguments: [Argument], failureIsSecondResult: Bool = false) throws(LuaError) {
+    /// Calls the function anchored at `ref` with `arguments`; with `failureIsSecondResult`, a
+    /// false first result throws the second, and a true one returns the second when it is a string.
+    @discardableResult
+    private func call(ref: Int32, arguments: [Argument], failureIsSecondResult: Bool = false) throws(LuaError) -> String? {
         let L = main
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
@@ -160,9 +173,11 @@ final class LuaState {
         guard luagw_pcall(L, Int32(arguments.count), 2) == LUA_OK else {
             throw .runtime(LuaState.string(at: -1, of: L) ?? "unknown error")
         }
-        if failureIsSecondResult, lua_toboolean(L, -2) == 0 {
+        guard failureIsSecondResult else { return nil }
+        if lua_toboolean(L, -2) == 0 {
             throw .runtime(LuaState.string(at: -1, of: L) ?? "unknown error")
         }
+        return lua_type(L, -1) == LUA_TSTRING ? LuaState.string(at: -1, of: L) : nil
     }
 
     /// Bytes the state holds (its budget's count).

@@ -29,6 +29,7 @@ enum Prelude {
         ("traced_error", PackageResources.traced_error_lua),
         ("driver", PackageResources.driver_lua),
         ("process", PackageResources.process_lua),
+        ("blocking", PackageResources.blocking_lua),
         ("sandbox", PackageResources.sandbox_lua),
         ("database", PackageResources.database_lua),
         ("luagw.sqlite", PackageResources.luagw_sqlite_lua),

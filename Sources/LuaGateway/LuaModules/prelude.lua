@@ -33,6 +33,7 @@ end
 
 need("coroutines")
 if not C.cgi then need("process") end  -- SPEC 5: no application ends or stalls the server
+if not C.cgi then need("blocking") end -- a blocking library's calls are named when they hold the loop
 if C.sandbox then need("sandbox") end     -- --sandbox, before scripts.lua adds its searcher
 local scripts = need("scripts")
 local driver = need("driver")

@@ -164,21 +164,35 @@ local function with_excerpt(message)
   return message .. "\n\n" .. concat(lines, "\n")
 end
 
+-- The name `require` knows the script `file` by: its path below the root, dots for slashes.
+local function module_name(file)
+  local relative = ssub(file, 1, #root + 1) == root .. "/" and ssub(file, #root + 2) or file
+  return (gsub(gsub(relative, "%.lua$", ""), "/", "."))
+end
+
 -- Loads the script `source` (chunk name `name`) as the application of mount `index`, at
 -- `mount` ("" for the root), wrapped by its `middlewares`, and by luagw.web.lint outside them
 -- when `lint` is 1 (--dev); true, or false and the error (also kept, for the requests that
--- reach the script).
+-- reach the script); or true and what it returned ("nothing", "a table"...) when that is no
+-- application: the script is then a module only.
 function M.load_app(index, source, name, mount, middlewares, lint)
   loading = ssub(name, 2)
   local ok, app = run_chunk(source, name, lint)
   loading = nil
-  if ok then
-    local wsapi = need("luagw.wsapi")  -- SPEC 9: a WSAPI application is served as it is
-    if wsapi.is_app(app) then app = wsapi.app(app) end
+  local wsapi = need("luagw.wsapi")  -- SPEC 9: a WSAPI application is served as it is
+  if ok and app == nil then
+    -- A Lua 5.1 module (`module("hello", package.seeall, orbit.new)`, as Orbit's examples are)
+    -- returns nothing and leaves itself in package.loaded: wsapi.cgi serves it as `require` gives it.
+    local loaded = package.loaded[module_name(ssub(name, 2))]
+    if wsapi.is_app(loaded) then app = loaded end
   end
+  if ok and wsapi.is_app(app) then app = wsapi.app(app) end
   if ok and not is_callable(app) then
-    ok, app = false, format("%s: the script returned a %s; expected the application (a function, or a WSAPI "
-      .. "application: a table with run)", ssub(name, 2), type(app))
+    -- A script that returns something else is a module (an existing application's helper, an
+    -- Orbit model): it is not mounted; its URL is served as if the file were not there.
+    local what = app == nil and "nothing" or "a " .. type(app)
+    load_errors[index] = format("%s returned %s, not an application: it is a module, not mounted", ssub(name, 2), what)
+    return true, what
   end
   if ok and middlewares and middlewares ~= "" then
     ok, app = wrap_app(app, middlewares, { mount = mount ~= "" and mount or "/", path = ssub(name, 2) })

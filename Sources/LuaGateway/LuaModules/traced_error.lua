@@ -18,7 +18,7 @@ end
 -- The message handler of a protected call: the traceback of a raised-again error is its own.
 function M.message(e)
   if getmetatable(e) == TRACED then return e[1] end
-  return traceback(e)  -- a tail call: the handler's own frame is not in the traceback
+  return traceback(e, 2)  -- from the caller of this handler: its own frame is not in the traceback
 end
 
 return M

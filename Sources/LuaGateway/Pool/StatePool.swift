@@ -156,9 +156,11 @@ final class StatePool {
     private func makeState() -> LuaState? {
         do {
             let reports = reportsLoadErrors
-            let state = try LuaState(scripts: scripts, limits: luaLimits) { mount, message in
+            let state = try LuaState(scripts: scripts, limits: luaLimits, onModule: { mount, returned in
+                if reports { ModuleScripts.report(mount, returned: returned, to: self.logger) }
+            }, onLoadError: { mount, message in
                 if reports { self.logger.error("script failed to load: \(message)", metadata: ["script": "\(mount.file)"]) }
-            }
+            })
             reportsLoadErrors = false
             if limits.maxRequestsPerState > 0 {
                 let jitter = limits.maxRequestsPerState / 10

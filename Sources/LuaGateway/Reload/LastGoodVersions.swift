@@ -10,6 +10,9 @@ struct LastGoodVersions {
     private(set) var failures: [String] = []
     /// The files that failed (relative to the root): one that fails no more is said to load again.
     private(set) var failedFiles: Set<String> = []
+    /// The scripts new or changed in this reading that return no application (modules, not
+    /// mounted), with what they returned, for the log.
+    private(set) var newModules: [(mount: Mount, returned: String)] = []
 
     init(reading next: ScriptSet, served current: ScriptSet, limits: LuaLimits) {
         scripts = next
@@ -26,9 +29,14 @@ struct LastGoodVersions {
             // Then the mounts, loaded in a probe state: one that fails keeps its last good version.
             var mounts = Self.mounts(of: next, sources: modules)
             var failed: [String: String] = [:]
-            _ = try LuaState(scripts: Self.set(next, mounts, modules), limits: limits) { mount, message in
+            let before = Dictionary(current.mounts.map { ($0.file, $0.source) }, uniquingKeysWith: { first, _ in first })
+            var found: [(mount: Mount, returned: String)] = []
+            _ = try LuaState(scripts: Self.set(next, mounts, modules), limits: limits, onModule: { mount, returned in
+                if before[mount.file] != mount.source { found.append((mount, returned)) }
+            }, onLoadError: { mount, message in
                 failed[mount.path] = message
-            }
+            })
+            newModules = found
             for (_, message) in failed.sorted(by: { $0.key < $1.key }) where !failures.contains(message) {
                 failures.append(message)
             }

@@ -29,6 +29,9 @@ final class Reloader: @unchecked Sendable {
     /// The files that failed at the last reload: one that loads again is said so.
     private var failedFiles: Set<String> = []
     private var watcher: DirectoryWatcher?
+    /// Watchers of the `--lua-path` directories: their modules are read by each new state from
+    /// disk, so a change there makes a new generation even though the served directory is the same.
+    private var modulePathWatchers: [DirectoryWatcher] = []
     private var hangup: DispatchSourceSignal?
     /// `--tls-cert` and `--tls-key`, when the listener speaks TLS; used on `queue` only.
     private let certificates: TLSCertificates?
@@ -75,10 +78,19 @@ final class Reloader: @unchecked Sendable {
                                        logger: logger) { [weak self] in self?.reload(reason: Self.watcherReason) }
         watcher.start(polling: mode == .poll)
         self.watcher = watcher
+        for directory in luaLimits.luaPath where FileManager.default.fileExists(atPath: directory) {
+            let reason = "a change in --lua-path \(directory)"
+            let watcher = DirectoryWatcher(root: directory, recursive: true, pollInterval: pollInterval, logger: logger) {
+                [weak self] in self?.reloadModulePath(reason: reason)
+            }
+            watcher.start(polling: mode == .poll)
+            modulePathWatchers.append(watcher)
+        }
     }
 
     func stop() {
         watcher?.stop()
+        for watcher in modulePathWatchers { watcher.stop() }
         hangup?.cancel()
         certificateLook?.cancel()
     }
@@ -94,15 +106,24 @@ final class Reloader: @unchecked Sendable {
         queue.sync { reloadEverythingOnQueue(reason: reason) }
     }
 
-    /// What SIGHUP reloads: the TLS certificate, then the scripts.
+    /// Reloads soon, after a change in a `--lua-path` directory.
+    private func reloadModulePath(reason: String) {
+        queue.async { self.reloadOnQueue(reason: reason, rereadsModulePath: true) }
+    }
+
+    /// What SIGHUP reloads: the TLS certificate, then the scripts, and the `--lua-path` modules
+    /// (a new generation even when the served directory did not change).
     @discardableResult
     private func reloadEverythingOnQueue(reason: String) -> Int {
         certificates?.reload(reason: reason, logger: logger)
-        return reloadOnQueue(reason: reason)
+        return reloadOnQueue(reason: reason, rereadsModulePath: !luaLimits.luaPath.isEmpty)
     }
 
+    /// Reads the directory again and serves what changed; with `rereadsModulePath`, a new
+    /// generation comes in even when nothing in it changed, so that new states load the
+    /// `--lua-path` modules from disk again.
     @discardableResult
-    private func reloadOnQueue(reason: String) -> Int {
+    private func reloadOnQueue(reason: String, rereadsModulePath: Bool = false) -> Int {
         let started = DispatchTime.now()
         let next: ScriptSet
         do {
@@ -112,7 +133,7 @@ final class Reloader: @unchecked Sendable {
             outcome?(false)
             return current.generation
         }
-        guard !ScriptChanges(from: lastReading, to: next).isEmpty else {
+        guard rereadsModulePath || !ScriptChanges(from: lastReading, to: next).isEmpty else {
             // Said when someone asked (SIGHUP, a caller); a watcher's event with no change is routine.
             logger.log(level: reason == Self.watcherReason ? .debug : .info, "reload after \(reason): nothing changed")
             return current.generation
@@ -131,13 +152,15 @@ final class Reloader: @unchecked Sendable {
             logger.info("reload after \(reason): \(file) loads again")
         }
         failedFiles = good.failedFiles
+        for module in good.newModules { ModuleScripts.report(module.mount, returned: module.returned, to: logger) }
         outcome?(good.failures.isEmpty)
         let changes = ScriptChanges(from: current, to: served)
-        guard !changes.isEmpty else { return current.generation }
+        guard rereadsModulePath || !changes.isEmpty else { return current.generation }
         current = served
         apply(served)
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-        logger.info("reload after \(reason): generation \(served.generation) (\(changes)) in \(String(format: "%.1f", milliseconds)) ms")
+        let what = changes.isEmpty ? "--lua-path modules read again" : "\(changes)"
+        logger.info("reload after \(reason): generation \(served.generation) (\(what)) in \(String(format: "%.1f", milliseconds)) ms")
         return served.generation
     }
 

@@ -8,6 +8,7 @@ final class ClientlessHost: RequestHost {
     /// What runs: "timer" or "light thread", for the log.
     private let kind: String
     private let requestID: String
+    let runLabel: RunLabel
     private let logger: Logger
     private let ended: () -> Void
     /// The runner, held while it runs (the host is the runner's only owner then).
@@ -16,6 +17,7 @@ final class ClientlessHost: RequestHost {
     init(kind: String, requestID: String, logger: Logger, ended: @escaping () -> Void) {
         self.kind = kind
         self.requestID = requestID
+        self.runLabel = .clientless(kind: kind, id: requestID)
         self.logger = logger
         self.ended = ended
     }

@@ -32,10 +32,16 @@ protocol RequestHost: AnyObject {
 
     /// The request is over and its state is back in the pool.
     func requestEnded()
+
+    /// What the run is called should it block its event loop.
+    var runLabel: RunLabel { get }
 }
 
 extension RequestHost {
     var declaredBodyLength: Int? { nil }
+
+    /// Runs whose threads the watchdog does not watch (`luagw cgi`'s) are never reported.
+    var runLabel: RunLabel { RunLabel(id: ByteBuffer(), method: "", target: "a request") }
 }
 
 /// What a host gives a reading application.

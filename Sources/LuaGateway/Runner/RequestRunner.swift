@@ -100,6 +100,7 @@ final class RequestRunner {
             return end(owner)
         }
         var call = ApplicationCall(state: state, coroutine: coroutine)
+        call.label(owner.runLabel)
         let step = first(&call)
         self.call = call
         advance(step)

@@ -35,18 +35,19 @@ struct ScriptSet: Sendable {
     /// The application that serves `path` (percent-decoded) for a GET or HEAD (`isRead`) or
     /// another method: a file of `DIR/public/` that the path names, else the mount with the
     /// longest mount point that matches whole segments. Returns its index and the length of
-    /// its mount point (SCRIPT_NAME).
-    func route(_ path: [UInt8], isRead: Bool) -> (index: Int, scriptNameLength: Int)? {
+    /// its mount point (SCRIPT_NAME). Mounts marked in `modules` (by index: scripts that turned
+    /// out to be modules when a state loaded them) are passed over.
+    func route(_ path: [UInt8], isRead: Bool, skipping modules: [Bool]? = nil) -> (index: Int, scriptNameLength: Int)? {
         if isRead, let publicDirectory, PublicFiles.names(path, aFileIn: publicDirectory) {
             return (publicIndex, 0)
         }
-        return route(path)
+        return route(path, skipping: modules)
     }
 
     /// The mount that serves `path` (percent-decoded): the longest mount point that
-    /// matches whole segments. Returns its index and the length of its mount point.
-    func route(_ path: [UInt8]) -> (index: Int, scriptNameLength: Int)? {
-        for candidate in byLength {
+    /// matches whole segments, modules passed over. Returns its index and the length of its mount point.
+    func route(_ path: [UInt8], skipping modules: [Bool]? = nil) -> (index: Int, scriptNameLength: Int)? {
+        for candidate in byLength where modules?[candidate.index] != true {
             let mount = candidate.path
             guard path.count >= mount.count, path.starts(with: mount) else { continue }
             if path.count == mount.count || path[mount.count] == UInt8(ascii: "/") {

@@ -49,9 +49,10 @@ extension HTTPConnectionHandler: StateWaiter {
 
     /// Runs the application on `luaState`; `worker.path` holds the decoded path of `target`.
     private func run(on luaState: LuaState, target: RequestTarget) {
-        if luaState.scripts.generation != exchange.generation {
-            // A reload came between routing and this state: route on the state's scripts.
-            guard let route = luaState.scripts.route(worker.path, isRead: exchange.isRead) else {
+        if luaState.scripts.generation != exchange.generation || luaState.isModule[exchange.mountIndex] {
+            // A reload came between routing and this state, or the script routed to is a module
+            // (not mounted): route on the state's scripts, passing over its modules.
+            guard let route = luaState.scripts.route(worker.path, isRead: exchange.isRead, skipping: luaState.isModule) else {
                 worker.pool.giveBack(luaState)
                 return respondSimply("404 Not Found")
             }
@@ -163,6 +164,8 @@ extension HTTPConnectionHandler: StateWaiter {
 /// The connection as the host of its requests' runner.
 extension HTTPConnectionHandler: RequestHost {
     var declaredBodyLength: Int? { exchange.declaredBodyLength }
+
+    var runLabel: RunLabel { RunLabel(id: exchange.requestID, method: exchange.head.method, target: exchange.head.uri) }
 
     func nextInput() -> RequestInput? {
         if let bytes = exchange.body.popFirst() {

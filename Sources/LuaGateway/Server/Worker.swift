@@ -54,7 +54,7 @@ final class Worker {
         self.timers = TimerTable(limit: configuration.maxTimers, eventLoop: eventLoop, pool: pool, sockets: sockets,
                                  logger: logger)
         path.reserveCapacity(256)
-        luagw_watchdog_register()
+        BlockedLoopReports(worker: index, logger: logger, metrics: metrics).watchThisThread()
     }
 
     /// Set when the server shuts down: connections close once their request is answered.
@@ -71,7 +71,7 @@ final class Worker {
 
     /// This loop's thread is done running Lua (the server shuts down).
     func stopWatchdog() {
-        luagw_watchdog_unregister()
+        BlockedLoopReports.stopWatchingThisThread()
     }
 
     /// Closes every connection left (the grace time is over).

@@ -13,7 +13,7 @@ struct Curl {
         defer { scratch.remove() }
         // Standard error goes to a file, so that neither pipe can fill while the other is read.
         let trace = scratch.url.appendingPathComponent("trace")
-        FileManager.default.createFile(atPath: trace.path, contents: nil)
+        try Data().write(to: trace)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["-s", "--max-time", "60"] + arguments

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// Debian's `chromium` (installed by scripts/test), headless: a page as a browser renders it,
@@ -29,13 +30,16 @@ enum HeadlessChromium {
         process.standardError = errors
         try process.run()
         let drained = DispatchGroup()
-        var log = Data()
-        DispatchQueue.global().async(group: drained) { log = errors.fileHandleForReading.readDataToEndOfFile() }
+        let log = NIOLockedValueBox(Data())
+        DispatchQueue.global().async(group: drained) {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            log.withLockedValue { $0 = data }
+        }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         drained.wait()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, "chromium on \(url)")
-        let console = String(decoding: log, as: UTF8.self).split(separator: "\n").filter { $0.contains("CONSOLE") }.map(String.init)
+        let console = String(decoding: log.withLockedValue { $0 }, as: UTF8.self).split(separator: "\n").filter { $0.contains("CONSOLE") }.map(String.init)
         return (text, console)
     }
 

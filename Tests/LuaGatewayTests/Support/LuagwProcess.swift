@@ -52,7 +52,7 @@ final class LuagwProcess {
         errorFile = capturingErrors ? directory.appendingPathComponent("stderr.log") : nil
         var outputs = outputs
         if let errorFile {
-            FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+            try Data().write(to: errorFile)
             outputs = (FileHandle.standardOutput, try FileHandle(forWritingTo: errorFile))
         }
         let binary = try Self.binary()
