@@ -35,7 +35,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert, without a passphrase (certbot's privkey.pem).")
     var tlsKey: String?
 
-    @Flag(name: .customLong("reuse-port"), help: "Let several luagw processes listen on the same port (SO_REUSEPORT).")
+    @Flag(name: .customLong("reuse-port"), help: "Let several luagw processes listen on the same TCP port (SO_REUSEPORT). Refused with unix:PATH: there, let systemd hold the socket and pass it to each process (socket activation).")
     var reusePort = false
 
     @Option(name: .customLong("socket-mode"), help: "Permissions of a unix:PATH socket, in octal (e.g. 660, so that a proxy in the socket's group can connect).")

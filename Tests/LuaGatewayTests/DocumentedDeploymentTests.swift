@@ -2,19 +2,11 @@ import Foundation
 import XCTest
 
 /// The files of docs/deploy run as written (issue 12): luagw started with the systemd unit's
-/// `ExecStart` line, behind nginx (Debian's nginx-light, its worker as www-data) configured with
-/// docs/deploy/nginx.conf, over the Unix socket and over TCP. Only paths and ports are replaced.
+/// `ExecStart` line on the socket luagw.socket describes (the test plays systemd), behind nginx
+/// (Debian's nginx-light, its worker as www-data) configured with docs/deploy/nginx.conf, over
+/// the Unix socket and over TCP. Only paths and ports are replaced.
 final class DocumentedDeploymentTests: XCTestCase {
     static let who = #"return function(e, sr) sr(200, {}); return e.REMOTE_ADDR .. " " .. e["wsgi.url_scheme"] end"#
-    static let documentedSocket = DocumentedNginx.documentedSocket
-
-    /// The unit's `ExecStart` arguments after the program, serving `directory` on `socket`.
-    func execStart(directory: String, socket: String) throws -> [String] {
-        let line = try XCTUnwrap(try DocumentedNginx.documented("luagw.service").split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
-        var words = line.dropFirst("ExecStart=".count).split(separator: " ").map(String.init)
-        XCTAssertEqual(words.removeFirst(), "/usr/local/bin/luagw")
-        return words.map { $0 == "/srv/app" ? directory : $0.replacingOccurrences(of: Self.documentedSocket, with: socket) }
-    }
 
     func nginx(upstream: String, in scratch: ScratchDirectory) throws -> (process: Process, port: Int) {
         try DocumentedNginx.start(servers: [upstream], in: scratch)
@@ -36,19 +28,15 @@ final class DocumentedDeploymentTests: XCTestCase {
         let scratch = try ScratchDirectory("luagw-deploy")
         defer { scratch.remove() }
         try scratch.write("app/who.lua", Self.who)
-        let socket = scratch.url.appendingPathComponent("luagw.sock").path
-        let luagw = Process()
-        luagw.executableURL = URL(fileURLWithPath: try LuagwProcess.binary())
-        luagw.arguments = try execStart(directory: scratch.url.appendingPathComponent("app").path, socket: socket)
-            + ["--workers", "1", "--access-log", "off"]
-        luagw.standardOutput = FileHandle.nullDevice
-        try luagw.run()
-        defer { luagw.terminate(); luagw.waitUntilExit() }
-        waitUntil("luagw listens") { (try? RawClient(unixPath: socket)) != nil }
+        let socket = try SystemdSocket(path: scratch.url.appendingPathComponent("luagw.sock").path)
+        let luagw = try socket.start(DocumentedUnits.execStart(directory: scratch.url.appendingPathComponent("app").path, socket: socket.path)
+                                     + ["--workers", "1", "--access-log", "off"], errorLog: scratch.url.appendingPathComponent("luagw.log").path)
+        XCTAssertTrue(luagw.waitForStartUp(), luagw.errors)
 
-        let nginx = try nginx(upstream: "unix:\(socket)", in: scratch)
+        let nginx = try nginx(upstream: "unix:\(socket.path)", in: scratch)
         defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
         try assertServedThrough(port: nginx.port)
+        withExtendedLifetime((socket, luagw)) {}  // the socket held, the process running, to the end
     }
 
     func testTheDocumentedNginxConfigurationOverTCP() throws {

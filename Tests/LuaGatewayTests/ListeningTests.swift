@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// Issue 12's deployment defects: a taken TCP address and a Unix socket another process serves
-/// are refused in plain words with a non-zero exit; a stale socket is taken over.
+/// are refused in plain words with a non-zero exit; a stale socket is taken over; `--reuse-port`
+/// on a Unix socket, which cannot share it, is refused.
 final class ListeningTests: XCTestCase {
     /// `luagw serve DIRECTORY --bind unix:PATH` with `extra` arguments, running (its output discarded).
     func serveOnSocket(_ directory: URL, _ path: String, _ extra: [String] = []) throws -> Process {
@@ -65,6 +66,19 @@ final class ListeningTests: XCTestCase {
         let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         curl.waitUntilExit()
         XCTAssertEqual(answer, "first", "a stale socket is taken over")
+    }
+
+    func testReusePortWithAUnixSocketIsRefused() throws {
+        let scratch = try ScratchDirectory("luagw-unix")
+        defer { scratch.remove() }
+        try scratch.write("a.lua", #"return function(e, sr) sr(200, {}); return "ok" end"#)
+        let path = scratch.url.appendingPathComponent("luagw.sock").path
+        let refused = try LuagwProcess.run(["serve", scratch.url.path, "--bind", "unix:\(path)", "--reuse-port"], mergingErrors: true)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.out.contains("cannot listen on unix:\(path) with --reuse-port: SO_REUSEPORT shares TCP ports, not Unix sockets"),
+                      refused.out)
+        XCTAssertTrue(refused.out.contains("let systemd hold the socket"), refused.out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "nothing bound")
     }
 
     func testASocketGetsTheModeAndGroupAskedFor() throws {

@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 import XCTest
 
 /// SPEC 10's scale-out (docs/deployment.md): two luagw processes behind nginx (the documented
@@ -55,33 +54,9 @@ final class ScaleOutTests: XCTestCase {
         defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
 
         // Load: four keep-alive clients through nginx, counting what answered and what failed.
-        let tally = NIOLockedValueBox((served: [String: Int](), failures: [String](), stop: false))
-        let clients = (0..<4).map { index in
-            // Half of them POST: nginx does not retry a request that is not idempotent, so a
-            // request lost by the restart would show.
-            let request = index % 2 == 0 ? "GET /who HTTP/1.1\r\nHost: example.org\r\n\r\n"
-                : "POST /who HTTP/1.1\r\nHost: example.org\r\nContent-Length: 5\r\n\r\nhello"
-            return Thread {
-                var client: RawClient?
-                while !tally.withLockedValue({ $0.stop }) {
-                    do {
-                        if client == nil { client = try RawClient(port: nginx.port, timeout: 20) }
-                        let response = try client!.request(request)
-                        tally.withLockedValue {
-                            if response.code == 200 { $0.served[response.text, default: 0] += 1 }
-                            else { $0.failures.append("\(response.statusLine): \(response.text)") }
-                        }
-                        if response.header("Connection") == "close" { client = nil }
-                    } catch {
-                        tally.withLockedValue { $0.failures.append("\(error)") }
-                        client = nil
-                    }
-                }
-            }
-        }
-        clients.forEach { $0.start() }
-        defer { tally.withLockedValue { $0.stop = true } }
-        waitUntil("both machines to serve") { tally.withLockedValue { ($0.served["a1"] ?? 0) > 20 && ($0.served["b1"] ?? 0) > 20 } }
+        let load = NginxLoad(port: nginx.port, path: "/who")
+        defer { load.stop() }
+        waitUntil("both machines to serve") { load.served("a1") > 20 && load.served("b1") > 20 }
 
         // The rolling restart of machine A: the new release starts on the same port, then the old one stops.
         let newA = try serve(scratch.url.appendingPathComponent("a2").path, port: portA)
@@ -90,10 +65,9 @@ final class ScaleOutTests: XCTestCase {
         XCTAssertTrue(oldExited)
         XCTAssertEqual(machineA.terminationStatus, 0, "a graceful exit")
         machineA = newA
-        let a2Before = tally.withLockedValue { $0.served["a2"] ?? 0 }
-        waitUntil("the new release to serve after the old one left") { tally.withLockedValue { ($0.served["a2"] ?? 0) > a2Before + 50 } }
-        tally.withLockedValue { $0.stop = true }
-        let (counts, failed) = tally.withLockedValue { ($0.served, $0.failures) }
+        let a2Before = load.served("a2")
+        waitUntil("the new release to serve after the old one left") { load.served("a2") > a2Before + 50 }
+        let (counts, failed) = load.stop()
         print("rolling restart under load: served \(counts), failed \(failed.count)")
         XCTAssertEqual(failed, [], "no request failed through the restart")
         XCTAssertGreaterThan(counts["b1"] ?? 0, 0)

@@ -34,7 +34,9 @@ final class AdminServer: Sendable {
                 }
             }
         do {
-            channel = try bootstrap.bind(host: bind.host, port: bind.port).wait()
+            // The socket systemd passed for the address, if any: processes that overlap in a restart share it.
+            channel = try SocketActivation.take(bind).map { try SocketActivation.adopt($0, with: bootstrap) }
+                ?? bootstrap.bind(host: bind.host, port: bind.port).wait()
         } catch {
             try? group.syncShutdownGracefully()
             throw ListeningAddress.explain(error, address: "\(bind) (--admin)")

@@ -31,6 +31,8 @@ public final class GatewayServer {
     /// Reads the scripts and makes every worker's states; nothing listens yet.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
         var configuration = configuration
+        // LISTEN_FDS and the rest, NOTIFY_SOCKET: read (and removed) before any thread of the server runs.
+        _ = (SocketActivation.passed, ServiceNotification.socketName)
         let descriptors = DescriptorLimit.raised()
         if configuration.limits.maxConnections > descriptors.connections {
             logger.warning("--max-connections \(configuration.limits.maxConnections) lowered to \(descriptors.connections): the process may open \(descriptors.soft) descriptors (RLIMIT_NOFILE's hard limit) and keeps \(descriptors.reserved) for its own files and the applications' sockets; raise it with ulimit -n or systemd's LimitNOFILE=")
@@ -129,13 +131,7 @@ public final class GatewayServer {
         }
         let channel: Channel
         do {
-            if let path = bind.unixPath {
-                try ListeningAddress.clearStaleSocket(at: path)
-                channel = try bootstrap.bind(unixDomainSocketPath: path).wait()
-                try ListeningAddress.setPermissions(of: path, mode: configuration.socketMode, group: configuration.socketGroup)
-            } else {
-                channel = try bootstrap.bind(host: bind.host, port: bind.port).wait()
-            }
+            channel = try ListeningAddress.listen(bootstrap, configuration: configuration, logger: logger)
         } catch {
             throw ListeningAddress.explain(error, address: "\(bind)")
         }
@@ -150,6 +146,10 @@ public final class GatewayServer {
                 logger.warning("\(warning)")
             }
         }
+        for other in SocketActivation.unclaimed {
+            logger.warning("a socket the service manager passed is not served (no listener has its address): \(other)")
+        }
+        ServiceNotification.send("READY=1")
         if bind.unixPath != nil { return bind }
         return BindAddress(host: bind.host, port: channel.localAddress?.port ?? bind.port)
     }
@@ -174,6 +174,7 @@ public final class GatewayServer {
     /// after their response), closes what is left, and stops the event loops. Returns
     /// when all that is done.
     public func shutdownGracefully(grace: Double) {
+        ServiceNotification.send("STOPPING=1")
         reloader?.stop()
         admin?.shutdown()
         try? channel?.close().wait()

@@ -1,4 +1,6 @@
+import Logging
 import NIOCore
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,6 +12,8 @@ public enum ListeningError: Error, CustomStringConvertible {
     case socketServed(String)
     case notASocket(String)
     case permissions(String, String)
+    case reusePortOnUnixSocket(String)
+    case notPassed(String, [String])
 
     public var description: String {
         switch self {
@@ -21,12 +25,40 @@ public enum ListeningError: Error, CustomStringConvertible {
             "cannot listen on unix:\(path): a file that is not a socket is there"
         case .permissions(let path, let why):
             "cannot set the permissions of unix:\(path): \(why)"
+        case .reusePortOnUnixSocket(let path):
+            "cannot listen on unix:\(path) with --reuse-port: SO_REUSEPORT shares TCP ports, not Unix sockets. "
+                + "For a restart without refused connections over a Unix socket, let systemd hold the socket and pass it "
+                + "to each luagw (luagw.socket, docs/deployment.md); or listen on TCP with --reuse-port"
+        case .notPassed(let address, let passed):
+            "cannot listen on \(address): the service manager passed sockets (LISTEN_FDS), none of them for \(address): "
+                + passed.joined(separator: "; ")
         }
     }
 }
 
-/// Getting a listening address ready: a Unix socket's path is taken only when nobody serves it.
+/// Getting a listening address ready: the socket systemd passed for it, else one bound here (a
+/// Unix socket's path is taken only when nobody serves it).
 enum ListeningAddress {
+    /// The server channel of `configuration.bind`, made with `bootstrap`: on the socket the service
+    /// manager passed for that address (`SocketActivation`), else on a socket bound here.
+    static func listen(_ bootstrap: ServerBootstrap, configuration: GatewayConfiguration, logger: Logger) throws -> Channel {
+        let bind = configuration.bind
+        if let path = bind.unixPath, configuration.reusePort { throw ListeningError.reusePortOnUnixSocket(path) }
+        if let socket = try SocketActivation.claim(bind) {
+            let channel = try SocketActivation.adopt(socket, with: bootstrap)
+            logger.info("listening on \(bind) through the socket the service manager passed: \(socket.name) (descriptor \(socket.descriptor))")
+            if configuration.socketMode != nil || configuration.socketGroup != nil {
+                logger.warning("--socket-mode and --socket-group left aside: the service manager made the socket (systemd's SocketMode= and SocketGroup=)")
+            }
+            return channel
+        }
+        guard let path = bind.unixPath else { return try bootstrap.bind(host: bind.host, port: bind.port).wait() }
+        try clearStaleSocket(at: path)
+        let channel = try bootstrap.bind(unixDomainSocketPath: path).wait()
+        try setPermissions(of: path, mode: configuration.socketMode, group: configuration.socketGroup)
+        return channel
+    }
+
     /// Removes a stale socket at `path` (nobody accepts on it); throws when a process still
     /// serves it or when the file there is not a socket. Nothing there is fine.
     static func clearStaleSocket(at path: String) throws {

@@ -7,7 +7,8 @@ import Glibc
 /// descriptor, on a thread of its own (one for all). Closed when released.
 final class LoopbackListener {
     let port: Int
-    private let fd: Int32
+    /// The listening socket.
+    let fd: Int32
 
     init(serve: ((Int32) -> Void)? = nil) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
