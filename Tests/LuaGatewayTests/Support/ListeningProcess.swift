@@ -10,6 +10,8 @@ func startListening(_ executable: String, discardingOutput: Bool = false, output
                     arguments: (Int) -> [String]) throws -> (process: Process, port: Int) {
     for _ in 0..<5 {
         let port = Int.random(in: 12000..<20000)
+        // A port another process already serves would answer for the one started here.
+        if (try? RawClient(port: port)) != nil { continue }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments(port)
