@@ -1,4 +1,5 @@
--- digest.lua against the RFC 1321 test suite and CRC-32's check value.
+-- digest.lua against the RFC 1321 test suite, FIPS 180's SHA-1 vectors, RFC 6455's handshake
+-- example, RFC 4648's base64 vectors and CRC-32's check value.
 package.path = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local h = require "harness"
 local digest = h.load("digest")
@@ -15,4 +16,29 @@ for input, expected in pairs(vectors) do h.equal(digest.md5(input), expected, "m
 h.equal(#digest.md5_bin("abc"), 16, "md5_bin is 16 bytes")
 h.equal(digest.crc32("123456789"), 0xCBF43926, "CRC-32 check value")
 h.equal(digest.crc32(""), 0, "CRC-32 of nothing")
+
+local function hex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
+local sha1 = {
+  [""] = "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+  ["abc"] = "a9993e364706816aba3e25717850c26c9cd0d89d",
+  ["abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"] = "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
+  ["abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"]
+    = "a49b2446a02c645bf419f995b67091253a04a259",
+  [string.rep("a", 1000000)] = "34aa973cd4c4daa4f61eeb2bdbad27316534016f",
+  [string.rep("a", 55)] = "c1c8bbdc22796e28c0e15163d20899b65621d65a",
+  [string.rep("a", 64)] = "0098ba824b5c16427bd7a1122a5a442a25ec644d",
+}
+for input, expected in pairs(sha1) do h.equal(hex(digest.sha1_bin(input)), expected, "sha1 of " .. #input .. " bytes") end
+h.equal(digest.encode_base64(digest.sha1_bin("dGhlIHNhbXBsZSBub25jZQ==" .. "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")),
+  "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "RFC 6455's Sec-WebSocket-Accept example")
+
+local base64 = { [""] = "", f = "Zg==", fo = "Zm8=", foo = "Zm9v", foob = "Zm9vYg==", fooba = "Zm9vYmE=", foobar = "Zm9vYmFy" }
+for plain, encoded in pairs(base64) do
+  h.equal(digest.encode_base64(plain), encoded, "base64 of " .. plain)
+  h.equal(digest.decode_base64(encoded), plain, "base64 back to " .. plain)
+end
+h.equal(digest.encode_base64("f", true), "Zg", "no padding")
+h.equal(digest.decode_base64("Zg"), "f", "decoded without padding")
+h.equal(digest.decode_base64("Z!=="), nil, "not base64")
+h.equal(#digest.decode_base64("dGhlIHNhbXBsZSBub25jZQ=="), 16, "a WebSocket key is 16 bytes")
 h.finish("digest_test")

@@ -1,7 +1,8 @@
--- MD5 (RFC 1321) and CRC-32 (IEEE 802.3) in Lua 5.4 integers, for luagw.ngx's `md5`,
--- `md5_bin` and `crc32_short`: what OpenResty's client libraries hash keys with.
+-- MD5 (RFC 1321), SHA-1 (FIPS 180-4), CRC-32 (IEEE 802.3) and base64 (RFC 4648) in Lua 5.4
+-- integers: luagw.ngx's `md5`, `md5_bin`, `crc32_short` and `encode_base64`/`decode_base64` (what
+-- OpenResty's client libraries hash keys with), and the accept value of luagw.websocket's handshake.
 local byte, char, rep, pack, format = string.byte, string.char, string.rep, string.pack, string.format
-local sunpack, concat = string.unpack, table.concat
+local sunpack, concat, gsub, type = string.unpack, table.concat, string.gsub, type
 
 local M = {}
 
@@ -55,6 +56,35 @@ function M.md5(s)
   return concat(out)
 end
 
+-- The 20-byte SHA-1 digest of `s`.
+function M.sha1_bin(s)
+  local length = #s
+  s = s .. "\128" .. rep("\0", (55 - length) % 64) .. pack(">I8", (length * 8) & 0xffffffffffffffff)
+  local h0, h1, h2, h3, h4 = 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0
+  local W = {}
+  for chunk = 1, #s, 64 do
+    for i = 0, 15 do W[i] = sunpack(">I4", s, chunk + i * 4) end
+    for i = 16, 79 do W[i] = rotate(W[i - 3] ~ W[i - 8] ~ W[i - 14] ~ W[i - 16], 1) end
+    local a, b, c, d, e = h0, h1, h2, h3, h4
+    for i = 0, 79 do
+      local f, k
+      if i < 20 then
+        f, k = (b & c) | (~b & d), 0x5a827999
+      elseif i < 40 then
+        f, k = b ~ c ~ d, 0x6ed9eba1
+      elseif i < 60 then
+        f, k = (b & c) | (b & d) | (c & d), 0x8f1bbcdc
+      else
+        f, k = b ~ c ~ d, 0xca62c1d6
+      end
+      a, b, c, d, e = (rotate(a, 5) + (f & 0xffffffff) + e + k + W[i]) & 0xffffffff, a, rotate(b, 30), c, d
+    end
+    h0, h1, h2 = (h0 + a) & 0xffffffff, (h1 + b) & 0xffffffff, (h2 + c) & 0xffffffff
+    h3, h4 = (h3 + d) & 0xffffffff, (h4 + e) & 0xffffffff
+  end
+  return pack(">I4I4I4I4I4", h0, h1, h2, h3, h4)
+end
+
 local CRC = {}
 for i = 0, 255 do
   local c = i
@@ -67,6 +97,43 @@ function M.crc32(s)
   local c = 0xffffffff
   for i = 1, #s do c = CRC[(c ~ byte(s, i)) & 0xff] ~ (c >> 8) end
   return c ~ 0xffffffff
+end
+
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+-- `s` in base64, padded with "=" unless `no_padding`.
+function M.encode_base64(s, no_padding)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = byte(s, i, i + 2)
+    local n = (a << 16) | ((b or 0) << 8) | (c or 0)
+    local k = b and (c and 4 or 3) or 2
+    for j = 1, 4 do
+      local v = (n >> (6 * (4 - j))) & 63
+      out[#out + 1] = j <= k and B64:sub(v + 1, v + 1) or (no_padding and "" or "=")
+    end
+  end
+  return concat(out)
+end
+
+local B64_VALUE = {}
+for i = 1, 64 do B64_VALUE[byte(B64, i)] = i - 1 end
+
+-- The bytes `s` encodes in base64; nil when `s` is not base64.
+function M.decode_base64(s)
+  if type(s) ~= "string" then return nil end
+  s = gsub(s, "=+$", "")
+  local out, n, bits = {}, 0, 0
+  for i = 1, #s do
+    local v = B64_VALUE[byte(s, i)]
+    if not v then return nil end
+    n, bits = (n << 6) | v, bits + 6
+    if bits >= 8 then
+      bits = bits - 8
+      out[#out + 1] = char((n >> bits) & 255)
+    end
+  end
+  return concat(out)
 end
 
 return M

@@ -7,7 +7,7 @@ local C, need = ...
 local luagw = need("luagw")
 local errors = need("errors")
 local digest = need("digest")
-local type, tostring, tonumber, select, setmetatable = type, tostring, tonumber, select, setmetatable
+local tostring, tonumber, select = tostring, tonumber, select
 local floor, concat, format = math.floor, table.concat, string.format
 local gsub, byte, char = string.gsub, string.byte, string.char
 
@@ -54,42 +54,12 @@ function ngx.unescape_uri(s)
   return (gsub(gsub(tostring(s), "%+", " "), "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
 end
 
-local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
 function ngx.encode_base64(s, no_padding)
-  s = tostring(s)
-  local out = {}
-  for i = 1, #s, 3 do
-    local a, b, c = byte(s, i, i + 2)
-    local n = (a << 16) | ((b or 0) << 8) | (c or 0)
-    local k = b and (c and 4 or 3) or 2
-    for j = 1, 4 do
-      local v = (n >> (6 * (4 - j))) & 63
-      out[#out + 1] = j <= k and B64:sub(v + 1, v + 1) or (no_padding and "" or "=")
-    end
-  end
-  return concat(out)
+  return digest.encode_base64(tostring(s), no_padding)
 end
-
-local B64_VALUE = {}
-for i = 1, 64 do B64_VALUE[byte(B64, i)] = i - 1 end
 
 -- nil when `s` is not base64.
-function ngx.decode_base64(s)
-  if type(s) ~= "string" then return nil end
-  s = gsub(s, "=+$", "")
-  local out, n, bits = {}, 0, 0
-  for i = 1, #s do
-    local v = B64_VALUE[byte(s, i)]
-    if not v then return nil end
-    n, bits = (n << 6) | v, bits + 6
-    if bits >= 8 then
-      bits = bits - 8
-      out[#out + 1] = char((n >> bits) & 255)
-    end
-  end
-  return concat(out)
-end
+ngx.decode_base64 = digest.decode_base64
 
 _G.ngx = ngx
 if _G.unpack == nil then _G.unpack = table.unpack end
