@@ -94,7 +94,16 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_DB_QUERY = 17,  /* kind, target, options, sql, params, exec (1 or 0), transaction (0: none) → encoded answer | nil, err */
     LUAGW_OPERATION_DB_BEGIN = 18,  /* kind, target, options → transaction | nil, err */
     LUAGW_OPERATION_DB_END = 19,    /* transaction, commit (1 or 0) → true | nil, err */
+    /* SPEC 12's WebSockets: a WebSocket is named by the handle WS_ACCEPT returned (any coroutine of the
+       worker may use it while it is open); kinds are opcodes: 1 text, 2 binary, 8 close, 9 ping, 10 pong. */
+    LUAGW_OPERATION_WS_ACCEPT = 20,  /* accept value, protocol ('' for none), max payload → handle | nil, err */
+    LUAGW_OPERATION_WS_RECEIVE = 21, /* handle, timeout → data, kind [, close code] | nil, err */
+    LUAGW_OPERATION_WS_SEND = 22,    /* handle, opcode, payload, timeout → bytes | nil, err */
 } luagw_operation;
+
+/// Whether the `length` bytes at `bytes` are well-formed UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF). Touches no Lua state.
+int luagw_utf8_valid(const unsigned char *bytes, size_t length);
 
 /// The operations of the shared dictionaries (shared.lua → SharedDictionaries.swift); each
 /// takes the dictionary's name first. Not WAITs: they never wait.

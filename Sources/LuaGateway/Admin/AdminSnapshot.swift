@@ -15,6 +15,10 @@ struct AdminSnapshot: Encodable {
         var requestsPerState: [Int] = []
         var connections: [String: Int] = [:]
         var luaMemory: Int = 0
+        /// WebSockets open, and the messages they received and sent since the worker started.
+        var webSockets = 0
+        var webSocketMessagesIn = 0
+        var webSocketMessagesOut = 0
         /// Requests that ended in the last minute, and their durations (`RecentRequests`).
         var recentCount = 0
         var recentHistogram: [UInt32] = []
@@ -24,6 +28,7 @@ struct AdminSnapshot: Encodable {
             case statesBusy = "states_busy"
             case statesIdle = "states_idle"
             case requestsPerState = "requests_per_state"
+            case webSockets = "websockets"
         }
     }
 
@@ -100,6 +105,9 @@ extension Worker {
                                           queue: pool.queueLength)
         worker.luaMemory = pool.memory
         worker.requestsPerState = pool.requestsPerState
+        worker.webSockets = webSockets.count
+        worker.webSocketMessagesIn = webSockets.messagesIn
+        worker.webSocketMessagesOut = webSockets.messagesOut
         if let metrics {
             worker.recentHistogram = [UInt32](repeating: 0, count: RecentRequests.bins)
             worker.recentCount = metrics.recent.lastMinute(upTo: Int64(now.uptimeNanoseconds / 1_000_000_000),
@@ -128,6 +136,7 @@ extension ConnectionState {
         case .serving, .discardingBody: "active"
         case .waitingForRequest: "idle"
         case .lingering, .closed: "closing"
+        case .webSocket: "websocket"
         }
     }
 }
@@ -135,6 +144,7 @@ extension ConnectionState {
 extension HTTPConnectionHandler {
     /// Where the connection's request is, when it has one being answered.
     var requestPhase: String? {
+        if state.phase == .webSocket { return "websocket" }
         guard state.phase == .serving, exchange.hasRequest else { return nil }
         if exchange.waitsForState { return "queued" }
         guard runner.isRunning else { return "writing" }

@@ -1,4 +1,5 @@
 import CoreMetrics
+import NIOConcurrencyHelpers
 import NIOCore
 import Prometheus
 
@@ -26,6 +27,27 @@ final class GatewayMetrics: Sendable {
         for kind in ["error", "run_time", "memory"] { _ = luaErrors(kind: kind) }
         for log in ["access", "error"] { _ = (logLinesDropped(log: log), logWriteErrors(log: log)) }
         _ = (eventLoopBlocked, eventLoopBlockedSeconds)
+        for direction in ["in", "out"] { _ = webSocketMessages(direction: direction) }
+        gauge("luagw_websockets").record(0)
+    }
+
+    /// Messages of WebSockets (text and binary), by direction: the workers count them in plain
+    /// integers; each scrape adds what was counted since the last.
+    func webSocketMessages(direction: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "luagw_websocket_messages_total", dimensions: [("direction", direction)], factory: factory)
+    }
+
+    private let webSocketTotals = NIOLockedValueBox<[Int: (in: Int, out: Int)]>([:])
+
+    private func countWebSocketMessages(in snapshot: AdminSnapshot) {
+        webSocketTotals.withLockedValue { totals in
+            for worker in snapshot.workers {
+                let last = totals[worker.index] ?? (0, 0)
+                webSocketMessages(direction: "in").increment(by: max(0, worker.webSocketMessagesIn - last.in))
+                webSocketMessages(direction: "out").increment(by: max(0, worker.webSocketMessagesOut - last.out))
+                totals[worker.index] = (worker.webSocketMessagesIn, worker.webSocketMessagesOut)
+            }
+        }
     }
 
     /// The request-duration timer of one method, status and route (the mount: never the raw path).
@@ -81,7 +103,7 @@ final class GatewayMetrics: Sendable {
 
     /// The levels read from the workers, then the registry in Prometheus' text format.
     func exposition(of snapshot: AdminSnapshot) -> String {
-        var connections: [String: Int] = ["reading": 0, "active": 0, "idle": 0, "closing": 0]
+        var connections: [String: Int] = ["reading": 0, "active": 0, "idle": 0, "closing": 0, "websocket": 0]
         for worker in snapshot.workers {
             gauge("luagw_states", [("worker", String(worker.index)), ("state", "busy")]).record(worker.statesBusy)
             gauge("luagw_states", [("worker", String(worker.index)), ("state", "idle")]).record(worker.statesIdle)
@@ -92,6 +114,8 @@ final class GatewayMetrics: Sendable {
         gauge("http_server_active_requests").record(snapshot.inFlight.count)
         gauge("luagw_lua_memory_bytes").record(snapshot.workers.reduce(0) { $0 + $1.luaMemory })
         gauge("luagw_generation").record(snapshot.generation)
+        gauge("luagw_websockets").record(snapshot.workers.reduce(0) { $0 + $1.webSockets })
+        countWebSocketMessages(in: snapshot)
         return registry.emitToString()
     }
 }

@@ -190,6 +190,12 @@ struct ApplicationCall {
         run.pointee.spent += seconds
     }
 
+    /// Starts the request's run-time budget over (a WebSocket message arrived: `--run-time` bounds
+    /// the Lua time between two messages).
+    func restartRunTime() {
+        run.pointee.spent = 0
+    }
+
     /// Whether the run-time limit stopped the application.
     var wasStopped: Bool { run.pointee.killed != 0 }
 

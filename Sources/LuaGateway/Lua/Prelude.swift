@@ -38,6 +38,7 @@ enum Prelude {
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
         ("luagw.socket", PackageResources.luagw_socket_lua),
+        ("luagw.websocket", PackageResources.luagw_websocket_lua),
         ("luagw.web.static", PackageResources.luagw_web_static_lua),
         ("luagw.web.router", PackageResources.luagw_web_router_lua),
         ("luagw.web.mount", PackageResources.luagw_web_mount_lua),

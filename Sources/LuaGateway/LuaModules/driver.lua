@@ -115,7 +115,7 @@ local begin_request = need("request").begin
 local function new_record(r)
   begin_request(r)
   if not r.start_response then r.start_response = new_start_response(r, send) end
-  r.sent, r.stopped, r.body = false, false, nil
+  r.sent, r.stopped, r.body, r.websocket = false, false, nil, nil
   r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
   return r
 end
@@ -183,6 +183,13 @@ function M.serve(index, environ, request_id, run_once, r)
   errors:flush()
   if not ok then return FAILED, located(result, app, index) end
   if r.sent then return DONE end
+  if r.websocket then
+    -- luagw.websocket.accept answered 101: the frames were the response.
+    if result ~= nil and result ~= "" then
+      log(request_id, "the application returned a body after luagw.websocket.accept: ignored", errors.mount)
+    end
+    return DONE
+  end
   if not r.code then return FAILED, located("the application returned without calling start_response", app, index) end
   return DONE, result, r.code, r.line, r.block, r.length, r.flags
 end

@@ -20,6 +20,7 @@ local parts = {
   end,
   sqlite = function() return need("luagw.sqlite") end,
   postgres = function() return need("luagw.postgres") end,
+  websocket = function() return need("luagw.websocket") end,
 }
 
 local luagw = setmetatable({

@@ -152,6 +152,7 @@ function M.new(r, send)
     if #data > 0 and not r.stopped then send(r, data) end
   end
   return function(status, headers, exc_info)
+    if r.websocket then error("start_response: called after luagw.websocket.accept", 2) end
     if r.code then
       if exc_info == nil then
         error("start_response: called a second time without exc_info", 2)

@@ -22,7 +22,7 @@ final class LightThreads {
             self?.ended(id)
         }
         let runner = RequestRunner(host: host, eventLoop: context.eventLoop, sockets: context.sockets,
-                                   timers: context.timers, logger: context.logger) { _ in }
+                                   timers: context.timers, logger: context.logger, webSockets: context.webSockets) { _ in }
         host.runner = runner
         running[id] = runner
         runner.startThread(on: state, id: id)

@@ -46,6 +46,9 @@ enum Operations {
         ProcessRead.number: ProcessRead.start,
         ProcessWrite.number: ProcessWrite.start,
         ProcessWait.number: ProcessWait.start,
+        WebSocketAccept.number: WebSocketAccept.start,
+        WebSocketReceive.number: WebSocketReceive.start,
+        WebSocketSend.number: WebSocketSend.start,
     ]
 }
 

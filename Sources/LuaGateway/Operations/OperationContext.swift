@@ -10,17 +10,24 @@ final class OperationContext {
     /// The worker's timers; nil under `luagw cgi`, which ends with its request.
     let timers: TimerTable?
     let logger: Logger
+    /// The worker's WebSockets (SPEC 12): any coroutine of the worker may use one by its handle.
+    let webSockets: WebSocketTable
+    /// The connection of the request, which `luagw.websocket.accept` switches to frames; nil for
+    /// a light thread, a timer, an HTTP/2 stream and `luagw cgi`.
+    weak var upgrader: WebSocketUpgrading?
     /// The light threads of the running request (SPEC 7's `luagw.thread`), made at its first spawn.
     private var lightThreads: LightThreads?
     /// Which request of the runner runs now: a socket belongs to the request that opened it.
     private(set) var request = 0
     private var cleanups: [() -> Void] = []
 
-    init(eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable? = nil, logger: Logger = Logger(label: "luagw")) {
+    init(eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable? = nil, logger: Logger = Logger(label: "luagw"),
+         webSockets: WebSocketTable = WebSocketTable()) {
         self.eventLoop = eventLoop
         self.sockets = sockets
         self.timers = timers
         self.logger = logger
+        self.webSockets = webSockets
     }
 
     /// The child processes of the running request (os.execute, io.popen), made at its first.

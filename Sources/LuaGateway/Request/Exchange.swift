@@ -55,6 +55,12 @@ final class Exchange {
     var headersSent = false
     var framing = BodyFraming.none
 
+    // WebSocket (SPEC 12).
+    /// The head asks for a WebSocket (and has no body): the decoder waits for the application's verdict.
+    var mayUpgrade = false
+    /// The application accepted it: the connection carries frames.
+    var isWebSocket = false
+
     /// Starts the exchange of a new request.
     func reset(head: RequestHead) {
         self.head = head
@@ -82,6 +88,8 @@ final class Exchange {
         keepAlive = head.keepAlive
         headersSent = false
         framing = .none
+        mayUpgrade = false
+        isWebSocket = false
     }
 
     /// The response head is on its way, with `status`.

@@ -9,6 +9,8 @@ struct FieldScan {
     private var transferEncodings: [Range<Int>] = []
     private var connectionClose = false
     private var connectionKeepAlive = false
+    private var connectionUpgrade = false
+    private var upgradeWebSocket = false
     private var expectsContinue = false
     private var requestID: Range<Int>?
     private var headerBytes = 0
@@ -29,6 +31,11 @@ struct FieldScan {
             HTTPSyntax.forEachListElement(value) { token in
                 if HTTPSyntax.equalsIgnoringCase(token, "close") { connectionClose = true }
                 if HTTPSyntax.equalsIgnoringCase(token, "keep-alive") { connectionKeepAlive = true }
+                if HTTPSyntax.equalsIgnoringCase(token, "upgrade") { connectionUpgrade = true }
+            }
+        case 7 where HTTPSyntax.equalsIgnoringCase(name, "upgrade"):
+            HTTPSyntax.forEachListElement(value) { token in
+                if HTTPSyntax.equalsIgnoringCase(token, "websocket") { upgradeWebSocket = true }
             }
         case 6 where HTTPSyntax.equalsIgnoringCase(name, "cookie"):
             field.role = .cookie
@@ -82,6 +89,7 @@ struct FieldScan {
             facts.contentLength = length
             body = length > 0 ? .length(length) : .none
         }
+        if case .none = body { facts.webSocketUpgrade = isHTTP11 && upgradeWebSocket && connectionUpgrade }
         return facts
     }
 

@@ -6,7 +6,9 @@ import Glibc
 /// Decodes a connection's bytes into requests (RFC 9112): each head found and checked by
 /// `RequestHeadParser`, its body framed by Content-Length or the chunked coding. Body bytes are
 /// handed on as they arrive, as slices of what was read (no copy). After bytes that do not make
-/// a request it decodes nothing more: the connection answers and closes.
+/// a request it decodes nothing more: the connection answers and closes. After a head that asks
+/// for a WebSocket it decodes nothing either: what follows may be frames, kept until the
+/// application accepts (the decoder is removed and hands them on raw) or not (the connection closes).
 struct RequestDecoder: ByteToMessageDecoder {
     typealias InboundOut = RequestPart
 
@@ -14,6 +16,8 @@ struct RequestDecoder: ByteToMessageDecoder {
         case head
         case body(remaining: Int)
         case chunked(ChunkedBody)
+        /// After a WebSocket handshake: bytes wait for the application's verdict.
+        case upgradeCandidate
         case failed
     }
 
@@ -63,6 +67,13 @@ struct RequestDecoder: ByteToMessageDecoder {
                 fail(.badRequest(failure.description), failure: failure, context: context, buffer: &buffer)
             }
             return .continue
+        case .upgradeCandidate:
+            // A client sends no frame before the 101 (RFC 6455 §4.1): a little is kept, no more.
+            if buffer.readableBytes > maxHeadBytes {
+                state = .failed
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+            }
+            return .needMoreData
         case .failed:
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .needMoreData
@@ -71,7 +82,17 @@ struct RequestDecoder: ByteToMessageDecoder {
 
     /// The client sends no more: a head it left unfinished is answered 400, naming what is wrong
     /// with its complete lines if anything is (as a streaming parser would have found it).
+    /// Removed after a WebSocket was accepted (`seenEOF` false): the bytes after the head are handed
+    /// on raw to the frame decoder that follows.
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        if case .upgradeCandidate = state {
+            if !seenEOF, buffer.readableBytes > 0 {
+                // NIOAny on purpose (as NIOHTTP1's .forwardBytes does): the next handler reads bytes, not RequestParts.
+                context.fireChannelRead(NIOAny(buffer.readSlice(length: buffer.readableBytes)!))
+            }
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            return .needMoreData
+        }
         let state = try decode(context: context, buffer: &buffer)
         guard state == .needMoreData, case .head = self.state, buffer.readableBytes > 0 else { return state }
         let complete = buffer.getSlice(at: buffer.readerIndex, length: lineStart)!
@@ -152,6 +173,8 @@ struct RequestDecoder: ByteToMessageDecoder {
             fail(error as? MalformedRequest ?? .badRequest("\(error)"), context: context, buffer: &buffer)
             return .continue
         }
+        // Set before the head goes on: its application may accept before this returns.
+        if parsed.facts.webSocketUpgrade { state = .upgradeCandidate }
         context.fireChannelRead(wrapInboundOut(.head(parsed.head, parsed.facts)))
         switch parsed.body {
         case .none:

@@ -10,4 +10,7 @@ struct RequestHeadFacts {
     var headerBytes = 0
     /// The connection must close after this request (HTTP/1.0 with Transfer-Encoding, RFC 9112 §6.1).
     var mustClose = false
+    /// An HTTP/1.1 request without a body that asks for a WebSocket (`Upgrade: websocket`,
+    /// `Connection: upgrade`; the parser adds GET): bytes after its head may be frames.
+    var webSocketUpgrade = false
 }

@@ -34,7 +34,8 @@ enum RequestHeadParser {
                 parsedFields.append(field)
             }
             let isHTTP11 = line.minor >= 1
-            let facts = checkingFields ? try fields.facts(isHTTP11: isHTTP11, in: raw) : RequestHeadFacts()
+            var facts = checkingFields ? try fields.facts(isHTTP11: isHTTP11, in: raw) : RequestHeadFacts()
+            facts.webSocketUpgrade = facts.webSocketUpgrade && line.method == "GET"
             let head = RequestHead(method: line.method, uri: line.uri, isHTTP11: isHTTP11,
                                    keepAlive: fields.keepAlive(isHTTP11: isHTTP11) && !facts.mustClose,
                                    bytes: bytes, fields: parsedFields, authority: line.authority ?? fields.host,

@@ -31,14 +31,38 @@ enum ResponseEncoder {
         var date = dates.headerLine()
         buffer.writeBuffer(&date)
         buffer.writeString(serverLine)
-        if exchange.requestID.readableBytes > 0 {  // so that the client can quote it, and the log be searched
-            buffer.writeStaticString("X-Request-Id: ")
-            buffer.writeImmutableBuffer(exchange.requestID)
-            buffer.writeStaticString("\r\n")
-        }
+        writeRequestID(exchange: exchange, into: &buffer)
         exchange.framing = .none
         writeFraming(exchange: exchange, contentLength: body.utf8.count, into: &buffer)
         if !exchange.isHead { buffer.writeString(body) }
+    }
+
+    /// Writes the 101 that accepts a WebSocket (RFC 6455 §4.2.2), with the accept value and the
+    /// chosen subprotocol (none when empty); never `Sec-WebSocket-Extensions`: none is agreed.
+    static func writeSwitchingProtocols(accept: String, protocol chosen: String, exchange: Exchange,
+                                        dates: inout DateCache, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+        buffer.writeStaticString("Sec-WebSocket-Accept: ")
+        buffer.writeString(accept)
+        buffer.writeStaticString("\r\n")
+        if !chosen.isEmpty {
+            buffer.writeStaticString("Sec-WebSocket-Protocol: ")
+            buffer.writeString(chosen)
+            buffer.writeStaticString("\r\n")
+        }
+        var date = dates.headerLine()
+        buffer.writeBuffer(&date)
+        buffer.writeString(serverLine)
+        writeRequestID(exchange: exchange, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The request id, so that the client can quote it and the log be searched.
+    private static func writeRequestID(exchange: Exchange, into buffer: inout ByteBuffer) {
+        guard exchange.requestID.readableBytes > 0 else { return }
+        buffer.writeStaticString("X-Request-Id: ")
+        buffer.writeImmutableBuffer(exchange.requestID)
+        buffer.writeStaticString("\r\n")
     }
 
     private static func writeFraming(exchange: Exchange, contentLength: Int?, into buffer: inout ByteBuffer) {

@@ -57,10 +57,12 @@ final class RequestRunner {
 
     /// `giveBack` returns a state to where it was borrowed from when the request ends.
     init(host: RequestHost, eventLoop: EventLoop, sockets: SocketTable, timers: TimerTable?,
-         logger: Logger = Logger(label: "luagw"), giveBack: @escaping (LuaState) -> Void) {
+         logger: Logger = Logger(label: "luagw"), webSockets: WebSocketTable = WebSocketTable(),
+         giveBack: @escaping (LuaState) -> Void) {
         self.owner = host
         self.eventLoop = eventLoop
-        self.context = OperationContext(eventLoop: eventLoop, sockets: sockets, timers: timers, logger: logger)
+        self.context = OperationContext(eventLoop: eventLoop, sockets: sockets, timers: timers, logger: logger,
+                                        webSockets: webSockets)
         self.giveBack = giveBack
     }
 

@@ -11,6 +11,8 @@ struct ConnectionState {
         case receivingHead
         /// A request is being answered (its application runs, or waits for a state).
         case serving
+        /// Serving a WebSocket (SPEC 12): the request's application runs; the bytes are frames.
+        case webSocket
         /// The response is out; the rest of its request's body is read and dropped.
         case discardingBody
         /// The response is out and the sending side closed: the client's close, briefly.
@@ -25,7 +27,7 @@ struct ConnectionState {
     private(set) var inputClosed = false
 
     /// A request is being answered, or its body discarded.
-    var isActive: Bool { phase == .serving || phase == .discardingBody }
+    var isActive: Bool { phase == .serving || phase == .discardingBody || phase == .webSocket }
     /// Nothing more is written.
     var isClosed: Bool { phase == .lingering || phase == .closed }
 
@@ -48,9 +50,15 @@ struct ConnectionState {
             return .head
         case .serving where readsBody, .discardingBody:
             return .body
-        case .serving, .receivingHead, .lingering, .closed:
+        case .serving, .receivingHead, .lingering, .closed, .webSocket:
             return nil
         }
+    }
+
+    /// The request's WebSocket was accepted (101 written).
+    mutating func upgraded() {
+        precondition(phase == .serving)
+        phase = .webSocket
     }
 
     /// What follows a response.
@@ -145,8 +153,8 @@ struct ConnectionState {
             return .requestTimedOut
         case .serving where readsBody, .discardingBody:
             return .bodyTimedOut
-        case .serving, .closed:
-            return .nothing
+        case .serving, .closed, .webSocket:
+            return .nothing  // a WebSocket's close handshake has its own timer (WebSocketSession)
         }
     }
 }

@@ -10,6 +10,11 @@ extension HTTPConnectionHandler: StateWaiter {
         exchange.reset(head: head)
         if worker.timesRequests { exchange.startTime = .now() }
         if worker.isShuttingDown { exchange.keepAlive = false }
+        if facts.webSocketUpgrade {
+            // The decoder waits for the verdict: refused, the connection cannot go back to HTTP cheaply.
+            exchange.mayUpgrade = true
+            exchange.keepAlive = false
+        }
         clearDeadline()
         worker.requestIDs.write(given: facts.requestID, into: &exchange.requestID)
         if let refusal = worker.configuration.limits.refusal(of: head, facts: facts) {
@@ -201,6 +206,7 @@ extension HTTPConnectionHandler: RequestHost {
     }
 
     func finish(_ call: ApplicationCall, hasHead: Bool, hasBody: Bool) {
+        if exchange.isWebSocket { return }  // the frames were the response
         if worker.metrics != nil { exchange.routeTemplate = call.routeTemplate }
         writer.finish(call, hasHead: hasHead, hasBody: hasBody)
     }
@@ -208,6 +214,7 @@ extension HTTPConnectionHandler: RequestHost {
     /// 500 (504 when stopped by the run-time limit) when the head is not out yet, else an
     /// abnormal end; logged with the request id either way.
     func fail(_ message: String, stopped: Bool) {
+        if exchange.isWebSocket { return failWebSocket(message, stopped: stopped) }
         let id = exchange.requestIDString
         guard writer.canWrite else {
             worker.logger.debug("request ended by the client: \(message)", metadata: ["request_id": "\(id)"])
@@ -227,7 +234,7 @@ extension HTTPConnectionHandler: RequestHost {
             return writer.respond("400 Bad Request", body: "Bad Request: \(reason)\n")
         }
         worker.logger.error("request \(stopped ? "stopped" : "failed"): \(message)", metadata: ["request_id": "\(id)"])
-        worker.metrics?.luaError(kind: stopped ? "run_time" : message.contains(LuaState.outOfMemoryMessage) ? "memory" : "error")
+        worker.metrics?.luaError(kind: Self.luaErrorKind(message, stopped: stopped))
         if exchange.headersSent {
             exchange.keepAlive = false  // no terminating chunk, or short of Content-Length: the client can tell
             return
@@ -238,12 +245,18 @@ extension HTTPConnectionHandler: RequestHost {
         writer.respond(status, body: body + "\n")
     }
 
+    /// The kind of a Lua failure, for the metrics.
+    static func luaErrorKind(_ message: String, stopped: Bool) -> String {
+        stopped ? "run_time" : message.contains(LuaState.outOfMemoryMessage) ? "memory" : "error"
+    }
+
     func flush() {
         writer.flushStreamed()
     }
 
     func requestEnded() {
         sendsFile = false
+        if exchange.isWebSocket { return endWebSocket() }
         endResponse()
     }
 }

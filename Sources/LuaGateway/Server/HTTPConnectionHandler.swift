@@ -37,6 +37,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// A `wsgi.file_wrapper` body is being written: its application waits for that, not
     /// for writability.
     var sendsFile = false
+    /// The WebSocket its request accepted (SPEC 12; `+WebSocket`).
+    var webSocket: WebSocketSession?
 
     init(worker: Worker, isStream: Bool = false) {
         self.worker = worker
@@ -49,9 +51,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         writer.context = context
         let pool = worker.pool
         runner = RequestRunner(host: self, eventLoop: context.eventLoop, sockets: worker.sockets, timers: worker.timers,
-                               logger: worker.logger) {
+                               logger: worker.logger, webSockets: worker.webSockets) {
             pool.giveBack($0)
         }
+        if !isStream { runner.context.upgrader = self }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -156,8 +159,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Reads wait while later requests are queued, or while the application has not
     /// taken the body bytes already here (bounded memory, SPEC 2.1).
+    /// A WebSocket handshake waits for its verdict with what was read (the decoder keeps it).
     private var shouldHoldReads: Bool {
         !arrivals.isEmpty || exchange.bufferedBytes >= worker.configuration.bodyBufferLimit
+            || (exchange.mayUpgrade && state.phase == .serving)
     }
 
     /// Lets a held read go when nothing holds it any more.
@@ -221,8 +226,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     static let lingerTime = 2.0
 
     /// Shutdown: closes the connection if no request is in progress on it, else lets the
-    /// response say `Connection: close` (when its head is not out yet).
+    /// response say `Connection: close` (when its head is not out yet); a WebSocket closes with 1001.
     func shutDown() {
+        if let webSocket { return webSocket.goAway() }
         if !state.isActive && arrivals.isEmpty {
             guard state.phase == .waitingForRequest else { return closeConnection() }
             // A kept-alive connection that answered a moment ago is the one a proxy sends its

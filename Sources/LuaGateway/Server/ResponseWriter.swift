@@ -167,6 +167,16 @@ final class ResponseWriter {
         write(buffer)
     }
 
+    /// The 101 that accepts a WebSocket (SPEC 12); the last bytes this writer writes.
+    func switchProtocols(accept: String, protocol chosen: String) {
+        exchange.headWritten(status: 101)
+        exchange.keepAlive = false
+        var buffer = allocator.buffer(capacity: 256)
+        ResponseEncoder.writeSwitchingProtocols(accept: accept, protocol: chosen, exchange: exchange,
+                                                dates: &worker.dates, into: &buffer)
+        write(buffer)
+    }
+
     /// An empty write whose completion says that everything before it has gone out.
     func writesDone() -> EventLoopFuture<Void>? {
         context?.writeAndFlush(NIOAny(allocator.buffer(capacity: 0)))

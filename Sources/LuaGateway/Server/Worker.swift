@@ -11,6 +11,8 @@ final class Worker {
     let environ = EnvironBuilder()
     /// The loop's outbound connections (SPEC 7), kept-alive ones included.
     let sockets: SocketTable
+    /// The WebSockets open on this worker (SPEC 12).
+    let webSockets: WebSocketTable
     /// The loop's pending timers (SPEC 7).
     let timers: TimerTable
     let connections: ConnectionSweeper
@@ -39,6 +41,7 @@ final class Worker {
          metrics: GatewayMetrics? = nil, accessLog: LogChannel? = nil, tls: TLSClientContexts = .system) {
         self.index = index
         self.sockets = SocketTable(tls: tls)
+        self.webSockets = WebSocketTable(worker: index)
         self.metrics = metrics.map(WorkerMetrics.init)
         self.configuration = configuration
         self.logger = logger
@@ -52,7 +55,7 @@ final class Worker {
         self.requestIDs = RequestIDs(worker: index)
         self.servesTLS = configuration.tls != nil
         self.timers = TimerTable(limit: configuration.maxTimers, eventLoop: eventLoop, pool: pool, sockets: sockets,
-                                 logger: logger)
+                                 logger: logger, webSockets: webSockets)
         path.reserveCapacity(256)
         BlockedLoopReports(worker: index, logger: logger, metrics: metrics).watchThisThread()
     }

@@ -23,11 +23,14 @@ final class TimerTable {
     private let eventLoop: EventLoop
     private unowned let pool: StatePool
     private let sockets: SocketTable
+    private let webSockets: WebSocketTable
     private let logger: Logger
     private var pending: [Key: Pending] = [:]
     private(set) var isShuttingDown = false
 
-    init(limit: Int, eventLoop: EventLoop, pool: StatePool, sockets: SocketTable, logger: Logger) {
+    init(limit: Int, eventLoop: EventLoop, pool: StatePool, sockets: SocketTable, logger: Logger,
+         webSockets: WebSocketTable = WebSocketTable()) {
+        self.webSockets = webSockets
         self.limit = limit
         self.eventLoop = eventLoop
         self.pool = pool
@@ -90,7 +93,8 @@ final class TimerTable {
         guard let timer = pending[key] else { return }
         guard pool.lend(timer.state) else { return pending[key] = nil }
         let host = ClientlessHost(kind: "timer", requestID: "timer-\(key.id)", logger: logger) { [weak self] in self?.ran(key, premature: premature) }
-        let runner = RequestRunner(host: host, eventLoop: eventLoop, sockets: sockets, timers: self, logger: logger) { [pool] in
+        let runner = RequestRunner(host: host, eventLoop: eventLoop, sockets: sockets, timers: self, logger: logger,
+                                   webSockets: webSockets) { [pool] in
             pool.giveBack($0)
         }
         host.runner = runner

@@ -1,0 +1,136 @@
+import NIOCore
+import NIOWebSocket
+
+/// The WebSocket's place in the pipeline, after NIO's decoder, luagw's check and NIO's
+/// aggregator: hands whole messages to its `session`, writes its frames (flushed once per read
+/// batch when written while reading), holds the socket's reads while the application leaves
+/// messages untaken, and turns protocol errors into the close code RFC 6455 asks for. Nothing
+/// of the WebSocket reaches the HTTP connection behind it but the channel's end.
+final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let session: WebSocketSession
+    private var context: ChannelHandlerContext?
+    private var inRead = false
+    private var needsFlush = false
+    private var readIsHeld = false
+
+    init(session: WebSocketSession) {
+        self.session = session
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        session.handler = self
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inRead = true
+        session.received(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inRead = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        session.writable()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // The client's FIN without a close frame (1006): nothing more will come.
+            return context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session.channelClosed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        switch error {
+        case let violation as WebSocketViolation:
+            session.fail(violation)
+        case let error as NIOWebSocketFrameAggregator.Error:
+            session.fail(Self.violation(error))
+        case let error as NIOWebSocketError:
+            session.failedByNIO(code: error == .invalidFrameLength ? WebSocketCloseCodes.tooLarge : WebSocketCloseCodes.protocolError,
+                                reason: error == .invalidFrameLength ? WebSocketViolation.tooLarge.reason
+                                                                     : "protocol error: a control frame \(error == .fragmentedControlFrame ? "fragmented" : "longer than 125 bytes")")
+        case is ByteToMessageDecoderError:
+            break  // bytes after a failed frame: the connection is closing
+        default:
+            context.close(promise: nil)  // the socket failed
+        }
+    }
+
+    static func violation(_ error: NIOWebSocketFrameAggregator.Error) -> WebSocketViolation {
+        switch error {
+        case .accumulatedFrameSizeIsTooLarge, .tooManyFragments:
+            return .tooLarge
+        case .didReceiveFragmentBeforeReceivingTextOrBinaryFrame:
+            return .protocolError("a continuation frame without a message")
+        case .receivedNewFrameWithoutFinishingPrevious:
+            return .protocolError("a new message inside a fragmented one")
+        case .nonFinalFragmentSizeIsTooSmall:
+            return .protocolError("a fragment too small")
+        }
+    }
+
+    // MARK: outbound
+
+    /// Reads wait while the session holds too much the application has not taken.
+    func read(context: ChannelHandlerContext) {
+        if session.shouldHoldReads {
+            readIsHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Lets a held read go when the session has room again.
+    func releaseRead() {
+        guard readIsHeld, !session.shouldHoldReads, let context else { return }
+        readIsHeld = false
+        context.read()
+    }
+
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    /// Writes `frame`: flushed at the end of the read batch when written while reading, else now;
+    /// `thenClose`: the connection closes once it is out.
+    func write(_ frame: WebSocketFrame, thenClose: Bool = false) {
+        guard let context else { return }
+        if thenClose {
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { _ in context.close(promise: nil) }
+            return context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+        }
+        context.write(wrapOutboundOut(frame), promise: nil)
+        if inRead {
+            needsFlush = true
+        } else {
+            context.flush()
+        }
+    }
+
+    /// Closes the connection now.
+    func close() {
+        context?.close(promise: nil)
+    }
+}
