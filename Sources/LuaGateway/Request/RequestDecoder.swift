@@ -89,6 +89,7 @@ struct RequestDecoder: ByteToMessageDecoder {
             if !seenEOF, buffer.readableBytes > 0 {
                 // NIOAny on purpose (as NIOHTTP1's .forwardBytes does): the next handler reads bytes, not RequestParts.
                 context.fireChannelRead(NIOAny(buffer.readSlice(length: buffer.readableBytes)!))
+                context.fireChannelReadComplete()  // what the frames' handlers wrote meanwhile goes out
             }
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .needMoreData
@@ -173,8 +174,13 @@ struct RequestDecoder: ByteToMessageDecoder {
             fail(error as? MalformedRequest ?? .badRequest("\(error)"), context: context, buffer: &buffer)
             return .continue
         }
-        // Set before the head goes on: its application may accept before this returns.
-        if parsed.facts.webSocketUpgrade { state = .upgradeCandidate }
+        if parsed.facts.webSocketUpgrade {
+            // Set before the head goes on: its application may accept before this returns, and then
+            // nothing but bytes may follow it (the head has no body: its end is the connection's to note).
+            state = .upgradeCandidate
+            context.fireChannelRead(wrapInboundOut(.head(parsed.head, parsed.facts)))
+            return .continue
+        }
         context.fireChannelRead(wrapInboundOut(.head(parsed.head, parsed.facts)))
         switch parsed.body {
         case .none:

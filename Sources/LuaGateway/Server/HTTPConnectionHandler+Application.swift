@@ -12,8 +12,10 @@ extension HTTPConnectionHandler: StateWaiter {
         if worker.isShuttingDown { exchange.keepAlive = false }
         if facts.webSocketUpgrade {
             // The decoder waits for the verdict: refused, the connection cannot go back to HTTP cheaply.
+            // The head has no body, and the decoder sends no end for it (frames may follow at once).
             exchange.mayUpgrade = true
             exchange.keepAlive = false
+            exchange.bodyEnded = true
         }
         clearDeadline()
         worker.requestIDs.write(given: facts.requestID, into: &exchange.requestID)

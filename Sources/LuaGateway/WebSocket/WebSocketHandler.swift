@@ -69,13 +69,21 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case let error as NIOWebSocketFrameAggregator.Error:
             session.fail(Self.violation(error))
         case let error as NIOWebSocketError:
-            session.failedByNIO(code: error == .invalidFrameLength ? WebSocketCloseCodes.tooLarge : WebSocketCloseCodes.protocolError,
-                                reason: error == .invalidFrameLength ? WebSocketViolation.tooLarge.reason
-                                                                     : "protocol error: a control frame \(error == .fragmentedControlFrame ? "fragmented" : "longer than 125 bytes")")
+            session.fail(Self.violation(error))
         case is ByteToMessageDecoderError:
             break  // bytes after a failed frame: the connection is closing
         default:
             context.close(promise: nil)  // the socket failed
+        }
+    }
+
+    /// What NIO's frame decoder found (NIO's `WebSocketProtocolErrorHandler` is not used: it closes
+    /// the connection before the application's recv could learn why).
+    static func violation(_ error: NIOWebSocketError) -> WebSocketViolation {
+        switch error {
+        case .invalidFrameLength: return .tooLarge
+        case .fragmentedControlFrame: return .protocolError("a fragmented control frame")
+        case .multiByteControlFrameLength: return .protocolError("a control frame longer than 125 bytes")
         }
     }
 

@@ -3,9 +3,9 @@ import NIOWebSocket
 
 /// The handlers that carry a WebSocket once its handshake is answered, in front of the HTTP
 /// connection handler (which stays as the host of the request's application): NIO's frame
-/// encoder and decoder (at most `maxPayload` bytes a frame), NIO's protocol error handler (close
-/// 1002 or 1009), luagw's `WebSocketFrameCheck`, NIO's aggregator (fragments to one message of
-/// at most `maxPayload` bytes, control frames in between passed on), and luagw's `WebSocketHandler`.
+/// encoder and decoder (at most `maxPayload` bytes a frame), luagw's `WebSocketFrameCheck`, NIO's
+/// aggregator (fragments to one message of at most `maxPayload` bytes, control frames in between
+/// passed on), and luagw's `WebSocketHandler` (which answers every protocol error with its close code).
 enum WebSocketPipeline {
     /// Most fragments a message may come in.
     static let maxFragments = 4096
@@ -15,7 +15,6 @@ enum WebSocketPipeline {
         let handlers: [ChannelHandler] = [
             WebSocketFrameEncoder(),
             ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: session.maxPayload)),
-            WebSocketProtocolErrorHandler(isServer: true),
             WebSocketFrameCheck(),
             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: maxFragments,
                                         maxAccumulatedFrameSize: session.maxPayload),

@@ -83,15 +83,17 @@ final class WebSocketSession {
         let code = reason.readInteger(as: UInt16.self) ?? WebSocketCloseCodes.noCode
         closeReceived = true
         if closeCode == nil { closeCode = code }
-        if !closeSent {
-            closeSent = true
+        let mustEcho = !closeSent
+        closeSent = true
+        // Queued before the write: the connection may be closed before the write returns.
+        queue(WebSocketMessage(kind: WebSocketMessage.close, data: reason, code: code))
+        if mustEcho {
             var echo = ByteBuffer()
             if code != WebSocketCloseCodes.noCode { echo.writeInteger(code) }
             write(opcode: .connectionClose, echo, thenClose: true)
         } else {
             handler?.close()
         }
-        queue(WebSocketMessage(kind: WebSocketMessage.close, data: reason, code: code))
     }
 
     private func queueControl(_ message: WebSocketMessage) {
@@ -207,15 +209,6 @@ final class WebSocketSession {
         } else {
             handler?.close()
         }
-        endReceiving()
-    }
-
-    /// NIO's protocol error handler already sent the close (`code`) and closes the connection.
-    func failedByNIO(code: UInt16, reason: String) {
-        guard !isClosed, endReason == nil else { return }
-        endReason = reason
-        if closeCode == nil { closeCode = code }
-        closeSent = true
         endReceiving()
     }
 

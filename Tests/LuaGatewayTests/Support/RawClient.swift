@@ -120,7 +120,8 @@ final class RawClient {
         }
     }
 
-    private func readExactly(_ count: Int) throws -> [UInt8] {
+    /// Reads exactly `count` bytes.
+    func readExactly(_ count: Int) throws -> [UInt8] {
         while buffer.count < count {
             guard try fill() else { throw ClientError.closedEarly }
         }

@@ -1,0 +1,409 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import LuaGateway
+
+/// SPEC 12's `luagw.websocket` over real sockets with a raw RFC 6455 client: the handshake (good
+/// and bad), messages both ways, the protocol's rules and their close codes, the close
+/// handshake, backpressure both ways, and what a WebSocket leaves behind (nothing).
+final class WebSocketTests: XCTestCase {
+    /// A dictionary of `luagw.shared` of this test's own (the dictionaries outlive a server).
+    let dictionary = "ws_" + UUID().uuidString.prefix(8).lowercased()
+
+    /// `ws.lua`: accepts (protocols chat then superchat, at most 1000 bytes a message) and
+    /// echoes, saying what else it sees; `?error`, `?return`, `?close`, `?hold`, `?flood` do
+    /// what they say. Every end of its recv is noted in the dictionary, read by `/note?key`.
+    var scripts: [String: String] {
+        [
+            "ws.lua": #"""
+            local luagw = require "luagw"
+            local websocket = require "luagw.websocket"
+            local note = luagw.shared["\#(dictionary)"]
+            return function(environ, start_response)
+              local query = environ.QUERY_STRING or ""
+              local ws, err = websocket.accept(environ, { protocols = { "chat", "superchat" }, max_payload = 1000 })
+              if not ws then
+                start_response("400 Bad Request", { { "Content-Type", "text/plain" } })
+                return { err }
+              end
+              if query == "error" then error("deliberate, after accept") end
+              if query == "return" then return end
+              if query == "close" then
+                note:set("close-sent", ws:close(4000, "bye"))
+                local reason, kind, code = ws:recv()
+                note:set("after-close", tostring(kind) .. " " .. tostring(code) .. " " .. tostring(reason))
+                note:set("then", select(2, ws:recv()))
+                return
+              end
+              if query == "hold" then
+                while not note:get("go") do luagw.sleep(0.02) end
+                local count, bytes = 0, 0
+                while true do
+                  local data, kind = ws:recv()
+                  if not data or kind == "close" then break end
+                  count, bytes = count + 1, bytes + #data
+                  note:set("held", count .. " " .. bytes)
+                end
+                return
+              end
+              if query == "flood" then
+                ws:settimeout(1000)
+                local chunk, sent = string.rep("x", 65536), 0
+                for _ = 1, 400 do
+                  local bytes, err = ws:send_binary(chunk)
+                  if not bytes then note:set("flood", sent .. " " .. err) return end
+                  sent = sent + 1
+                end
+                note:set("flood", sent .. " all")
+                return
+              end
+              while true do
+                local data, kind, code = ws:recv()
+                if not data then note:set("error", kind) return end
+                if kind == "text" then
+                  if data == "protocol?" then ws:send_text(tostring(ws.protocol)) else ws:send_text(data) end
+                elseif kind == "binary" then ws:send_binary(data)
+                elseif kind == "ping" then ws:send_text("saw ping " .. data)
+                elseif kind == "close" then note:set("close", code .. " " .. data)
+                end
+              end
+            end
+            """#,
+            "note.lua": #"""
+            local note = require("luagw").shared["\#(dictionary)"]
+            return function(environ, start_response)
+              start_response(200, {})
+              local key = environ.QUERY_STRING
+              if key == "go" then note:set("go", true) return { "go" } end
+              return { tostring(note:get(key)) }
+            end
+            """#,
+        ]
+    }
+
+    func note(_ server: TestServer, _ key: String) throws -> String {
+        try server.get("/note?\(key)").text
+    }
+
+    /// Waits until note `key` is set, and returns it.
+    func waitForNote(_ server: TestServer, _ key: String) throws -> String {
+        var value = "nil"
+        try waitUntil("note \(key)") {
+            value = try note(server, key)
+            return value != "nil"
+        }
+        return value
+    }
+
+    /// Open WebSockets over every worker.
+    func openWebSockets(_ server: TestServer) -> Int {
+        server.server.workers!.collect { $0.webSockets.count }.reduce(0, +)
+    }
+
+    /// Waits until nothing is left of any WebSocket: connections, requests, sessions.
+    func waitUntilNothingIsLeft(_ server: TestServer) {
+        waitUntil("every connection closed") { server.openConnections == 0 }
+        waitUntil("every request ended") { server.runningRequests == 0 }
+        XCTAssertEqual(openWebSockets(server), 0)
+    }
+
+    // MARK: the handshake
+
+    func testHandshakeAnswers101WithTheAcceptValue() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        let response = try client.handshake(WebSocketClient.request(
+            path: "/ws", headers: "Sec-WebSocket-Protocol: superchat, chat\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"))
+        XCTAssertEqual(response.code, 101, response.statusLine)
+        XCTAssertEqual(response.header("Sec-WebSocket-Accept"), WebSocketClient.accept)
+        XCTAssertEqual(response.header("Upgrade")?.lowercased(), "websocket")
+        XCTAssertEqual(response.header("Connection")?.lowercased(), "upgrade")
+        XCTAssertEqual(response.header("Sec-WebSocket-Protocol"), "chat", "the server's first choice the client offers")
+        XCTAssertNil(response.header("Sec-WebSocket-Extensions"), "no extension is ever agreed")
+        XCTAssertNotNil(response.header("Date"))
+        XCTAssertNotNil(response.header("Server"))
+        try client.sendText("protocol?")
+        XCTAssertEqual(try client.receiveFrame().text, "chat")
+    }
+
+    func testNoSubprotocolInCommonSendsNone() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        let response = try client.open("/ws", headers: "Sec-WebSocket-Protocol: other\r\n")
+        XCTAssertNil(response.header("Sec-WebSocket-Protocol"))
+        try client.sendText("protocol?")
+        XCTAssertEqual(try client.receiveFrame().text, "nil")
+    }
+
+    func testBadHandshakesAreTheApplicationsToAnswer() throws {
+        let server = try TestServer(scripts)
+        let cases: [(String, String)] = [
+            (WebSocketClient.request(path: "/ws", version: "12"), #"bad "sec-websocket-version" request header"#),
+            (WebSocketClient.request(path: "/ws", key: "c2hvcnQ="), #"bad "sec-websocket-key" request header"#),
+            (WebSocketClient.request(path: "/ws", headers: "Sec-WebSocket-Key: \(WebSocketClient.key)\r\n"),
+             #"bad "sec-websocket-key" request header"#),
+            (WebSocketClient.request(path: "/ws", method: "POST"), "bad method"),
+            (WebSocketClient.request(path: "/ws", httpVersion: "1.0"), "bad http version"),
+            ("GET /ws HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(WebSocketClient.key)\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n", #"bad "upgrade" request header: nil"#),
+            ("GET /ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nSec-WebSocket-Key: \(WebSocketClient.key)\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n", #"bad "connection" request header"#),
+        ]
+        for (request, error) in cases {
+            let client = try WebSocketClient(port: server.port)
+            try client.raw.send(request)
+            let response = try client.raw.readResponse()
+            XCTAssertEqual(response.code, 400, request)
+            XCTAssertEqual(response.text, error, request)
+        }
+        // A refused attempt closes its connection (the decoder waited for frames).
+        let client = try WebSocketClient(port: server.port)
+        try client.raw.send(WebSocketClient.request(path: "/ws", version: "12"))
+        let response = try client.raw.readResponse()
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(try client.raw.isClosedByServer())
+        // Upgrade: h2c on a plain GET keeps the connection alive.
+        let plain = try server.client()
+        XCTAssertEqual(try plain.request("GET /note?x HTTP/1.1\r\nHost: test\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n").code, 200)
+        XCTAssertEqual(try plain.request("GET /note?x HTTP/1.1\r\nHost: test\r\n\r\n").code, 200)
+    }
+
+    func testAcceptAfterTheResponseStartedIsRefused() throws {
+        let server = try TestServer(["late.lua": #"""
+            return function(environ, start_response)
+              local write = start_response("200 OK", {})
+              write("started ")
+              local ws, err = require("luagw.websocket").accept(environ)
+              return { tostring(ws) .. " " .. err }
+            end
+            """#])
+        let client = try WebSocketClient(port: server.port)
+        try client.raw.send(WebSocketClient.request(path: "/late"))
+        XCTAssertEqual(try client.raw.readResponse().text, "started nil response header already sent")
+    }
+
+    func testAcceptFromALightThreadIsRefused() throws {
+        let server = try TestServer(["thread.lua": #"""
+            local luagw = require "luagw"
+            return function(environ, start_response)
+              local thread = luagw.thread.spawn(function() return require("luagw.websocket").accept(environ) end)
+              local _, ws, err = luagw.thread.wait(thread)
+              start_response("200 OK", {})
+              return { tostring(ws) .. " " .. err }
+            end
+            """#])
+        let client = try WebSocketClient(port: server.port)
+        try client.raw.send(WebSocketClient.request(path: "/thread"))
+        XCTAssertEqual(try client.raw.readResponse().text, "nil luagw.websocket.accept: only the request itself can accept")
+    }
+
+    func testFramesSentWithTheHandshakeAreReadInOrder() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        let early = WebSocketClient.frame(opcode: WebSocketClient.text, payload: Array("early".utf8))
+            + WebSocketClient.frame(opcode: WebSocketClient.text, payload: Array("second".utf8))
+        XCTAssertEqual(try client.handshake(WebSocketClient.request(path: "/ws"), early: early).code, 101)
+        XCTAssertEqual(try client.receiveFrame().text, "early")
+        XCTAssertEqual(try client.receiveFrame().text, "second")
+    }
+
+    // MARK: messages
+
+    func testEchoOfTextAndBinary() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        try client.sendText("héllo")
+        let text = try client.receiveFrame()
+        XCTAssertEqual(text.opcode, WebSocketClient.text)
+        XCTAssertEqual(text.text, "héllo")
+        XCTAssertFalse(text.masked, "a server's frames are not masked")
+        let bytes = (0..<300).map { UInt8($0 % 256) }
+        try client.send(opcode: WebSocketClient.binary, bytes)
+        let binary = try client.receiveFrame()
+        XCTAssertEqual(binary.opcode, WebSocketClient.binary)
+        XCTAssertEqual(binary.payload, bytes)
+        try client.send(opcode: WebSocketClient.text, [])
+        XCTAssertEqual(try client.receiveFrame().payload, [], "an empty message")
+    }
+
+    func testFragmentedMessageWithAPingBetween() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        try client.send(opcode: WebSocketClient.text, Array("frag".utf8), fin: false)
+        try client.send(opcode: WebSocketClient.continuation, [], fin: false)
+        try client.send(opcode: WebSocketClient.ping, Array("p1".utf8))
+        let pong = try client.receiveFrame()
+        XCTAssertEqual(pong.opcode, WebSocketClient.pong, "the ping is answered before the message is complete")
+        XCTAssertEqual(pong.text, "p1")
+        XCTAssertEqual(try client.receiveFrame().text, "saw ping p1", "and shown to the application")
+        try client.send(opcode: WebSocketClient.continuation, Array("mented".utf8), fin: true)
+        XCTAssertEqual(try client.receiveFrame().text, "fragmented")
+    }
+
+    func testAMessageOfExactlyMaxPayloadInFragmentsArrives() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        try client.send(opcode: WebSocketClient.binary, [UInt8](repeating: 1, count: 600), fin: false)
+        try client.send(opcode: WebSocketClient.continuation, [UInt8](repeating: 2, count: 400), fin: true)
+        XCTAssertEqual(try client.receiveFrame().payload.count, 1000)
+    }
+
+    // MARK: the protocol's rules
+
+    /// Sends `frames` after a handshake; expects a close with `code`, the connection closed after
+    /// it, and the application's recv ended with `error`.
+    func expectFailure(_ frames: [[UInt8]], code: UInt16, error: String?, file: StaticString = #filePath, line: UInt = #line) throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        for frame in frames { try client.raw.send(frame) }
+        let close = try client.receiveClose()
+        XCTAssertEqual(close.closeCode, code, file: file, line: line)
+        XCTAssertTrue(try client.raw.isClosedByServer(), "the server closes after its close", file: file, line: line)
+        if let error { XCTAssertEqual(try waitForNote(server, "error"), error, file: file, line: line) }
+        waitUntilNothingIsLeft(server)
+    }
+
+    func testUnmaskedClientFrameIs1002() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.text, payload: Array("x".utf8), masked: false)],
+                          code: 1002, error: "protocol error: a frame from the client is not masked")
+    }
+
+    func testReservedBitIs1002() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.text, payload: Array("x".utf8), rsv: 4)],
+                          code: 1002, error: "protocol error: a reserved bit is set")
+    }
+
+    func testReservedOpcodesAre1002() throws {
+        try expectFailure([WebSocketClient.frame(opcode: 3, payload: [])], code: 1002, error: "protocol error: a reserved opcode")
+        try expectFailure([WebSocketClient.frame(opcode: 0xB, payload: [])], code: 1002, error: "protocol error: a reserved opcode")
+    }
+
+    func testStrayContinuationIs1002() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.continuation, payload: Array("x".utf8))],
+                          code: 1002, error: "protocol error: a continuation frame without a message")
+    }
+
+    func testNewMessageInsideAFragmentedOneIs1002() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.text, payload: Array("a".utf8), fin: false),
+                           WebSocketClient.frame(opcode: WebSocketClient.text, payload: Array("b".utf8))],
+                          code: 1002, error: "protocol error: a new message inside a fragmented one")
+    }
+
+    func testInvalidUTF8SplitAcrossFragmentsIs1007() throws {
+        // A surrogate (ED A0 80), its bytes in two fragments.
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.text, payload: [0x61, 0xED], fin: false),
+                           WebSocketClient.frame(opcode: WebSocketClient.continuation, payload: [0xA0, 0x80])],
+                          code: 1007, error: "invalid UTF-8")
+    }
+
+    func testOversizeFrameIs1009() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.binary, payload: [UInt8](repeating: 0, count: 1001))],
+                          code: 1009, error: "message too large")
+    }
+
+    func testOversizeFragmentedMessageIs1009() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.binary, payload: [UInt8](repeating: 0, count: 600), fin: false),
+                           WebSocketClient.frame(opcode: WebSocketClient.continuation, payload: [UInt8](repeating: 0, count: 401))],
+                          code: 1009, error: "message too large")
+    }
+
+    func testLongPingIs1002() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.ping, payload: [UInt8](repeating: 0, count: 126))],
+                          code: 1002, error: "protocol error: a control frame longer than 125 bytes")
+    }
+
+    func testCloseCodes1005OnTheWireAndOneByteAre1002() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.close, payload: WebSocketClient.closePayload(1005))],
+                          code: 1002, error: "protocol error: close code 1005")
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.close, payload: [3])],
+                          code: 1002, error: "protocol error: a close frame of one byte")
+    }
+
+    func testCloseReasonNotUTF8Is1007() throws {
+        try expectFailure([WebSocketClient.frame(opcode: WebSocketClient.close, payload: WebSocketClient.closePayload(1000) + [0xC0, 0x80])],
+                          code: 1007, error: "invalid UTF-8")
+    }
+
+    // MARK: the close handshake
+
+    func testClientCloseIsEchoedWithItsCode() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(4001, "done"))
+        let close = try client.receiveFrame()
+        XCTAssertEqual(close.opcode, WebSocketClient.close)
+        XCTAssertEqual(close.closeCode, 4001, "the same code back")
+        XCTAssertTrue(try client.raw.isClosedByServer())
+        XCTAssertEqual(try waitForNote(server, "close"), "4001 done")
+        XCTAssertEqual(try waitForNote(server, "error"), "closed", "then recv says closed")
+        waitUntilNothingIsLeft(server)
+    }
+
+    func testCloseWithoutACodeIsAnsweredEmptyAndShownAs1005() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        try client.send(opcode: WebSocketClient.close, [])
+        let close = try client.receiveFrame()
+        XCTAssertEqual(close.opcode, WebSocketClient.close)
+        XCTAssertEqual(close.payload, [], "1005 is never sent")
+        XCTAssertEqual(try waitForNote(server, "close"), "1005 ")
+    }
+
+    func testApplicationReturnCloses1000() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws?return")
+        XCTAssertEqual(try client.receiveClose().closeCode, 1000)
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        XCTAssertTrue(try client.raw.isClosedByServer())
+        waitUntilNothingIsLeft(server)
+    }
+
+    func testLuaErrorAfterAcceptCloses1011() throws {
+        let log = LogCapture()
+        let server = try TestServer(scripts, logger: log.logger)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws?error")
+        let close = try client.receiveClose()
+        XCTAssertEqual(close.closeCode, 1011)
+        XCTAssertEqual(close.payload.count, 2, "the error is the log's, not the client's")
+        XCTAssertTrue(log.messages.contains { $0.contains("deliberate, after accept") }, log.messages.joined(separator: "\n"))
+    }
+
+    func testApplicationClosesWithItsCode() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws?close")
+        let close = try client.receiveClose()
+        XCTAssertEqual(close.closeCode, 4000)
+        XCTAssertEqual(String(decoding: close.payload.dropFirst(2), as: UTF8.self), "bye")
+        XCTAssertEqual(try waitForNote(server, "close-sent"), "7", "the close frame's bytes")
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(4000))
+        XCTAssertTrue(try client.raw.isClosedByServer(), "the server closes once the client answered")
+        XCTAssertEqual(try waitForNote(server, "after-close"), "close 4000 ")
+        XCTAssertEqual(try waitForNote(server, "then"), "closed")
+    }
+
+    // MARK: what is left
+
+    func testAClientThatVanishesLeavesNothing() throws {
+        let server = try TestServer(scripts)
+        for _ in 0..<5 {
+            let client = try WebSocketClient(port: server.port)
+            try client.open("/ws")
+            try client.sendText("here")
+            XCTAssertEqual(try client.receiveFrame().text, "here")
+            client.raw.resetOnClose()
+        }
+        waitUntilNothingIsLeft(server)
+        XCTAssertEqual(try waitForNote(server, "error"), "closed")
+    }
+}
