@@ -406,4 +406,228 @@ final class WebSocketTests: XCTestCase {
         waitUntilNothingIsLeft(server)
         XCTAssertEqual(try waitForNote(server, "error"), "closed")
     }
+
+    // MARK: backpressure
+
+    func testAnApplicationThatDoesNotReceiveStopsTheReads() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws?hold")
+        // 1000-byte messages, sent without blocking until the client cannot send more: the server
+        // stops reading long before 64 MiB (its inbox holds about 64 KiB; the kernels' buffers the rest).
+        let frame = WebSocketClient.frame(opcode: WebSocketClient.binary, payload: [UInt8](repeating: 7, count: 1000))
+        var sent = 0, offset = 0
+        let fd = client.raw.fd
+        sending: while sent < 65536 {
+            let n = frame[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if n > 0 {
+                offset += n
+                if offset == frame.count { sent += 1; offset = 0 }
+                continue
+            }
+            XCTAssertTrue(errno == EAGAIN || errno == EWOULDBLOCK, "send: \(errno)")
+            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&poller, 1, 2000) == 0 { break sending }  // held: nothing taken for 2 s
+        }
+        XCTAssertLessThan(sent, 65536, "the server stopped reading")
+        // The application takes them now: everything arrives, in full.
+        XCTAssertEqual(try server.get("/note?go").text, "go")
+        if offset > 0 { try client.raw.send(Array(frame[offset...])); sent += 1 }
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        XCTAssertEqual(try waitForNote(server, "held").isEmpty, false)
+        waitUntil("every message taken") { (try? self.note(server, "held")) == "\(sent) \(sent * 1000)" }
+    }
+
+    func testASlowClientSuspendsSendThenTimesOut() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws?flood")
+        // The client reads nothing: the application's sends wait, then time out (1 s) and the connection closes.
+        let flood = try waitForNote(server, "flood")
+        let parts = flood.split(separator: " ")
+        XCTAssertEqual(parts.last, "timeout", flood)
+        XCTAssertLessThan(Int(parts.first ?? "") ?? 400, 400, "not every 64 KiB message went out")
+        waitUntilNothingIsLeft(server)
+    }
+
+    // MARK: bookkeeping
+
+    func testOneAccessLogLineWhenTheWebSocketEnds() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let server = try TestServer(scripts, accessLog: fds[1])
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws", headers: "X-Request-Id: ws-1\r\n")
+        try client.sendText("hello")
+        XCTAssertEqual(try client.receiveFrame().text, "hello")
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        XCTAssertEqual(try client.receiveFrame().closeCode, 1000)
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        XCTAssertNotEqual(fcntl(fds[0], F_SETFL, O_NONBLOCK), -1)
+        waitUntil("the access-log line") {
+            let n = read(fds[0], &buffer, buffer.count)
+            if n > 0 { text += String(decoding: buffer[0..<n], as: UTF8.self) }
+            return text.contains("\n")
+        }
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, text)
+        // 7 bytes of echo ("hello" and its header), 4 of close: the frames after the 101.
+        let pattern = #""GET /ws HTTP/1\.1" 101 11 \d+\.\d{6} ws-1$"#
+        XCTAssertNotNil(lines.first?.range(of: pattern, options: .regularExpression), text)
+    }
+
+    func testStatusAndMetricsShowOpenWebSockets() throws {
+        let server = try TestServer(scripts, admin: true)
+        let admin = try XCTUnwrap(server.server.adminAddress).port
+        let clients = try (0..<2).map { _ in try WebSocketClient(port: server.port) }
+        for client in clients {
+            try client.open("/ws")
+            try client.sendText("counted")
+            XCTAssertEqual(try client.receiveFrame().text, "counted")
+        }
+        let status = try RawClient(port: admin).request("GET /status.json HTTP/1.1\r\nHost: admin\r\n\r\n").text
+        XCTAssertEqual(status.components(separatedBy: #""phase":"websocket""#).count - 1, 2, status)
+        XCTAssertTrue(status.contains(#""websockets":2"#), status)
+        let metrics = try AdminTests.parse(RawClient(port: admin).request("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n").text)
+        XCTAssertEqual(metrics["luagw_websockets{}"], 2)
+        XCTAssertEqual(metrics["luagw_connections{state=websocket}"], 2)
+        XCTAssertEqual(metrics["luagw_websocket_messages_total{direction=in}"], 2)
+        XCTAssertEqual(metrics["luagw_websocket_messages_total{direction=out}"], 2)
+    }
+
+    func testShutdownClosesEveryWebSocketWith1001() throws {
+        let server = try TestServer(scripts)
+        let clients = try (0..<3).map { _ in try WebSocketClient(port: server.port) }
+        for client in clients { try client.open("/ws") }
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.server.shutdownGracefully(grace: 30)
+            done.signal()
+        }
+        for client in clients {
+            let close = try client.receiveClose()
+            XCTAssertEqual(close.closeCode, 1001)
+            XCTAssertEqual(String(decoding: close.payload.dropFirst(2), as: UTF8.self), "server shutting down")
+            try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1001))
+            XCTAssertTrue(try client.raw.isClosedByServer())
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 25), .success, "the server stops once they closed, within the grace time")
+    }
+
+    func testWebSocketsDoNotCountAgainstRequestsPerState() throws {
+        let server = try TestServer(scripts, pool: PoolLimits(initial: 1, maximum: 1, requestsPerState: 2, queue: 16))
+        let clients = try (0..<5).map { _ in try WebSocketClient(port: server.port) }
+        for client in clients {
+            try client.open("/ws")
+            try client.sendText("on")
+            XCTAssertEqual(try client.receiveFrame().text, "on")
+        }
+        XCTAssertEqual(try server.get("/note?x").code, 200, "a request still has room")
+        XCTAssertEqual(server.runningRequests, 5, "/status counts them on their state")
+    }
+
+    func testMaxConnectionsCountsWebSockets() throws {
+        let server = try TestServer(scripts, limits: RequestLimits(maxConnections: 2))
+        let clients = try (0..<2).map { _ in try WebSocketClient(port: server.port) }
+        for client in clients { try client.open("/ws") }
+        let third = try server.client()
+        XCTAssertEqual(try third.readResponse().code, 503)
+    }
+
+    func testHTTP2IsAnsweredAsAnOrdinaryRequest() throws {
+        let server = try TestServer(scripts)
+        let result = try H2Client.get(port: server.port, paths: ["/ws"])
+        XCTAssertEqual(result.answers["/ws"]?["status"], "400")
+        XCTAssertEqual(result.answers["/ws"]?["body"], "bad http version")
+    }
+
+    func testAnOpenWebSocketKeepsItsCodeOnReload() throws {
+        let source = { (version: String) in #"""
+            return function(environ, start_response)
+              local ws = require("luagw.websocket").accept(environ)
+              while true do
+                local data, kind = ws:recv()
+                if not data or kind == "close" then return end
+                ws:send_text("\#(version) " .. data)
+              end
+            end
+            """# }
+        let server = try TestServer(["echo.lua": source("v1")], reload: .watch)
+        let old = try WebSocketClient(port: server.port)
+        try old.open("/echo")
+        try server.write("echo.lua", source("v2"))
+        var answer = ""
+        try waitUntil("the new code") {
+            let fresh = try WebSocketClient(port: server.port)
+            try fresh.open("/echo")
+            try fresh.sendText("x")
+            answer = try fresh.receiveFrame().text
+            return answer == "v2 x"
+        }
+        try old.sendText("x")
+        XCTAssertEqual(try old.receiveFrame().text, "v1 x", "the open WebSocket runs the code it was accepted on")
+    }
+
+    // MARK: another client
+
+    func testPythonWebsocketsLibrary() throws {
+        let server = try TestServer(scripts)
+        struct Answers: Decodable {
+            let protocol_: String?
+            let text: String
+            let binary: [UInt8]
+            let fragmented: String
+            let pinged: Bool
+            let close_code: Int
+            let too_large: Int
+            enum CodingKeys: String, CodingKey {
+                case protocol_ = "protocol", text, binary, fragmented, pinged, close_code, too_large
+            }
+        }
+        let answers: Answers = try runPythonJSON(#"""
+            import asyncio, json, sys
+            from websockets.asyncio.client import connect
+            from websockets.exceptions import ConnectionClosed
+
+            async def main(port):
+                url = "ws://127.0.0.1:%s/ws" % port
+                out = {}
+                async with connect(url, subprotocols=["superchat", "chat"]) as ws:  # offers permessage-deflate too
+                    out["protocol"] = ws.subprotocol
+                    await ws.send("héllo")
+                    out["text"] = await ws.recv()
+                    await ws.send(bytes(range(200)))
+                    out["binary"] = list(await ws.recv())
+                    async def parts():
+                        for part in ["frag", "men", "ted"]:
+                            yield part
+                    await ws.send(parts())
+                    out["fragmented"] = await ws.recv()
+                    pong = await ws.ping(b"are you there")
+                    await asyncio.wait_for(pong, 10)
+                    out["pinged"] = True
+                    assert await ws.recv() == "saw ping are you there"
+                    await ws.close(4000, "bye")
+                    out["close_code"] = ws.close_code
+                async with connect(url) as ws:
+                    await ws.send("x" * 1001)
+                    try:
+                        await ws.recv()
+                    except ConnectionClosed as closed:
+                        out["too_large"] = closed.rcvd.code
+                print(json.dumps(out))
+
+            asyncio.run(main(sys.argv[1]))
+            """#, [String(server.port)])
+        XCTAssertEqual(answers.protocol_, "chat")
+        XCTAssertEqual(answers.text, "héllo")
+        XCTAssertEqual(answers.binary, Array(0..<200))
+        XCTAssertEqual(answers.fragmented, "fragmented")
+        XCTAssertTrue(answers.pinged)
+        XCTAssertEqual(answers.close_code, 4000, "the server answers with the same code")
+        XCTAssertEqual(answers.too_large, 1009)
+        XCTAssertEqual(try waitForNote(server, "close"), "4000 bye")
+    }
 }

@@ -32,6 +32,11 @@ final class LuaState {
     private(set) var isModule: [Bool]
     /// Kept by the pool: the requests and timer runs running on the state now.
     var running = 0
+    /// Kept by the pool: the accepted WebSockets whose requests run on the state (SPEC 12). They
+    /// are not counted in `running`: a WebSocket that stays for hours leaves room for requests.
+    var webSockets = 0
+    /// Nothing runs on the state: no request, timer run or WebSocket.
+    var isIdle: Bool { running + webSockets == 0 }
     /// Set by the pool: the state takes no new requests (a reload replaced its scripts, it is
     /// poisoned, or it served its `--state-max-requests`); it closes once its requests end.
     var isRetired = false

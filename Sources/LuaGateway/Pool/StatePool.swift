@@ -50,10 +50,10 @@ final class StatePool {
 
     /// States that exist (those that take requests and the draining ones), and those running nothing.
     var sizes: (live: Int, idle: Int) {
-        (states.count + draining.count, states.lazy.filter { $0.running == 0 }.count)
+        (states.count + draining.count, states.lazy.filter(\.isIdle).count)
     }
     /// The requests (and timer runs) each state runs now, the draining ones last.
-    var requestsPerState: [Int] { (states + draining).map(\.running) }
+    var requestsPerState: [Int] { (states + draining).map { $0.running + $0.webSockets } }
     /// Requests waiting for room on a state.
     var queueLength: Int { waiters.count }
     /// Bytes the states hold.
@@ -74,7 +74,7 @@ final class StatePool {
         reportsLoadErrors = false  // the reload has reported them
         for state in states {
             state.isRetired = true
-            if state.running > 0 { draining.append(state) }
+            if !state.isIdle { draining.append(state) }
         }
         states.removeAll()
         addInitialStates()
@@ -84,11 +84,16 @@ final class StatePool {
     /// Takes a state back after one of its requests (or timer runs) ended. A state that can no
     /// longer be trusted, that belongs to an older generation or that served its
     /// `--state-max-requests` is retired (and replaced when fewer than `--states` are left).
-    func giveBack(_ state: LuaState) {
-        state.running -= 1
+    /// `webSocket`: the request had accepted a WebSocket (`parkWebSocket`).
+    func giveBack(_ state: LuaState, webSocket: Bool = false) {
+        if webSocket {
+            state.webSockets -= 1
+        } else {
+            state.running -= 1
+        }
         state.timesLent += 1
         if state.isRetired {
-            if state.running == 0 { draining.removeAll { $0 === state } }
+            if state.isIdle { draining.removeAll { $0 === state } }
         } else {
             if state.isPoisoned || state.scripts.generation != scripts.generation {
                 retire(state)
@@ -97,6 +102,16 @@ final class StatePool {
                 retire(state)
             }
         }
+        serveWaiters()
+    }
+
+    /// A request of `state` accepted a WebSocket: it stays on the state (a retired state closes
+    /// only after its last WebSocket), but no longer counts towards `--requests-per-state`, so
+    /// that open WebSockets are bounded by `--max-connections` and memory, not by the requests a
+    /// state takes.
+    func parkWebSocket(_ state: LuaState) {
+        state.running -= 1
+        state.webSockets += 1
         serveWaiters()
     }
 
@@ -129,7 +144,7 @@ final class StatePool {
     private func retire(_ state: LuaState) {
         state.isRetired = true
         states.removeAll { $0 === state }
-        if state.running > 0 { draining.append(state) }
+        if !state.isIdle { draining.append(state) }
         if states.count < limits.initial, let fresh = makeState() { states.append(fresh) }
     }
 

@@ -174,6 +174,7 @@ public final class GatewayServer {
     /// after their response), closes what is left, and stops the event loops. Returns
     /// when all that is done.
     public func shutdownGracefully(grace: Double) {
+        isShutDown.withLockedValue { $0 = true }  // a later shutdown() has nothing to wait on
         ServiceNotification.send("STOPPING=1")
         reloader?.stop()
         admin?.shutdown()

@@ -40,6 +40,7 @@ extension HTTPConnectionHandler: WebSocketUpgrading {
         context.pipeline.syncOperations.removeHandler(decoder, promise: nil)
         webSocket = session
         exchange.isWebSocket = true
+        if let luaState = runner.call?.state { worker.pool.parkWebSocket(luaState) }
         releaseReadIfPossible()
         return [.integer(session.handle)]
     }

@@ -51,8 +51,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         writer.context = context
         let pool = worker.pool
         runner = RequestRunner(host: self, eventLoop: context.eventLoop, sockets: worker.sockets, timers: worker.timers,
-                               logger: worker.logger, webSockets: worker.webSockets) {
-            pool.giveBack($0)
+                               logger: worker.logger, webSockets: worker.webSockets) { [exchange] in
+            pool.giveBack($0, webSocket: exchange.isWebSocket)
         }
         if !isStream { runner.context.upgrader = self }
     }

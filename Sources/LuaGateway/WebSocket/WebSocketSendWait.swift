@@ -33,8 +33,9 @@ final class WebSocketSendWait: Operation {
     private func timedOut() {
         timeout = nil
         session?.senderLeft(self)
-        session?.handler?.close()
-        finish(OperationValue.failure("timeout"))
+        let handler = session?.handler
+        finish(OperationValue.failure("timeout"))  // first: the close would end the request as gone
+        handler?.close()
     }
 
     private func finish(_ results: [OperationValue]) {

@@ -85,12 +85,15 @@ final class WebSocketSession {
         if closeCode == nil { closeCode = code }
         let mustEcho = !closeSent
         closeSent = true
+        var echo = ByteBuffer()
+        if mustEcho {
+            if code != WebSocketCloseCodes.noCode { echo.writeInteger(code) }
+            exchange.bodyBytesSent += Self.frameBytes(payload: echo.readableBytes)  // counted before the application may end
+        }
         // Queued before the write: the connection may be closed before the write returns.
         queue(WebSocketMessage(kind: WebSocketMessage.close, data: reason, code: code))
         if mustEcho {
-            var echo = ByteBuffer()
-            if code != WebSocketCloseCodes.noCode { echo.writeInteger(code) }
-            write(opcode: .connectionClose, echo, thenClose: true)
+            write(opcode: .connectionClose, echo, thenClose: true, counted: true)
         } else {
             handler?.close()
         }
@@ -187,8 +190,8 @@ final class WebSocketSession {
         payload + (payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10)
     }
 
-    private func write(opcode: WebSocketOpcode, _ payload: ByteBuffer, thenClose: Bool = false) {
-        exchange.bodyBytesSent += Self.frameBytes(payload: payload.readableBytes)
+    private func write(opcode: WebSocketOpcode, _ payload: ByteBuffer, thenClose: Bool = false, counted: Bool = false) {
+        if !counted { exchange.bodyBytesSent += Self.frameBytes(payload: payload.readableBytes) }
         handler?.write(WebSocketFrame(fin: true, opcode: opcode, data: payload), thenClose: thenClose)
     }
 
