@@ -70,4 +70,15 @@ final class ConnectionStateTests: XCTestCase {
         state.closed()
         XCTAssertEqual(state.deadlinePassed(readsBody: true), .nothing)
     }
+
+    func testAWebSocketIsActiveAndHasNoDeadlines() {
+        var state = ConnectionState()
+        state.beginExchange()
+        state.upgraded()
+        XCTAssertEqual(state.phase, .webSocket)
+        XCTAssertTrue(state.isActive)
+        XCTAssertFalse(state.isClosed)
+        XCTAssertNil(state.bytesArrived(readsBody: false), "frames set no HTTP deadline")
+        XCTAssertEqual(state.deadlinePassed(readsBody: false), .nothing, "its close handshake has its own timer")
+    }
 }

@@ -60,4 +60,31 @@ final class RequestDecoderTests: XCTestCase {
         let parts = try decode(raw, piece: 5)
         XCTAssertEqual(parts.dropFirst(), ["body ok", "malformed 400 Bad Request the request body's chunked coding is malformed: invalid chunk size or extension"])
     }
+
+    /// A WebSocket handshake: the head goes on alone (no end: frames may follow at once), the bytes
+    /// after it wait, and leave raw when the decoder is removed (the WebSocket was accepted).
+    func testAfterAWebSocketHandshakeTheBytesWaitThenLeaveRaw() throws {
+        let channel = EmbeddedChannel()
+        let decoder = ByteToMessageHandler(RequestDecoder(limits: RequestLimits()))
+        try channel.pipeline.syncOperations.addHandler(decoder)
+        let handshake = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        try channel.writeInbound(ByteBuffer(string: handshake + "frames"))
+        guard case .head(_, let facts)? = try channel.readInbound(as: RequestPart.self) else { return XCTFail("no head") }
+        XCTAssertTrue(facts.webSocketUpgrade)
+        XCTAssertNil(try channel.readInbound(as: RequestPart.self), "nothing more: no end, no request from the frames")
+        try channel.writeInbound(ByteBuffer(string: " more"))
+        XCTAssertNil(try channel.readInbound(as: RequestPart.self))
+        channel.pipeline.syncOperations.removeHandler(decoder, promise: nil)
+        channel.embeddedEventLoop.run()
+        XCTAssertEqual(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) }, "frames more")
+        _ = try channel.finish()
+    }
+
+    func testAPostOrABodyIsNoWebSocketHandshake() throws {
+        let upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        let post = try decode("POST /ws HTTP/1.1\r\nHost: h\r\n\(upgrade)\r\n", piece: 1000)
+        XCTAssertEqual(post.last, "end", "a POST is decoded as a request")
+        let body = try decode("GET /ws HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\(upgrade)\r\nab", piece: 1000)
+        XCTAssertEqual(body.suffix(2), ["body ab", "end"])
+    }
 }

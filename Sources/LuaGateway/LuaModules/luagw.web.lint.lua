@@ -127,7 +127,9 @@ local function new(app)
       end
     end
     local body = app(environ, checked_start)
-    if calls == 0 then report("the application returned without calling start_response") end
+    if calls == 0 and not C.current().websocket then  -- an accepted WebSocket's frames were the response
+      report("the application returned without calling start_response")
+    end
     local bodiless = code and (code < 200 or code == 204 or code == 304)
     local t = type(body)
     local function check_total(total)
