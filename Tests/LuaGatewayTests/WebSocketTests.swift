@@ -170,22 +170,27 @@ final class WebSocketTests: XCTestCase {
         XCTAssertEqual(try plain.request("GET /note?x HTTP/1.1\r\nHost: test\r\n\r\n").code, 200)
     }
 
+    /// The body `script` answers a handshake with.
+    func answer(of script: String) throws -> String {
+        let server = try TestServer(["script.lua": script])
+        let client = try WebSocketClient(port: server.port)
+        try client.raw.send(WebSocketClient.request(path: "/script"))
+        return try client.raw.readResponse().text
+    }
+
     func testAcceptAfterTheResponseStartedIsRefused() throws {
-        let server = try TestServer(["late.lua": #"""
+        XCTAssertEqual(try answer(of: #"""
             return function(environ, start_response)
               local write = start_response("200 OK", {})
               write("started ")
               local ws, err = require("luagw.websocket").accept(environ)
               return { tostring(ws) .. " " .. err }
             end
-            """#])
-        let client = try WebSocketClient(port: server.port)
-        try client.raw.send(WebSocketClient.request(path: "/late"))
-        XCTAssertEqual(try client.raw.readResponse().text, "started nil response header already sent")
+            """#), "started nil response header already sent")
     }
 
     func testAcceptFromALightThreadIsRefused() throws {
-        let server = try TestServer(["thread.lua": #"""
+        XCTAssertEqual(try answer(of: #"""
             local luagw = require "luagw"
             return function(environ, start_response)
               local thread = luagw.thread.spawn(function() return require("luagw.websocket").accept(environ) end)
@@ -193,10 +198,7 @@ final class WebSocketTests: XCTestCase {
               start_response("200 OK", {})
               return { tostring(ws) .. " " .. err }
             end
-            """#])
-        let client = try WebSocketClient(port: server.port)
-        try client.raw.send(WebSocketClient.request(path: "/thread"))
-        XCTAssertEqual(try client.raw.readResponse().text, "nil luagw.websocket.accept: only the request itself can accept")
+            """#), "nil luagw.websocket.accept: only the request itself can accept")
     }
 
     func testFramesSentWithTheHandshakeAreReadInOrder() throws {

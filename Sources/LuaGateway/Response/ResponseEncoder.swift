@@ -28,10 +28,7 @@ enum ResponseEncoder {
         buffer.writeStaticString(exchange.isHTTP11 ? "HTTP/1.1 " : "HTTP/1.0 ")
         buffer.writeString(status)
         buffer.writeStaticString("\r\nContent-Type: text/plain; charset=utf-8\r\n")
-        var date = dates.headerLine()
-        buffer.writeBuffer(&date)
-        buffer.writeString(serverLine)
-        writeRequestID(exchange: exchange, into: &buffer)
+        writeServerFields(exchange: exchange, dates: &dates, into: &buffer)
         exchange.framing = .none
         writeFraming(exchange: exchange, contentLength: body.utf8.count, into: &buffer)
         if !exchange.isHead { buffer.writeString(body) }
@@ -50,15 +47,15 @@ enum ResponseEncoder {
             buffer.writeString(chosen)
             buffer.writeStaticString("\r\n")
         }
-        var date = dates.headerLine()
-        buffer.writeBuffer(&date)
-        buffer.writeString(serverLine)
-        writeRequestID(exchange: exchange, into: &buffer)
+        writeServerFields(exchange: exchange, dates: &dates, into: &buffer)
         buffer.writeStaticString("\r\n")
     }
 
-    /// The request id, so that the client can quote it and the log be searched.
-    private static func writeRequestID(exchange: Exchange, into buffer: inout ByteBuffer) {
+    /// Date, Server and the request id (so that the client can quote it, and the log be searched).
+    private static func writeServerFields(exchange: Exchange, dates: inout DateCache, into buffer: inout ByteBuffer) {
+        var date = dates.headerLine()
+        buffer.writeBuffer(&date)
+        buffer.writeString(serverLine)
         guard exchange.requestID.readableBytes > 0 else { return }
         buffer.writeStaticString("X-Request-Id: ")
         buffer.writeImmutableBuffer(exchange.requestID)
