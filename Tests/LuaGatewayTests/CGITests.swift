@@ -23,7 +23,7 @@ final class CGITests: XCTestCase {
 
         let get = try RawClient(port: lighttpd.port).request(
             "GET /app.lua/a/b?x=1 HTTP/1.1\r\nHost: t\r\nX-Test: hi\r\nConnection: close\r\n\r\n")
-        XCTAssertEqual(get.code, 200, (try? String(contentsOf: lighttpd.errorLog, encoding: .utf8)) ?? "")
+        XCTAssertEqual(get.code, 200, (try? String(contentsOf: lighttpd.logs.appendingPathComponent("breakage.log"), encoding: .utf8)) ?? "")
         XCTAssertEqual(get.text, "GET /app.lua /a/b x=1 hi []")
         XCTAssertEqual(get.header("X-Run-Once"), "true")
         let post = try RawClient(port: lighttpd.port).request(
@@ -34,9 +34,9 @@ final class CGITests: XCTestCase {
                        403, "a helper is not run")
     }
 
-    /// As docs/cgi.md says: the 500 names the request id, and the traceback is in lighttpd's error
-    /// log with that id.
-    func testAFailuresTracebackIsInLighttpdsErrorLogWithTheRequestID() throws {
+    /// As docs/cgi.md says: the 500 names the request id, and the traceback is in lighttpd's
+    /// breakage log (the programs' standard error) with that id.
+    func testAFailuresTracebackIsInLighttpdsBreakageLogWithTheRequestID() throws {
         let scratch = try ScratchDirectory("luagw-cgi")
         defer { scratch.remove() }
         try scratch.write("app/broken.lua", #"""
@@ -54,13 +54,15 @@ final class CGITests: XCTestCase {
         XCTAssertTrue(id.hasPrefix("cgi-"), id)
         XCTAssertEqual(failed.text, "Internal Server Error (request id \(id): the log says more)\n")
         var log = ""
-        waitUntil("the traceback in lighttpd's error log") {
-            log = (try? String(contentsOf: lighttpd.errorLog, encoding: .utf8)) ?? ""
+        waitUntil("the traceback in lighttpd's breakage log") {
+            log = (try? String(contentsOf: lighttpd.logs.appendingPathComponent("breakage.log"), encoding: .utf8)) ?? ""
             return log.contains("in local 'app'")
         }
-        XCTAssertTrue(log.contains("error luagw-cgi: request_id=\(id) [LuaGateway] \(scratch.path)/app/broken.lua: "
-                                   + "\(scratch.path)/app/broken.lua:3: broken on purpose\nstack traceback:"), log)
+        XCTAssertTrue(log.contains("error luagw-cgi: request_id=\(id) [LuaGateway] \(scratch.path)/app/broken.lua: "), log)
+        XCTAssertTrue(log.contains("/app/broken.lua:3: broken on purpose\nstack traceback:"), log)
         XCTAssertTrue(log.contains("notice luagw-cgi: request_id=\(id) [app /] a note"), log)
+        let errorLog = try String(contentsOf: lighttpd.logs.appendingPathComponent("error.log"), encoding: .utf8)
+        XCTAssertFalse(errorLog.contains("broken on purpose"), "lighttpd's own log has none of it: \(errorLog)")
     }
 
     /// Runs `source` as `luagw cgi [arguments]` for a GET with `query`; returns its standard

@@ -8,8 +8,8 @@ import Glibc
 /// `luagw-cgi` as printed there: only their paths and the port are replaced (the served folder, the
 /// log folder, the wrapper and the luagw binary: the test's own; port 80: a loopback port).
 enum DocumentedLighttpd {
-    /// lighttpd serving `app/` of `scratch` as CGI programs; its error log is `log/error.log` there.
-    static func start(in scratch: ScratchDirectory) throws -> (process: Process, port: Int, errorLog: URL) {
+    /// lighttpd serving `app/` of `scratch` as CGI programs; its logs are in `log/` there.
+    static func start(in scratch: ScratchDirectory) throws -> (process: Process, port: Int, logs: URL) {
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/lighttpd") else {
             throw XCTSkip("lighttpd is not installed: run scripts/test")
         }
@@ -34,6 +34,6 @@ enum DocumentedLighttpd {
             try? site.write(toFile: path + "/lighttpd.conf", atomically: true, encoding: .utf8)
             return ["-D", "-f", path + "/lighttpd.conf"]
         }
-        return (process, port, log.appendingPathComponent("error.log"))
+        return (process, port, log)
     }
 }
