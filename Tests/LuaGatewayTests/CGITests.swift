@@ -21,17 +21,19 @@ final class CGITests: XCTestCase {
         let lighttpd = try DocumentedLighttpd.start(in: scratch)
         defer { lighttpd.process.terminate(); lighttpd.process.waitUntilExit() }
 
-        let get = try RawClient(port: lighttpd.port).request(
-            "GET /app.lua/a/b?x=1 HTTP/1.1\r\nHost: t\r\nX-Test: hi\r\nConnection: close\r\n\r\n")
+        let get = try ask(lighttpd.port, "GET /app.lua/a/b?x=1 HTTP/1.1\r\nX-Test: hi")
         XCTAssertEqual(get.code, 200, (try? String(contentsOf: lighttpd.logs.appendingPathComponent("breakage.log"), encoding: .utf8)) ?? "")
         XCTAssertEqual(get.text, "GET /app.lua /a/b x=1 hi []")
         XCTAssertEqual(get.header("X-Run-Once"), "true")
-        let post = try RawClient(port: lighttpd.port).request(
-            "POST /app.lua HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world")
+        let post = try ask(lighttpd.port, "POST /app.lua HTTP/1.1\r\nContent-Length: 11", body: "hello world")
         XCTAssertEqual(post.text, "POST /app.lua   nil [hello world]")
         try scratch.write("app/_lib/helper.lua", Self.app)
-        XCTAssertEqual(try RawClient(port: lighttpd.port).request("GET /_lib/helper.lua HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").code,
-                       403, "a helper is not run")
+        XCTAssertEqual(try ask(lighttpd.port, "GET /_lib/helper.lua HTTP/1.1").code, 403, "a helper is not run")
+    }
+
+    /// The request `head` (its line and fields but Host), then `body`, on a connection of its own.
+    private func ask(_ port: Int, _ head: String, body: String = "") throws -> Response {
+        try RawClient(port: port).request(head + "\r\nHost: t\r\nConnection: close\r\n\r\n" + body)
     }
 
     /// As docs/cgi.md says: the 500 names the request id, and the traceback is in lighttpd's
@@ -48,7 +50,7 @@ final class CGITests: XCTestCase {
         let lighttpd = try DocumentedLighttpd.start(in: scratch)
         defer { lighttpd.process.terminate(); lighttpd.process.waitUntilExit() }
 
-        let failed = try RawClient(port: lighttpd.port).request("GET /broken.lua HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        let failed = try ask(lighttpd.port, "GET /broken.lua HTTP/1.1")
         XCTAssertEqual(failed.code, 500)
         let id = try XCTUnwrap(failed.header("X-Request-Id"))
         XCTAssertTrue(id.hasPrefix("cgi-"), id)

@@ -130,11 +130,12 @@ final class CGIRequest: RequestHost {
     }
 
     /// 500 with a short body naming the request id (when the head is not out yet); the message,
-    /// with its traceback and the request id, to the log (standard error: the web server's error log).
+    /// with its traceback and the request id, to the log (standard error: where the web server sends it).
     private func fail(_ message: String, then exit: (Int32) -> Void) {
         program.logger.error("\(program.script): \(message)", metadata: ["request_id": "\(requestID)"])
         if !headersSent {
-            _ = write(ByteBuffer(string: "Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\nX-Request-Id: \(requestID)\r\n\r\n"
+            _ = write(ByteBuffer(string: "Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n"
+                                 + "X-Request-Id: \(requestID)\r\n\r\n"
                                  + "Internal Server Error (request id \(requestID): the log says more)\n"))
         }
         exit(1)
