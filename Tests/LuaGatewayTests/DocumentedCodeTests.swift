@@ -17,6 +17,8 @@ import XCTest
 ///   any other holds its own name.
 /// - `script`: the block is code that returns no application; it runs in a request (so it may
 ///   wait on sockets and databases) and must not raise.
+/// - `test`: the block is a test file of `luagw test`, saved as `file` (`_tests/app_test.lua` by
+///   default) beside its `files`; `luagw test DIR` must pass.
 /// - `requires=redis,postgres`: the block runs against a service the test starts, on the luagw
 ///   process, whose environment then holds `REDIS_HOST` and `REDIS_PORT` (redis-server, with
 ///   Debian's lua-nginx-redis on `--lua-path`) or `DATABASE_URL` (a PostgreSQL database).
@@ -28,7 +30,7 @@ import XCTest
 /// `return function(environ`) is marked `<!-- fragment -->`, so that no new program slips in
 /// untested.
 final class DocumentedCodeTests: XCTestCase {
-    static let kinds: Set<String> = ["app", "script"]
+    static let kinds: Set<String> = ["app", "script", "test"]
     static let attributes: Set<String> = ["file", "path", "method", "body", "status", "header", "files", "requires"]
 
     static let blocks: [DocumentedBlock] = DocumentedPages.all.flatMap { (try? DocumentedPages.blocks(in: $0)) ?? [] }
@@ -65,10 +67,22 @@ final class DocumentedCodeTests: XCTestCase {
     func testTheRunnableBlocksRun() throws {
         let blocks = Self.runnable(requiring: nil)
         XCTAssertGreaterThanOrEqual(blocks.count, 20)
-        for block in blocks {
+        for block in blocks where block.kind != "test" {
             let server = try TestServer(block.servedFiles, development: true)
             try block.check(on: server.client())
         }
+        for block in blocks where block.kind == "test" {
+            try run(test: block)
+        }
+    }
+
+    /// Runs `luagw test` on a directory that holds the block and its `files`: it must pass.
+    private func run(test block: DocumentedBlock, file: StaticString = #filePath, line: UInt = #line) throws {
+        let scratch = try ScratchDirectory("luagw-doc-test")
+        defer { scratch.remove() }
+        for (path, source) in block.servedFiles { try scratch.write(path, source) }
+        let result = try LuagwProcess.run(["test", scratch.path], mergingErrors: true)
+        XCTAssertEqual(result.status, 0, "\(block.place): luagw test says \(result.out)", file: file, line: line)
     }
 
     func testTheRunnableBlocksThatNeedRedis() throws {

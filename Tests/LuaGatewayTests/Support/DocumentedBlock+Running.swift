@@ -12,7 +12,8 @@ extension DocumentedBlock {
 
     /// The files of the served directory: an application block as `file` (`app.lua` unless named)
     /// beside its `files` (a `.lua` one an application that answers its own name, any other file
-    /// its own name); a script block as `_block.txt`, run by `run.lua` in a request.
+    /// its own name); a script block as `_block.txt`, run by `run.lua` in a request; a test block
+    /// as `file` (`_tests/app_test.lua` unless named).
     var servedFiles: [String: String] {
         var files: [String: String] = [:]
         for name in list("files") {
@@ -32,7 +33,7 @@ extension DocumentedBlock {
                 end
                 """
         } else {
-            files[attribute("file") ?? "app.lua"] = source
+            files[attribute("file") ?? (kind == "test" ? "_tests/app_test.lua" : "app.lua")] = source
         }
         return files
     }
