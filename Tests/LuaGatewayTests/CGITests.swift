@@ -1,11 +1,9 @@
 import Foundation
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// SPEC 6: `luagw cgi FILE.lua` under a real CGI host (lighttpd with mod_cgi, from Debian's
-/// packages; scripts/test installs it), started on loopback by the test and stopped by it.
+/// packages; scripts/test installs it, configured as docs/cgi.md prints it), started on loopback by
+/// the test and stopped by it.
 final class CGITests: XCTestCase {
     static let app = #"""
         return function(e, sr)
@@ -16,40 +14,57 @@ final class CGITests: XCTestCase {
         end
         """#
 
-    func testGetAndPostUnderLighttpd() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/lighttpd") else {
-            throw XCTSkip("lighttpd is not installed: run scripts/test")
-        }
-        let binary = URL(fileURLWithPath: try LuagwProcess.binary()).standardizedFileURL.path
+    func testGetAndPostUnderTheDocumentedLighttpd() throws {
         let scratch = try ScratchDirectory("luagw-cgi")
         defer { scratch.remove() }
-        let directory = scratch.url
-        try scratch.write("app.lua", Self.app)
-        let wrapper = try scratch.write("luagw-cgi", "#!/bin/sh\nexec \(binary) cgi \"$1\"\n")
-        chmod(wrapper.path, 0o755)
-        let port = Int.random(in: 21000..<41000)
-        let config = try scratch.write("lighttpd.conf", """
-            server.document-root = "\(directory.path)"
-            server.bind = "127.0.0.1"
-            server.port = \(port)
-            server.modules = ("mod_cgi")
-            cgi.assign = (".lua" => "\(wrapper.path)")
-            server.errorlog = "\(directory.path)/error.log"
-            """)
-        let lighttpd = Process()
-        lighttpd.executableURL = URL(fileURLWithPath: "/usr/sbin/lighttpd")
-        lighttpd.arguments = ["-D", "-f", config.path]
-        try lighttpd.run()
-        defer { lighttpd.terminate(); lighttpd.waitUntilExit() }
-        waitUntil("lighttpd to listen") { (try? RawClient(port: port)) != nil }
+        try scratch.write("app/app.lua", Self.app)
+        let lighttpd = try DocumentedLighttpd.start(in: scratch)
+        defer { lighttpd.process.terminate(); lighttpd.process.waitUntilExit() }
 
-        let get = try RawClient(port: port).request("GET /app.lua/a/b?x=1 HTTP/1.1\r\nHost: t\r\nX-Test: hi\r\nConnection: close\r\n\r\n")
-        XCTAssertEqual(get.code, 200, (try? String(contentsOf: directory.appendingPathComponent("error.log"), encoding: .utf8)) ?? "")
+        let get = try ask(lighttpd.port, "GET /app.lua/a/b?x=1 HTTP/1.1\r\nX-Test: hi")
+        XCTAssertEqual(get.code, 200, (try? String(contentsOf: lighttpd.logs.appendingPathComponent("breakage.log"), encoding: .utf8)) ?? "")
         XCTAssertEqual(get.text, "GET /app.lua /a/b x=1 hi []")
         XCTAssertEqual(get.header("X-Run-Once"), "true")
-        let post = try RawClient(port: port).request(
-            "POST /app.lua HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world")
+        let post = try ask(lighttpd.port, "POST /app.lua HTTP/1.1\r\nContent-Length: 11", body: "hello world")
         XCTAssertEqual(post.text, "POST /app.lua   nil [hello world]")
+        try scratch.write("app/_lib/helper.lua", Self.app)
+        XCTAssertEqual(try ask(lighttpd.port, "GET /_lib/helper.lua HTTP/1.1").code, 403, "a helper is not run")
+    }
+
+    /// The request `head` (its line and fields but Host), then `body`, on a connection of its own.
+    private func ask(_ port: Int, _ head: String, body: String = "") throws -> Response {
+        try RawClient(port: port).request(head + "\r\nHost: t\r\nConnection: close\r\n\r\n" + body)
+    }
+
+    /// As docs/cgi.md says: the 500 names the request id, and the traceback is in lighttpd's
+    /// breakage log (the programs' standard error) with that id.
+    func testAFailuresTracebackIsInLighttpdsBreakageLogWithTheRequestID() throws {
+        let scratch = try ScratchDirectory("luagw-cgi")
+        defer { scratch.remove() }
+        try scratch.write("app/broken.lua", #"""
+            return function(e, sr)
+              e["wsgi.errors"]:write("a note\n")
+              error("broken on purpose")
+            end
+            """#)
+        let lighttpd = try DocumentedLighttpd.start(in: scratch)
+        defer { lighttpd.process.terminate(); lighttpd.process.waitUntilExit() }
+
+        let failed = try ask(lighttpd.port, "GET /broken.lua HTTP/1.1")
+        XCTAssertEqual(failed.code, 500)
+        let id = try XCTUnwrap(failed.header("X-Request-Id"))
+        XCTAssertTrue(id.hasPrefix("cgi-"), id)
+        XCTAssertEqual(failed.text, "Internal Server Error (request id \(id): the log says more)\n")
+        var log = ""
+        waitUntil("the traceback in lighttpd's breakage log") {
+            log = (try? String(contentsOf: lighttpd.logs.appendingPathComponent("breakage.log"), encoding: .utf8)) ?? ""
+            return log.contains("in local 'app'")
+        }
+        XCTAssertTrue(log.contains("error luagw-cgi: request_id=\(id) [LuaGateway] \(scratch.path)/app/broken.lua: "), log)
+        XCTAssertTrue(log.contains("/app/broken.lua:3: broken on purpose\nstack traceback:"), log)
+        XCTAssertTrue(log.contains("notice luagw-cgi: request_id=\(id) [app /] a note"), log)
+        let errorLog = try String(contentsOf: lighttpd.logs.appendingPathComponent("error.log"), encoding: .utf8)
+        XCTAssertFalse(errorLog.contains("broken on purpose"), "lighttpd's own log has none of it: \(errorLog)")
     }
 
     /// Runs `source` as `luagw cgi [arguments]` for a GET with `query`; returns its standard

@@ -3,14 +3,10 @@ import XCTest
 @testable import LuaGateway
 
 /// docs/cookbook.md's recipes run as printed: each ```lua block is saved as a script of its own
-/// (`recipe1.lua`, ...) and requested as a reader would.
+/// (`recipe1.lua`, ...) and requested as a reader would, with more checks than DocumentedCodeTests'.
 final class CookbookTests: XCTestCase {
-    static let recipes: [String] = {
-        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/cookbook.md")
-        let text = (try? String(contentsOf: page, encoding: .utf8)) ?? ""
-        return text.components(separatedBy: "```lua\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
-    }()
+    static let recipes: [String] = ((try? DocumentedPages.blocks(in: "docs/cookbook.md")) ?? [])
+        .filter { $0.language == "lua" }.map(\.source)
 
     /// The recipe whose first line contains `marker`, by its script name.
     func recipe(_ marker: String, file: StaticString = #filePath, line: UInt = #line) -> String {

@@ -48,11 +48,7 @@ final class GzipTests: XCTestCase {
 
     /// docs/middleware.md's recipe for static files with gzip, run as printed there.
     func testTheDocumentedStaticFilesWithGzipRecipe() throws {
-        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/middleware.md")
-        let page = try String(contentsOf: docs, encoding: .utf8)
-        let start = try XCTUnwrap(page.range(of: "-- assets.lua (a folder next to it"), "the recipe is in the docs")
-        let recipe = String(page[start.lowerBound...].prefix { $0 != "`" })
+        let recipe = try DocumentedPages.block(in: "docs/middleware.md", containing: "-- assets.lua (a folder next to it").source
         let server = try TestServer(["assets.lua": recipe, "_assets/app.js": Self.text])
         let response = try server.get("/assets/app.js", headers: "Accept-Encoding: gzip\r\n")
         XCTAssertEqual(response.code, 200)

@@ -18,11 +18,14 @@ final class CGIRequest: RequestHost {
     private var isHead = false
     private var headersSent = false
     private var exitStatus: Int32 = 0
+    /// In the log's lines and in the answer to a failure, as under `luagw serve`.
+    private let requestID: String
 
     init(program: CGIProgram, eventLoop: EventLoop, done: @escaping (Int32) -> Void) {
         self.program = program
         self.eventLoop = eventLoop
         self.done = done
+        requestID = program.requestID
     }
 
     /// Loads the script and starts its application; `done` gets the exit status. A bad
@@ -45,14 +48,13 @@ final class CGIRequest: RequestHost {
         }
         let environment = program.environment
         let environ = EnvironBuilder()
-        let id = program.requestID
-        environ.fillFromCGI(environment, requestID: id)
+        environ.fillFromCGI(environment, requestID: requestID)
         remaining = environment["CONTENT_LENGTH"].flatMap(Int.init) ?? 0
         isHead = environment["REQUEST_METHOD"] == "HEAD"
         self.state = state
         let runner = RequestRunner(host: self, eventLoop: eventLoop, sockets: SocketTable(tls: tls), timers: nil) { _ in }
         self.runner = runner
-        runner.start(on: state, index: 0, environ: environ, requestID: ByteBuffer(string: id), runOnce: true)
+        runner.start(on: state, index: 0, environ: environ, requestID: ByteBuffer(string: requestID), runOnce: true)
     }
 
     func nextInput() -> RequestInput? {
@@ -127,11 +129,14 @@ final class CGIRequest: RequestHost {
         buffer.writeStaticString("\r\n")
     }
 
-    /// 500 with a short body (when the head is not out yet); the message, with its traceback, to the log.
+    /// 500 with a short body naming the request id (when the head is not out yet); the message,
+    /// with its traceback and the request id, to the log (standard error: where the web server sends it).
     private func fail(_ message: String, then exit: (Int32) -> Void) {
-        program.logger.error("\(program.script): \(message)")
+        program.logger.error("\(program.script): \(message)", metadata: ["request_id": "\(requestID)"])
         if !headersSent {
-            _ = write(ByteBuffer(string: "Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\nInternal Server Error\n"))
+            _ = write(ByteBuffer(string: "Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n"
+                                 + "X-Request-Id: \(requestID)\r\n\r\n"
+                                 + "Internal Server Error (request id \(requestID): the log says more)\n"))
         }
         exit(1)
     }

@@ -5,8 +5,7 @@ import XCTest
 /// docs/deploy/nginx.conf as written: only its `listen` line and its upstream's `server` line are
 /// replaced (by a port of its own and the servers given).
 enum DocumentedNginx {
-    static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/deploy")
+    static let deploy = DocumentedPages.root.appendingPathComponent("docs/deploy")
     static let documentedSocket = "/run/luagw/luagw.sock"
 
     static func documented(_ name: String) throws -> String {

@@ -5,9 +5,10 @@ import XCTest
 /// below the kernel's ephemeral range (where no test server or outgoing connection takes it),
 /// and returns once the port accepts connections; another port is tried when the program
 /// could not listen on the one picked. Its output goes to the test's own, to the null device
-/// (`discardingOutput`), or where `outputs` say (a `Pipe` or a `FileHandle` each).
+/// (`discardingOutput`), or where `outputs` say (a `Pipe` or a `FileHandle` each). `environment`
+/// is added to the test's own.
 func startListening(_ executable: String, discardingOutput: Bool = false, outputs: (standardOutput: Any, standardError: Any)? = nil,
-                    arguments: (Int) -> [String]) throws -> (process: Process, port: Int) {
+                    environment: [String: String] = [:], arguments: (Int) -> [String]) throws -> (process: Process, port: Int) {
     for _ in 0..<5 {
         let port = Int.random(in: 12000..<20000)
         // A port another process already serves would answer for the one started here.
@@ -15,6 +16,9 @@ func startListening(_ executable: String, discardingOutput: Bool = false, output
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments(port)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if discardingOutput {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

@@ -42,9 +42,9 @@ final class LuagwProcess {
     /// returns once the port accepts connections (another port is tried if the one picked is taken).
     /// Its standard output and error are the test's, or `outputs` (a `Pipe` or a `FileHandle` each);
     /// `capturingErrors`: its standard error goes to a file (`errors`) instead. `descriptors`: run
-    /// under `prlimit` with these soft and hard `RLIMIT_NOFILE` limits.
+    /// under `prlimit` with these soft and hard `RLIMIT_NOFILE` limits. `environment` is added to the test's own.
     init(_ scripts: [String: String], arguments: [String] = [], outputs: (standardOutput: Any, standardError: Any)? = nil,
-         descriptors: (soft: Int, hard: Int)? = nil, capturingErrors: Bool = false) throws {
+         descriptors: (soft: Int, hard: Int)? = nil, capturingErrors: Bool = false, environment: [String: String] = [:]) throws {
         scratch = try ScratchDirectory("luagw-process")
         self.directory = scratch.url
         for (path, source) in scripts { try scratch.write(path, source) }
@@ -57,7 +57,7 @@ final class LuagwProcess {
         }
         let binary = try Self.binary()
         let launcher = descriptors.map { ["/usr/bin/prlimit", "--nofile=\($0.soft):\($0.hard)", "--", binary] } ?? [binary]
-        (process, port) = try startListening(launcher[0], outputs: outputs) { port in
+        (process, port) = try startListening(launcher[0], outputs: outputs, environment: environment) { port in
             launcher.dropFirst() + ["serve", directory.path, "--bind", "127.0.0.1:\(port)", "--workers", "1", "--log-level", "error",
                                     "--access-log", "off"] + arguments
         }
