@@ -530,6 +530,31 @@ final class WebSocketTests: XCTestCase {
         XCTAssertEqual(server.runningRequests, 5, "/status counts them on their state")
     }
 
+    func testSlowRequestIsSilentAboutWebSockets() throws {
+        let log = LogCapture()
+        var withNap = scripts
+        withNap["nap.lua"] = #"""
+            local luagw = require "luagw"
+            return function(e, sr)
+              while not luagw.shared["\#(dictionary)"]:get("go") do luagw.sleep(0.02) end
+              sr(200, {})
+              return {}
+            end
+            """#
+        let server = try TestServer(withNap, logger: log.logger, slowRequest: 0.2)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        // A request made after the WebSocket opened is reported: the WebSocket, older, is not.
+        let nap = try server.client()
+        try nap.send("GET /nap HTTP/1.1\r\nHost: t\r\n\r\n")
+        waitUntil("the request to be reported") { log.contains("GET /nap") }
+        XCTAssertEqual(try server.get("/note?go").text, "go")
+        XCTAssertEqual(try nap.readResponse().code, 200)
+        XCTAssertFalse(log.contains("GET /ws"), log.messages.joined(separator: "\n"))
+        try client.sendText("still here")
+        XCTAssertEqual(try client.receiveFrame().text, "still here")
+    }
+
     func testMaxConnectionsCountsWebSockets() throws {
         let server = try TestServer(scripts, limits: RequestLimits(maxConnections: 2))
         let clients = try (0..<2).map { _ in try WebSocketClient(port: server.port) }

@@ -7,7 +7,8 @@ import NIOCore
 /// operator sees what it waits on before a timeout ends it. The worker's sweeper asks.
 extension HTTPConnectionHandler {
     func reportIfSlow(startedBefore: NIODeadline, now: NIODeadline) {
-        guard exchange.hasRequest, !exchange.slowReported, exchange.startTime > .distantPast,
+        // A WebSocket stays for hours by design: it is never slow.
+        guard exchange.hasRequest, !exchange.isWebSocket, !exchange.slowReported, exchange.startTime > .distantPast,
               exchange.startTime < startedBefore else { return }
         let whereItIs: String
         if let call = runner.call {
