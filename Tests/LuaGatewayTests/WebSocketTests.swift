@@ -530,6 +530,32 @@ final class WebSocketTests: XCTestCase {
         XCTAssertEqual(server.runningRequests, 5, "/status counts them on their state")
     }
 
+    /// `--run-time` bounds the Lua time between two messages: each message `recv` returns starts the
+    /// budget over, so a WebSocket whose Lua time adds up past it goes on; a runaway still ends (1011).
+    func testRunTimeIsBetweenMessages() throws {
+        let server = try TestServer(["burn.lua": #"""
+            return function(environ, start_response)
+              local ws = require("luagw.websocket").accept(environ)
+              while true do
+                local data, kind = ws:recv()
+                if not data or kind == "close" then return end
+                local seconds = tonumber(data)
+                local start = os.clock()
+                while os.clock() - start < seconds do end
+                ws:send_text("burned " .. data)
+              end
+            end
+            """#], lua: LuaLimits(runTime: 3))
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/burn")
+        for _ in 0..<8 {  // 4 s of Lua in all, 0.5 s (of processor time) between two messages
+            try client.sendText("0.5")
+            XCTAssertEqual(try client.receiveFrame().text, "burned 0.5")
+        }
+        try client.sendText("60")
+        XCTAssertEqual(try client.receiveClose().closeCode, 1011, "a runaway is stopped")
+    }
+
     func testSlowRequestIsSilentAboutWebSockets() throws {
         let log = LogCapture()
         var withNap = scripts
