@@ -178,7 +178,7 @@ static int regex_match(lua_State *L) {
     regex *re = (regex *)luaL_checkudata(L, 1, REGEX);
     size_t length;
     const char *subject = luaL_checklstring(L, 2, &length);
-    size_t start = (size_t)luaL_checkinteger(L, 3);
+    size_t start = (size_t)luaL_checknumber(L, 3);  /* ctx.pos 2.5: byte 1, as OpenResty's int */
     int rc = run(re, subject, length, start);
     if (rc < 0) return push_failure(L, rc);
     const PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(re->data);
@@ -204,7 +204,7 @@ static int regex_find(lua_State *L) {
     regex *re = (regex *)luaL_checkudata(L, 1, REGEX);
     size_t length;
     const char *subject = luaL_checklstring(L, 2, &length);
-    size_t start = (size_t)luaL_checkinteger(L, 3);
+    size_t start = (size_t)luaL_checknumber(L, 3);  /* ctx.pos 2.5: byte 1, as OpenResty's int */
     lua_Integer nth = luaL_checkinteger(L, 4);
     int rc = run(re, subject, length, start);
     if (rc < 0) return push_failure(L, rc);

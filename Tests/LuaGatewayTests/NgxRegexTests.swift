@@ -21,7 +21,7 @@ final class NgxRegexTests: XCTestCase {
             end
             """])
         let response = try server.get("/t")
-        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(response.code, 200, response.text)
         return response.text
     }
 
@@ -32,7 +32,7 @@ final class NgxRegexTests: XCTestCase {
             location /examples { content_by_lua_block { ngx.print(dofile("\(Self.examples)")) } }
             """, in: scratch)
         let expected = try RawClient(port: nginx.port).request("GET /examples HTTP/1.1\r\nHost: t\r\n\r\n")
-        XCTAssertEqual(expected.status, 200, expected.text)
+        XCTAssertEqual(expected.code, 200, expected.text)
         let text = try run("return dofile(\"\(Self.examples)\")")
         XCTAssertGreaterThan(expected.text.split(separator: "\n").count, 50)
         XCTAssertEqual(text, expected.text)
