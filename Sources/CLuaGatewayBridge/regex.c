@@ -171,15 +171,22 @@ static int push_failure(lua_State *L, int rc) {
     return 2;
 }
 
+/// run(re, subject, start) with the arguments 1 to 3 (start: a 0-based byte). [-0, +0, v]
+static int run_arguments(lua_State *L, regex **re, const char **subject) {
+    *re = (regex *)luaL_checkudata(L, 1, REGEX);
+    size_t length;
+    *subject = luaL_checklstring(L, 2, &length);
+    size_t start = (size_t)luaL_checknumber(L, 3);  /* ctx.pos 2.5: byte 1, as OpenResty's int */
+    return run(*re, *subject, length, start);
+}
+
 /// match(re, subject, start, [res]): the captures table (res when given) and the match's
 /// 0-based start and end; nil when no match; false and a message on PCRE2's error.
 /// [-0, +(1|2|3), m]
 static int regex_match(lua_State *L) {
-    regex *re = (regex *)luaL_checkudata(L, 1, REGEX);
-    size_t length;
-    const char *subject = luaL_checklstring(L, 2, &length);
-    size_t start = (size_t)luaL_checknumber(L, 3);  /* ctx.pos 2.5: byte 1, as OpenResty's int */
-    int rc = run(re, subject, length, start);
+    regex *re;
+    const char *subject;
+    int rc = run_arguments(L, &re, &subject);
     if (rc < 0) return push_failure(L, rc);
     const PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(re->data);
     if (lua_istable(L, 4)) {
@@ -201,12 +208,10 @@ static int regex_match(lua_State *L) {
 /// when it did not take part) and the whole match's 0-based end; "nth" when the pattern has
 /// fewer groups; nil when no match; false and a message on PCRE2's error. [-0, +(1|2|3), m]
 static int regex_find(lua_State *L) {
-    regex *re = (regex *)luaL_checkudata(L, 1, REGEX);
-    size_t length;
-    const char *subject = luaL_checklstring(L, 2, &length);
-    size_t start = (size_t)luaL_checknumber(L, 3);  /* ctx.pos 2.5: byte 1, as OpenResty's int */
     lua_Integer nth = luaL_checkinteger(L, 4);
-    int rc = run(re, subject, length, start);
+    regex *re;
+    const char *subject;
+    int rc = run_arguments(L, &re, &subject);
     if (rc < 0) return push_failure(L, rc);
     const PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(re->data);
     if (nth > (lua_Integer)re->captures) {
