@@ -145,4 +145,39 @@ case("gsub group past the count", function() return re.gsub("ab", "(a)", "[$1$2]
 case("gsub number", function() return re.gsub(12345, "3", 9) end)
 case("gsub o", function() return re.gsub("a1b22", "[0-9]+", "#", "jo") end)
 
+-- edge cases of lua-nginx-module's t/034-match.t, 036-sub.t, 037-gsub.t, 038-match-o.t, 120-re-find.t
+case("match empty pattern", function() return re.match("abc", "") end)
+case("match nil subject", function() return re.match(nil, "nil") end)
+case("match same name without D", function() return re.match("ab", "(?<n>a)(?<n>b)") end)
+case("match D one unmatched", function() return re.match("b", "(?<n>a)?(?<n>b)", "D") end)
+case("match D none matched", function() return re.match("c", "(?<n>a)?(?<n>b)?c", "D") end)
+case("match names false", function() return re.match("b", "(?<n>a)|(?<m>b)") end)
+case("match d groups", function() return re.match("abc", "(a)(b)", "d") end)
+case("match iu folding", function() return re.match("ÉCOLE", "école", "iu") end)
+case("match o twice", function()
+  local a = re.match("a1", "[0-9]", "o")
+  local b = re.match("b2", "[0-9]", "o")
+  return a, b
+end)
+case("find empty match", function() return re.find("abc", "x*") end)
+case("find ctx pos at end", function()
+  local ctx = { pos = 4 }
+  local from, to = re.find("abc", "$", "", ctx)
+  return from, to, ctx.pos
+end)
+case("gmatch a", function() return all(re.gmatch("aaa b", "a", "a")) end)
+case("gmatch d", function() return all(re.gmatch("ab abc", "ab|abc", "d")) end)
+case("gmatch names", function() return all(re.gmatch("k=v, x=y", "(?<key>\\w+)=(?<value>\\w+)")) end)
+case("sub $10", function() return re.sub("abc", "(b)", "[$10]") end)
+case("sub $0$", function() return re.sub("abc", "b", "$0$") end)
+case("sub empty subject", function() return re.gsub("", "", "x") end)
+case("sub digits after group", function() return re.sub("abc", "(b)", "$1x${1}1") end)
+case("gsub m anchors", function() return re.gsub("a\nb\nc", "^", ">", "m") end)
+case("gsub function count", function()
+  local seen = {}
+  local s, n = re.gsub("a,b,,c", "[^,]*", function(m) seen[#seen + 1] = m[0]; return "<" .. m[0] .. ">" end)
+  return s, n, table.concat(seen, "|")
+end)
+case("gsub jo templates", function() return re.gsub("2024-01-31", "([0-9]+)-([0-9]+)-([0-9]+)", "$3/$2/$1", "jo") end)
+
 return table.concat(out, "\n") .. "\n"
