@@ -25,7 +25,9 @@ typedef struct regex {
     int run;                 /* RUN_* */
 } regex;
 
-static int regex_gc(lua_State *L) {
+/// free(re): releases the pattern now (one not kept by the `o` cache, once used; Lua's collector
+/// does not see PCRE2's memory), and is its __gc. [-0, +0, v]
+static int regex_free(lua_State *L) {
     regex *re = (regex *)luaL_checkudata(L, 1, REGEX);
     pcre2_match_data_free(re->data);
     pcre2_code_free(re->code);
@@ -77,7 +79,7 @@ static int regex_compile(lua_State *L) {
     regex *re = (regex *)lua_newuserdatauv(L, sizeof *re, 0);  /* re */
     memset(re, 0, sizeof *re);
     if (luaL_newmetatable(L, REGEX)) {                          /* re mt */
-        lua_pushcfunction(L, regex_gc);
+        lua_pushcfunction(L, regex_free);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);                                    /* re */
@@ -174,6 +176,7 @@ static int push_failure(lua_State *L, int rc) {
 /// run(re, subject, start) with the arguments 1 to 3 (start: a 0-based byte). [-0, +0, v]
 static int run_arguments(lua_State *L, regex **re, const char **subject) {
     *re = (regex *)luaL_checkudata(L, 1, REGEX);
+    if ((*re)->code == NULL) luaL_error(L, "ngx.re: the pattern was freed");
     size_t length;
     *subject = luaL_checklstring(L, 2, &length);
     size_t start = (size_t)luaL_checknumber(L, 3);  /* ctx.pos 2.5: byte 1, as OpenResty's int */
@@ -268,6 +271,7 @@ static int expand(luaL_Buffer *out, const char *t, size_t n, const PCRE2_SIZE *o
 /// message on PCRE2's error. [-0, +2, m]
 static int regex_sub(lua_State *L) {
     regex *re = (regex *)luaL_checkudata(L, 1, REGEX);
+    if (re->code == NULL) return luaL_error(L, "ngx.re: the pattern was freed");
     size_t length, n;
     const char *subject = luaL_checklstring(L, 2, &length);
     const char *template = luaL_checklstring(L, 3, &n);
@@ -311,7 +315,7 @@ static int regex_sub(lua_State *L) {
 int luagw_regex_library(lua_State *L) {
     static const luaL_Reg functions[] = {
         { "options", regex_options }, { "compile", regex_compile }, { "match", regex_match },
-        { "find", regex_find }, { "sub", regex_sub }, { NULL, NULL },
+        { "find", regex_find }, { "sub", regex_sub }, { "free", regex_free }, { NULL, NULL },
     };
     luaL_newlib(L, functions);
     return 1;

@@ -4,7 +4,7 @@
 -- lua_regex_cache_max_entries; past that they are compiled per call); others per call.
 local C = ...
 local R = C.regex_library()
-local options, compile, c_match, c_find, c_sub = R.options, R.compile, R.match, R.find, R.sub
+local options, compile, c_match, c_find, c_sub, free = R.options, R.compile, R.match, R.find, R.sub, R.free
 local type, tostring, error, format = type, tostring, error, string.format
 local sub, find, concat = string.sub, string.find, table.concat
 
@@ -25,24 +25,25 @@ local function parse(opts)
   return p
 end
 
--- The compiled `regex` for the letters `opts`, or nil and PCRE2's message.
+-- The compiled `regex` for the letters `opts` and whether the cache keeps it (if not, the caller
+-- frees it once done, as OpenResty does), or nil and PCRE2's message.
 local function compiled(regex, opts)
   if type(opts) ~= "string" then opts = opts == nil and "" or tostring(opts) end
   local by_pattern = cached[opts]
   local re = by_pattern and by_pattern[regex]
-  if re then return re end
+  if re then return re, true end
   local p = parse(opts)
   local err
   re, err = compile(regex, p[1], p[2])
-  if re and p[3] and ncached < MAX_CACHED then
-    if not by_pattern then
-      by_pattern = {}
-      cached[opts] = by_pattern
-    end
-    by_pattern[regex] = re
-    ncached = ncached + 1
+  if not re then return nil, err end
+  if not p[3] or ncached >= MAX_CACHED then return re, false end
+  if not by_pattern then
+    by_pattern = {}
+    cached[opts] = by_pattern
   end
-  return re, err
+  by_pattern[regex] = re
+  ncached = ncached + 1
+  return re, true
 end
 
 -- Where a match starts: ctx.pos (1-based) or the beginning.
@@ -57,9 +58,10 @@ local M = {}
 -- captures, err = ngx.re.match(subject, regex, options?, ctx?, res_table?)
 function M.match(subject, regex, opts, ctx, res)
   if type(subject) ~= "string" then subject = tostring(subject) end
-  local re, err = compiled(regex, opts)
-  if not re then return nil, err end
+  local re, kept = compiled(regex, opts)
+  if not re then return nil, kept end
   local m, from, to = c_match(re, subject, start_of(ctx), res)
+  if not kept then free(re) end
   if m == nil then return nil end
   if not m then return nil, from end
   if ctx then ctx.pos = to + 1 end
@@ -69,10 +71,11 @@ end
 -- from, to, err = ngx.re.find(subject, regex, options?, ctx?, nth?)
 function M.find(subject, regex, opts, ctx, nth)
   if type(subject) ~= "string" then subject = tostring(subject) end
-  local re, err = compiled(regex, opts)
-  if not re then return nil, nil, err end
+  local re, kept = compiled(regex, opts)
+  if not re then return nil, nil, kept end
   if not nth or nth < 0 then nth = 0 end
   local from, to, last = c_find(re, subject, start_of(ctx), nth)
+  if not kept then free(re) end
   if from == nil then return nil end
   if from == "nth" then return nil, nil, "nth out of bound" end
   if from == false and last == nil then return nil, nil, to end
@@ -85,14 +88,15 @@ end
 -- nil at the end, or nil and a message.
 function M.gmatch(subject, regex, opts)
   if type(subject) ~= "string" then subject = tostring(subject) end
-  local re, err = compiled(regex, opts)
-  if not re then return nil, err end
+  local re, kept = compiled(regex, opts)
+  if not re then return nil, kept end
   local pos, length = 0, #subject
   return function()
     if not pos then return nil end
     local m, from, to = c_match(re, subject, pos)
     if not m then
       pos = nil
+      if not kept then free(re) end
       if m == nil then return nil end
       return nil, from
     end
@@ -128,13 +132,21 @@ end
 
 local function substitute(subject, regex, replace, opts, global)
   if type(subject) ~= "string" then subject = tostring(subject) end
-  local re, err = compiled(regex, opts)
-  if not re then return nil, nil, err end
-  if type(replace) == "function" then return sub_function(re, subject, replace, global) end
-  if type(replace) ~= "string" then replace = tostring(replace) end
-  local s, count = c_sub(re, subject, replace, global)
-  if s == nil then return nil, nil, "failed to compile the replacement template" end
-  if s == false then return nil, nil, count end
+  local re, kept = compiled(regex, opts)
+  if not re then return nil, nil, kept end
+  local s, count, err
+  if type(replace) == "function" then
+    s, count, err = sub_function(re, subject, replace, global)
+  else
+    s, count = c_sub(re, subject, type(replace) == "string" and replace or tostring(replace), global)
+    if s == nil then
+      err = "failed to compile the replacement template"
+    elseif s == false then
+      err = count
+    end
+  end
+  if not kept then free(re) end
+  if err then return nil, nil, err end
   return s, count
 end
 
