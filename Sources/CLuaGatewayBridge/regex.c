@@ -6,7 +6,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "CLuaGatewayBridge.h"
 #include <pcre2.h>
-#include <stdio.h>
 #include <string.h>
 
 #define REGEX "luagw.regex"
@@ -37,7 +36,7 @@ static int regex_free(lua_State *L) {
 }
 
 /// options(letters): PCRE2's compile options and the RUN_* flags for OpenResty's option
-/// letters, or nil and the first letter it does not know. [-0, +2, -]
+/// letters, or nil and the first letter it does not know. [-0, +2, v]
 static int regex_options(lua_State *L) {
     size_t n;
     const char *s = luaL_checklstring(L, 1, &n);
@@ -70,7 +69,7 @@ static int regex_options(lua_State *L) {
 }
 
 /// compile(pattern, compile_options, run_flags): a pattern object, or nil and OpenResty's
-/// message ("pcre2_compile() failed: ..."). [-0, +(1|2), m]
+/// message ("pcre2_compile() failed: ..."). [-0, +(1|2), v]
 static int regex_compile(lua_State *L) {
     size_t length;
     const char *pattern = luaL_checklstring(L, 1, &length);
@@ -135,7 +134,8 @@ static void push_group(lua_State *L, const PCRE2_SIZE *ovector, int pairs, uint3
 }
 
 /// Sets the named groups in the captures table at the top: a string or false each, or with D
-/// (duplicate names) an array of the groups of that name that matched. [-0, +0, m]
+/// (duplicate names) an array of the groups of that name that matched; a caller's res_table
+/// may have metamethods. [-0, +0, e]
 static void set_names(lua_State *L, const regex *re) {
     for (uint32_t k = 0; k < re->names; k++) {
         PCRE2_SPTR entry = re->name_table + (size_t)k * re->name_size;
@@ -185,7 +185,7 @@ static int run_arguments(lua_State *L, regex **re, const char **subject) {
 
 /// match(re, subject, start, [res]): the captures table (res when given) and the match's
 /// 0-based start and end; nil when no match; false and a message on PCRE2's error.
-/// [-0, +(1|2|3), m]
+/// [-0, +(1|2|3), e]
 static int regex_match(lua_State *L) {
     regex *re;
     const char *subject;
@@ -209,7 +209,7 @@ static int regex_match(lua_State *L) {
 
 /// find(re, subject, start, nth): the 1-based first and last byte of group `nth` (false, false
 /// when it did not take part) and the whole match's 0-based end; "nth" when the pattern has
-/// fewer groups; nil when no match; false and a message on PCRE2's error. [-0, +(1|2|3), m]
+/// fewer groups; nil when no match; false and a message on PCRE2's error. [-0, +(1|2|3), v]
 static int regex_find(lua_State *L) {
     lua_Integer nth = luaL_checkinteger(L, 4);
     regex *re;
@@ -268,7 +268,7 @@ static int expand(luaL_Buffer *out, const char *t, size_t n, const PCRE2_SIZE *o
 
 /// sub(re, subject, template, global): the subject with the first (every) match replaced by the
 /// template, and the count; nil and "template" when the template is ill-formed; false and a
-/// message on PCRE2's error. [-0, +2, m]
+/// message on PCRE2's error. [-0, +2, v]
 static int regex_sub(lua_State *L) {
     regex *re = (regex *)luaL_checkudata(L, 1, REGEX);
     if (re->code == NULL) return luaL_error(L, "ngx.re: the pattern was freed");
