@@ -27,8 +27,9 @@ let package = Package(
         // The C side of the bridge: everything that may raise or yield on Lua's behalf, and
         // luagw.web.gzip's compression (the system's zlib, Debian: zlib1g-dev), and luagw.sqlite's
         // connections (the system's libsqlite3, Debian: libsqlite3-dev; docs/databases.md says why
-        // not sqlite-nio).
-        .target(name: "CLuaGatewayBridge", dependencies: ["CLuaGatewayLua54"], linkerSettings: [.linkedLibrary("z"), .linkedLibrary("sqlite3")]),
+        // not sqlite-nio), and luagw.ngx.re's patterns (the system's PCRE2, Debian: libpcre2-dev).
+        .target(name: "CLuaGatewayBridge", dependencies: ["CLuaGatewayLua54"],
+                linkerSettings: [.linkedLibrary("z"), .linkedLibrary("sqlite3"), .linkedLibrary("pcre2-8")]),
         .target(
             name: "LuaGateway",
             dependencies: [

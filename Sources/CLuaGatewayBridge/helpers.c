@@ -177,7 +177,7 @@ static void push_helpers(lua_State *L, const prelude_spec *spec) {
         { "leave", luagw_coroutine_leave }, { "wrap", luagw_coroutine_wrap },
         { "safe", safe }, { "now", now }, { "set_route", set_route }, { "current", luagw_current }, { "shared", shared }, { "load", load_module },
         { "overrun", luagw_overrun }, { "file_info", luagw_file_info }, { "realpath", luagw_realpath }, { "write_target", luagw_write_target }, { "gzip_stream", luagw_gzip_stream },
-        { "sqlite_now", luagw_sqlite_now }, { "blocking", luagw_blocking_wrap },
+        { "sqlite_now", luagw_sqlite_now }, { "blocking", luagw_blocking_wrap }, { "regex_library", luagw_regex_library },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);                         /* C */

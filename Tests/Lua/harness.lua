@@ -18,6 +18,7 @@ harness.C = {
   traceback = debug.traceback,
   file_info = function() return nil, "no files here" end,
   realpath = function(p) return p end,
+  regex_library = function() return {} end,  -- ngx.re is C on PCRE2: NgxRegexTests runs it
 }
 
 -- C.current: the running request's record, one per coroutine (the main chunk's, outside any).

@@ -397,6 +397,9 @@ int luagw_write_target(lua_State *L);
 /// gzip_stream([level]) for luagw.web.gzip (gzip.c): a stream with compress(chunk) and finish([chunk]).
 int luagw_gzip_stream(lua_State *L);
 
+/// regex_library() for luagw.ngx.re (regex.c): options, compile, match, find and sub on the system's PCRE2.
+int luagw_regex_library(lua_State *L);
+
 /* ---- luagw.sqlite's connections (sqlite.c, SPEC 13): no Lua, run on the database pool's threads ---- */
 
 /// A growable buffer of bytes made by C and freed with `luagw_out_free`.

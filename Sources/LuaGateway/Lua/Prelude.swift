@@ -37,6 +37,7 @@ enum Prelude {
         ("luagw", PackageResources.luagw_lua),
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
+        ("luagw.ngx.re", PackageResources.luagw_ngx_re_lua),
         ("luagw.socket", PackageResources.luagw_socket_lua),
         ("luagw.websocket", PackageResources.luagw_websocket_lua),
         ("luagw.web.static", PackageResources.luagw_web_static_lua),

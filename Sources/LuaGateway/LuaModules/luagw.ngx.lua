@@ -16,6 +16,7 @@ local ngx = {
   sleep = luagw.sleep,
   shared = luagw.shared,
   timer = luagw.timer,
+  re = need("luagw.ngx.re"),
   thread = luagw.thread,
   now = luagw.now,
   -- ngx.null: the value that stands for a null reply (a light userdata in OpenResty), luagw.null.

@@ -42,6 +42,11 @@ function C.gzip_stream()
   error("luagw.web.gzip compresses only inside luagw (luagw serve, luagw test)", 2)
 end
 
+function C.regex_library()
+  local function outside() error("ngx.re matches only inside luagw (luagw serve, luagw test)", 2) end
+  return { options = outside, compile = outside, match = outside, find = outside, sub = outside }
+end
+
 -- The running request's record, one per coroutine (the main chunk's outside any).
 local records = setmetatable({}, { __mode = "k" })
 function C.current()
