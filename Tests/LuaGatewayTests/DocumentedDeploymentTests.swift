@@ -39,6 +39,36 @@ final class DocumentedDeploymentTests: XCTestCase {
         withExtendedLifetime((socket, luagw)) {}  // the socket held, the process running, to the end
     }
 
+    /// A WebSocket through the documented nginx: the handshake reaches luagw, messages flow both
+    /// ways, and the close is echoed; plain requests keep their keep-alive connections.
+    func testAWebSocketThroughTheDocumentedNginx() throws {
+        let scratch = try ScratchDirectory("luagw-deploy")
+        defer { scratch.remove() }
+        let echo = #"""
+            local luagw = require "luagw"
+            return function(environ, start_response)
+              local ws, err = luagw.websocket.accept(environ)
+              if not ws then start_response(400, {}); return err end
+              while true do
+                local data, kind = ws:recv()
+                if not data or kind == "close" then return end
+                if kind == "text" then ws:send_text("echo: " .. data) end
+              end
+            end
+            """#
+        let luagw = try LuagwProcess(["echo.lua": echo, "who.lua": Self.who], arguments: ["--forwarded-allow-ips", "127.0.0.1"])
+        let nginx = try nginx(upstream: "127.0.0.1:\(luagw.port)", in: scratch)
+        defer { nginx.process.terminate(); nginx.process.waitUntilExit() }
+        let client = try WebSocketClient(port: nginx.port)
+        try client.open("/echo")
+        try client.sendText("through nginx")
+        let answer = try client.receiveFrame()
+        XCTAssertEqual(answer.text, "echo: through nginx")
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        XCTAssertEqual(try client.receiveClose().opcode, WebSocketClient.close)
+        try assertServedThrough(port: nginx.port)
+    }
+
     func testTheDocumentedNginxConfigurationOverTCP() throws {
         let scratch = try ScratchDirectory("luagw-deploy")
         defer { scratch.remove() }
