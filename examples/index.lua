@@ -9,6 +9,7 @@ local examples = {
   { "environ/a/b?x=1", "the request's environ" },
   { "dashboard", "luagw.shared, luagw.http and luagw.sleep, none blocking" },
   { "notes.html", "a notes service: a router, JSON, gzip, a page from public/" },
+  { "chat.html", "a chat room over WebSockets, across every worker (luagw.websocket, luagw.shared)" },
 }
 
 local function escape_html(s)
