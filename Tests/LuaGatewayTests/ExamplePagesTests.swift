@@ -36,7 +36,7 @@ final class ExamplePagesTests: XCTestCase {
 
     func testThePagesRenderAsAPersonWouldUseThem() throws {
         let index = try open("/", as: "examples-index")
-        for link in ["/hello", "/form", "/upload", "/stream?n=10", "/dashboard", "/notes.html"] {
+        for link in ["/hello", "/form", "/upload", "/stream?n=10", "/dashboard", "/notes.html", "/chat.html"] {
             XCTAssertTrue(index.contains("<a href=\"\(link)\">"), "the index links \(link): \(index)")
         }
 
