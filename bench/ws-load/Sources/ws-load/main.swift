@@ -37,7 +37,8 @@ final class MessageHandler: ChannelInboundHandler {
 
 /// A WebSocket on 127.0.0.1:`port``path`, once the server has answered 101.
 func connect(_ group: EventLoopGroup, port: Int, path: String, received: @escaping (Channel) -> Void) -> EventLoopFuture<Channel> {
-    ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port) { channel in
+    let upgraded = group.next().makePromise(of: Channel.self)
+    ClientBootstrap(group: group).channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketClientUpgrader<Channel>(maxFrameSize: 1 << 16) { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
@@ -48,14 +49,15 @@ func connect(_ group: EventLoopGroup, port: Int, path: String, received: @escapi
             var headers = HTTPHeaders()
             headers.add(name: "Host", value: "127.0.0.1:\(port)")
             let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
-            let upgrade = NIOTypedHTTPClientUpgradeConfiguration(upgradeRequestHead: head, upgraders: [upgrader],
-                                                                 notUpgradingCompletionHandler: { channel in
-                channel.eventLoop.makeFailedFuture(LoadError.notUpgraded)
-            })
-            return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                configuration: .init(upgradeConfiguration: upgrade))
+            let upgrade = NIOTypedHTTPClientUpgradeConfiguration<Channel>(
+                upgradeRequestHead: head, upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in channel.eventLoop.makeFailedFuture(LoadError.notUpgraded) })
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                configuration: NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: upgrade))
+            result.cascade(to: upgraded)
         }
-    }.flatMap { $0 }
+    }.connect(host: "127.0.0.1", port: port).whenFailure { upgraded.fail($0) }
+    return upgraded.futureResult
 }
 
 /// Opens `count` WebSockets, at most 200 handshakes at a time.
