@@ -6,7 +6,11 @@
 -- loop in its own request: ws:recv() waits at most POLL_MS for the browser; whether a line came
 -- or the wait timed out, the loop then sends the lines of the log it has not sent yet. So a
 -- line reaches the others within POLL_MS, with no light thread and no second coroutine sharing
--- the WebSocket: the connection's single loop both reads and writes it.
+-- the WebSocket: the connection's single loop both reads and writes it. (POLL_MS is also how long
+-- a send may wait: a browser that leaves 64 KiB of lines unread is dropped.) The polls' Lua time
+-- counts towards --run-time until the browser next sends a line (microseconds a poll: with the
+-- default 30 s, a browser silent for days is cut with 1011; its page then shows "disconnected",
+-- and a reload joins again).
 local websocket = require "luagw.websocket"
 local request = require "luagw.web.request"
 local luagw = require "luagw"

@@ -1,22 +1,13 @@
 -- bench/websocket: a text message from any connection goes to every connection. The WebSockets
 -- are kept in a table of the state (the bench runs one worker and one state); any coroutine of
 -- the worker may send on any of them.
-local websocket = require "luagw.websocket"
+local serve = require "_serve"
 local open = {}
 
-return function(environ, start_response)
-  local ws, err = websocket.accept(environ)
-  if not ws then
-    start_response(400, {})
-    return { err }
-  end
-  ws:settimeout(600000)
-  open[ws] = true
-  while true do
-    local data, kind = ws:recv()
-    if kind == "text" then
-      for other in pairs(open) do other:send_text(data) end
-    elseif kind == "close" or (data == nil and kind ~= "timeout") then break end
-  end
-  open[ws] = nil
-end
+return serve(function(_, data)
+  for ws in pairs(open) do ws:send_text(data) end
+end, {
+  timeout_ms = 600000,
+  opened = function(ws) open[ws] = true end,
+  closed = function(ws) open[ws] = nil end,
+})
