@@ -67,10 +67,12 @@ final class WebSocketChatTests: XCTestCase {
         waitUntil("eve in the room") { (try? browser.evaluate(lines, in: eve))?.contains("eve joined") == true }
         let dan = try browser.open("http://127.0.0.1:\(port)/chat.html?name=dan")
         waitUntil("eve sees dan join") { (try? browser.evaluate(lines, in: eve))?.contains("dan joined") == true }
+        let status = "document.getElementById('status').textContent"
+        waitUntil("dan's page open") { (try? browser.evaluate(status, in: dan)) == "in the room as dan" }
         try browser.evaluate("document.getElementById('text').value = 'hi from dan';"
                              + "document.getElementById('say').requestSubmit(); 'sent'", in: dan)
         waitUntil("eve sees dan's line") { (try? browser.evaluate(lines, in: eve))?.contains("dan: hi from dan") == true }
-        XCTAssertEqual(try browser.evaluate("document.getElementById('status').textContent", in: eve), "in the room as eve")
+        XCTAssertEqual(try browser.evaluate(status, in: eve), "in the room as eve")
         try browser.screenshot(eve, as: "chat-eve")
         try browser.screenshot(dan, as: "chat-dan")
     }

@@ -5,7 +5,7 @@ import XCTest
 /// something else happens (a chat's two windows): it opens tabs, runs JavaScript in them and
 /// takes their screenshots. The protocol's WebSocket is spoken with `WebSocketClient`.
 final class DevToolsBrowser {
-    private let process = Process()
+    private let process: Process
     private let profile: ScratchDirectory
     private let socket: WebSocketClient
     private var nextID = 0
@@ -17,7 +17,7 @@ final class DevToolsBrowser {
 
     init() throws {
         try HeadlessChromium.skipUnlessInstalled()
-        profile = try ScratchDirectory("luagw-devtools")
+        let profile = try ScratchDirectory("luagw-devtools"), process = Process()
         process.executableURL = URL(fileURLWithPath: HeadlessChromium.path)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
                              "--user-data-dir=\(profile.path)", "--remote-debugging-port=0", "--window-size=900,640",
@@ -25,7 +25,20 @@ final class DevToolsBrowser {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Chromium writes its port and the browser's WebSocket path once it listens.
+        do {
+            socket = try Self.connect(profile)
+        } catch {
+            process.terminate()
+            process.waitUntilExit()
+            profile.remove()
+            throw error
+        }
+        self.process = process
+        self.profile = profile
+    }
+
+    /// The browser's DevTools WebSocket: Chromium writes its port and path in the profile once it listens.
+    private static func connect(_ profile: ScratchDirectory) throws -> WebSocketClient {
         let file = profile.url.appendingPathComponent("DevToolsActivePort")
         var lines: [Substring] = []
         waitUntil("chromium's DevToolsActivePort") {
@@ -33,11 +46,12 @@ final class DevToolsBrowser {
             return lines.count == 2
         }
         guard lines.count == 2, let port = Int(lines[0]) else { throw ClientError.badChunk("no DevTools port") }
-        socket = try WebSocketClient(port: port, timeout: 30)
+        let socket = try WebSocketClient(port: port, timeout: 30)
         let handshake = "GET \(lines[1]) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\n"
             + "Connection: Upgrade\r\nSec-WebSocket-Key: \(WebSocketClient.key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
         let response = try socket.handshake(handshake)
         guard response.code == 101 else { throw ClientError.badChunk("DevTools: \(response.statusLine)") }
+        return socket
     }
 
     /// Sends `method` (to `tab`, or to the browser) and returns its result.
