@@ -40,6 +40,8 @@ enum Prelude {
         ("luagw.ngx.re", PackageResources.luagw_ngx_re_lua),
         ("luagw.socket", PackageResources.luagw_socket_lua),
         ("luagw.websocket", PackageResources.luagw_websocket_lua),
+        ("resty.websocket.server", PackageResources.resty_websocket_server_lua),
+        ("resty.websocket.client", PackageResources.resty_websocket_client_lua),
         ("luagw.web.static", PackageResources.luagw_web_static_lua),
         ("luagw.web.router", PackageResources.luagw_web_router_lua),
         ("luagw.web.mount", PackageResources.luagw_web_mount_lua),

@@ -1,0 +1,232 @@
+import Foundation
+import XCTest
+@testable import LuaGateway
+
+/// SPEC 12's OpenResty layer: `resty.websocket.server` running lua-resty-websocket's documented
+/// example unchanged against the raw RFC 6455 client, and `resty.websocket.client` talking to
+/// luagw's own WebSocket server over ws:// and wss://.
+final class RestyWebSocketTests: XCTestCase {
+    /// lua-resty-websocket's README synopsis, as printed, in a function (a luagw application).
+    static let readme = #"""
+        require "luagw.ngx"
+        return function()
+            local server = require "resty.websocket.server"
+
+            local wb, err = server:new{
+                timeout = 5000,  -- in milliseconds
+                max_payload_len = 65535,
+            }
+            if not wb then
+                ngx.log(ngx.ERR, "failed to new websocket: ", err)
+                return ngx.exit(444)
+            end
+
+            local data, typ, err = wb:recv_frame()
+
+            if not data then
+                if not string.find(err, "timeout", 1, true) then
+                    ngx.log(ngx.ERR, "failed to receive a frame: ", err)
+                    return ngx.exit(444)
+                end
+            end
+
+            if typ == "close" then
+                -- for typ "close", err contains the status code
+                local code = err
+
+                -- send a close frame back:
+
+                local bytes, err = wb:send_close(1000, "enough, enough!")
+                if not bytes then
+                    ngx.log(ngx.ERR, "failed to send the close frame: ", err)
+                    return
+                end
+                ngx.log(ngx.INFO, "closing with status code ", code, " and message ", data)
+                return
+            end
+
+            if typ == "ping" then
+                -- send a pong frame back:
+
+                local bytes, err = wb:send_pong(data)
+                if not bytes then
+                    ngx.log(ngx.ERR, "failed to send frame: ", err)
+                    return
+                end
+            elseif typ == "pong" then
+                -- just discard the incoming pong frame
+
+            else
+                ngx.log(ngx.INFO, "received a frame of type ", typ, " and payload ", data)
+            end
+
+            wb:set_timeout(1000)  -- change the network timeout to 1 second
+
+            bytes, err = wb:send_text("Hello world")
+            if not bytes then
+                ngx.log(ngx.ERR, "failed to send a text frame: ", err)
+                return ngx.exit(444)
+            end
+
+            bytes, err = wb:send_binary("blah blah blah...")
+            if not bytes then
+                ngx.log(ngx.ERR, "failed to send a binary frame: ", err)
+                return ngx.exit(444)
+            end
+
+            local bytes, err = wb:send_close(1000, "enough, enough!")
+            if not bytes then
+                ngx.log(ngx.ERR, "failed to send the close frame: ", err)
+                return
+            end
+        end
+        """#
+
+    /// `wait.lua`: a WebSocket under Debian's module name whose first recv_frame times out; it
+    /// reports what recv_frame returned, then echoes one message with its type; a plain GET gets
+    /// server:new's error.
+    static let waiting = #"""
+        require "luagw.ngx"
+        return function(environ, start_response)
+          local server = require "nginx.websocket.server"
+          assert(server == require "resty.websocket.server")
+          local wb, err = server:new{ timeout = 100 }
+          if not wb then
+            start_response(400, {})
+            return { err }
+          end
+          local data, typ, err = wb:recv_frame()
+          wb:send_text(table.concat({ tostring(data), tostring(typ), err, tostring(wb.fatal) }, " "))
+          wb:set_timeout(10000)
+          data, typ, err = wb:recv_frame()
+          wb:send_text(typ .. " " .. data)
+          data, typ, err = wb:recv_frame()
+          wb:send_text(table.concat({ tostring(data), tostring(typ), tostring(err) }, " "))
+        end
+        """#
+
+    /// `echo.lua`: luagw's own WebSocket (protocol "chat"), echoing; it answers "origin?" with
+    /// the handshake's Origin.
+    static let echo = #"""
+        local websocket = require "luagw.websocket"
+        return function(environ, start_response)
+          local ws = assert(websocket.accept(environ, { protocols = { "chat" }, max_payload = 200000 }))
+          while true do
+            local data, kind = ws:recv()
+            if not data or kind == "close" then return end
+            if data == "origin?" then data = tostring(environ.HTTP_ORIGIN) end
+            if kind == "text" then ws:send_text(data) elseif kind == "binary" then ws:send_binary(data) end
+          end
+        end
+        """#
+
+    /// `client.lua?URI`: resty.websocket.client through one WebSocket; what it saw, one line a step.
+    static let client = #"""
+        require "luagw.ngx"
+        local client = require "resty.websocket.client"
+        return function(environ, start_response)
+          local out = {}
+          local function note(...) out[#out + 1] = table.concat({ ... }, " ") end
+          local wb = assert(client:new{ timeout = 10000, max_payload_len = 200000 })
+          local ok, err, header = wb:connect(environ.QUERY_STRING,
+            { protocols = { "chat" }, origin = "http://origin.example", ssl_verify = true, server_name = "localhost" })
+          if not ok then start_response(200, {}); return { "connect failed: " .. err } end
+          note("status", header:match("^HTTP/1.1 (%d+)"), header:match("Sec%-WebSocket%-Protocol: (%w+)"))
+          wb:send_text("hello")
+          note(wb:recv_frame())
+          wb:send_text("origin?")
+          note(wb:recv_frame())
+          local big = string.rep("0123456789abcdefg", 4000)
+          wb:send_binary(big)
+          local data, typ = wb:recv_frame()
+          note(typ, tostring(data == big), #data)
+          note(wb:send_ping("p"))
+          note(wb:recv_frame())
+          note(wb:send_close(1000, "done"))
+          local reason, kind, code = wb:recv_frame()
+          note(kind, code)
+          note(tostring(wb:send_text("late")), select(2, wb:send_text("late")))
+          note(wb:close())
+          start_response(200, { { "Content-Type", "text/plain" } })
+          return { table.concat(out, "\n") }
+        end
+        """#
+
+    static let scripts = ["readme.lua": readme, "wait.lua": waiting, "echo.lua": echo, "client.lua": client]
+
+    func testTheReadmeExampleRunsUnchanged() throws {
+        let server = try TestServer(Self.scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/readme")
+        try client.sendText("hi")
+        let text = try client.receiveFrame()
+        XCTAssertEqual(text.opcode, WebSocketClient.text)
+        XCTAssertEqual(text.text, "Hello world")
+        let binary = try client.receiveFrame()
+        XCTAssertEqual(binary.opcode, WebSocketClient.binary)
+        XCTAssertEqual(binary.text, "blah blah blah...")
+        let close = try client.receiveFrame()
+        XCTAssertEqual(close.opcode, WebSocketClient.close)
+        XCTAssertEqual(close.closeCode, 1000)
+        XCTAssertEqual(Array(close.payload.dropFirst(2)), Array("enough, enough!".utf8))
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        waitUntil("the WebSocket ended") { server.runningRequests == 0 }
+    }
+
+    func testTheReadmeExampleAnswersAPingAndAClose() throws {
+        let server = try TestServer(Self.scripts)
+        let pinging = try WebSocketClient(port: server.port)
+        try pinging.open("/readme")
+        try pinging.send(opcode: WebSocketClient.ping, Array("p".utf8))
+        let pongs = [try pinging.receiveFrame(), try pinging.receiveFrame()]
+        XCTAssertEqual(pongs.map(\.opcode), [WebSocketClient.pong, WebSocketClient.pong], "the server's, then send_pong's")
+        XCTAssertEqual(pongs.map(\.text), ["p", "p"])
+        XCTAssertEqual(try pinging.receiveFrame().text, "Hello world")
+
+        let closing = try WebSocketClient(port: server.port)
+        try closing.open("/readme")
+        try closing.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(4001, "bye"))
+        let echoed = try closing.receiveFrame()
+        XCTAssertEqual(echoed.opcode, WebSocketClient.close)
+        XCTAssertEqual(echoed.closeCode, 4001, "the server answered the close; send_close added nothing")
+        waitUntil("both WebSockets ended") { server.runningRequests == 0 }
+    }
+
+    func testRecvFrameTimesOutAndGoesOnThenReportsAClose() throws {
+        let server = try TestServer(Self.scripts)
+        XCTAssertEqual(try server.get("/wait").text, #"bad "upgrade" request header: nil"#)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/wait")
+        XCTAssertEqual(try client.receiveFrame().text, "nil nil failed to receive the first 2 bytes: timeout nil")
+        try client.send(opcode: WebSocketClient.binary, Array("bin".utf8))
+        XCTAssertEqual(try client.receiveFrame().text, "binary bin")
+        try client.send(opcode: WebSocketClient.close, [])
+        XCTAssertEqual(try client.receiveFrame().opcode, WebSocketClient.close)
+        waitUntil("the WebSocket ended") { server.runningRequests == 0 }
+    }
+
+    /// The lines client.lua reports after a good session with echo.lua.
+    static let clientSession = [
+        "status 101 chat", "hello text", "http://origin.example text", "binary true 68000",
+        "7", "p pong", "12", "close 1000", "nil already closed", "1",
+    ]
+
+    func testTheClientTalksToLuagwsServer() throws {
+        let server = try TestServer(Self.scripts)
+        let lines = try server.get("/client?ws://127.0.0.1:\(server.port)/echo").text
+        XCTAssertEqual(lines.split(separator: "\n").map(String.init), Self.clientSession)
+        XCTAssertEqual(try server.get("/client?http://127.0.0.1:\(server.port)/echo").text,
+                       "connect failed: bad websocket uri")
+        XCTAssertEqual(try server.get("/client?ws://127.0.0.1:\(server.port)/client").text.prefix(45),
+                       "connect failed: bad HTTP response status line")
+    }
+
+    func testTheClientSpeaksWSS() throws {
+        let certificates = try TestCertificates()
+        let files = try certificates.issue("ws")
+        let secure = try TestServer(Self.scripts) { $0.tls = files }
+        let server = try TestServer(Self.scripts) { $0.caFiles = [certificates.authority] }
+        let lines = try server.get("/client?wss://localhost:\(secure.port)/echo").text
+        XCTAssertEqual(lines.split(separator: "\n").map(String.init), Self.clientSession)
+    }
+}
