@@ -176,6 +176,7 @@ function M.serve(index, environ, request_id, run_once, r)
   environ["wsgi.file_wrapper"] = file_wrapper
   environ.luagw = luagw
   local ok, result = xpcall(respond, on_failure, r, app, environ)
+  r.environ = nil  -- the record serves others next
   local route = environ["luagw.route"]  -- the router's template (luagw.web.router), for the metrics
   if type(route) == "string" then set_route(route) end
   close_body(r.body, errors)
