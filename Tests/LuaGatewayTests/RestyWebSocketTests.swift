@@ -205,6 +205,45 @@ final class RestyWebSocketTests: XCTestCase {
         waitUntil("the WebSocket ended") { server.runningRequests == 0 }
     }
 
+    /// The frames (opcode and payload) a client sees from the README example at `port` after
+    /// sending it a text, until the close.
+    func readmeFrames(port: Int) throws -> [String] {
+        let client = try WebSocketClient(port: port)
+        try client.open("/readme")
+        try client.sendText("hi")
+        var frames: [String] = []
+        while true {
+            let frame = try client.receiveFrame()
+            frames.append("\(frame.opcode) \(frame.masked) \(frame.payload)")
+            if frame.opcode == WebSocketClient.close { break }
+        }
+        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        return frames
+    }
+
+    /// The same example in nginx with Debian's lua-nginx-websocket (its modules are named
+    /// `nginx.websocket.*`: the example's `resty.websocket.server` is made to name it).
+    func testTheReadmeExampleSendsWhatNginxSends() throws {
+        guard let peer = ProcessInfo.processInfo.environment["LUAGW_PEER_LUA"],
+              FileManager.default.fileExists(atPath: peer + "/nginx/websocket/server.lua") else {
+            throw XCTSkip("lua-nginx-websocket is not unpacked: run scripts/test")
+        }
+        let scratch = try ScratchDirectory("luagw-resty-websocket")
+        defer { scratch.remove() }
+        let body = Self.readme.split(separator: "\n").dropFirst(2).dropLast().joined(separator: "\n")
+        let nginx = try NginxLua(locations: """
+            location /readme { content_by_lua_block {
+                package.path = "\(peer)/?.lua;" .. package.path
+                package.loaded["resty.websocket.server"] = require "nginx.websocket.server"
+            \(body)
+            } }
+            """, in: scratch)
+        let server = try TestServer(Self.scripts)
+        let expected = try readmeFrames(port: nginx.port)
+        XCTAssertEqual(expected.count, 3, "\(expected)")
+        XCTAssertEqual(try readmeFrames(port: server.port), expected)
+    }
+
     /// The lines client.lua reports after a good session with echo.lua.
     static let clientSession = [
         "status 101 chat", "hello text", "http://origin.example text", "binary true 68000",
