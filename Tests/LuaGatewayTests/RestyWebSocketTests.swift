@@ -156,20 +156,11 @@ final class RestyWebSocketTests: XCTestCase {
 
     func testTheReadmeExampleRunsUnchanged() throws {
         let server = try TestServer(Self.scripts)
-        let client = try WebSocketClient(port: server.port)
-        try client.open("/readme")
-        try client.sendText("hi")
-        let text = try client.receiveFrame()
-        XCTAssertEqual(text.opcode, WebSocketClient.text)
-        XCTAssertEqual(text.text, "Hello world")
-        let binary = try client.receiveFrame()
-        XCTAssertEqual(binary.opcode, WebSocketClient.binary)
-        XCTAssertEqual(binary.text, "blah blah blah...")
-        let close = try client.receiveFrame()
-        XCTAssertEqual(close.opcode, WebSocketClient.close)
-        XCTAssertEqual(close.closeCode, 1000)
-        XCTAssertEqual(Array(close.payload.dropFirst(2)), Array("enough, enough!".utf8))
-        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        let frames = try readmeFrames(port: server.port)
+        XCTAssertEqual(frames.map(\.opcode), [WebSocketClient.text, WebSocketClient.binary, WebSocketClient.close])
+        XCTAssertEqual(frames.map(\.text).prefix(2), ["Hello world", "blah blah blah..."])
+        XCTAssertEqual(frames.last?.closeCode, 1000)
+        XCTAssertEqual(Array(frames.last?.payload.dropFirst(2) ?? []), Array("enough, enough!".utf8))
         waitUntil("the WebSocket ended") { server.runningRequests == 0 }
     }
 
@@ -205,18 +196,16 @@ final class RestyWebSocketTests: XCTestCase {
         waitUntil("the WebSocket ended") { server.runningRequests == 0 }
     }
 
-    /// The frames (opcode and payload) a client sees from the README example at `port` after
-    /// sending it a text, until the close.
-    func readmeFrames(port: Int) throws -> [String] {
+    /// The frames a client sees from the README example at `port` after sending it a text, until
+    /// the close (which it then answers).
+    func readmeFrames(port: Int) throws -> [WebSocketClient.Frame] {
         let client = try WebSocketClient(port: port)
         try client.open("/readme")
         try client.sendText("hi")
-        var frames: [String] = []
-        while true {
-            let frame = try client.receiveFrame()
-            frames.append("\(frame.opcode) \(frame.masked) \(frame.payload)")
-            if frame.opcode == WebSocketClient.close { break }
-        }
+        var frames: [WebSocketClient.Frame] = []
+        repeat {
+            frames.append(try client.receiveFrame())
+        } while frames.last?.opcode != WebSocketClient.close
         try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
         return frames
     }
@@ -239,9 +228,12 @@ final class RestyWebSocketTests: XCTestCase {
             } }
             """, in: scratch)
         let server = try TestServer(Self.scripts)
-        let expected = try readmeFrames(port: nginx.port)
+        func described(_ frames: [WebSocketClient.Frame]) -> [String] {
+            frames.map { "\($0.fin) \($0.opcode) \($0.masked) \($0.payload)" }
+        }
+        let expected = described(try readmeFrames(port: nginx.port))
         XCTAssertEqual(expected.count, 3, "\(expected)")
-        XCTAssertEqual(try readmeFrames(port: server.port), expected)
+        XCTAssertEqual(described(try readmeFrames(port: server.port)), expected)
     }
 
     /// The lines client.lua reports after a good session with echo.lua.

@@ -40,6 +40,7 @@ enum Prelude {
         ("luagw.ngx.re", PackageResources.luagw_ngx_re_lua),
         ("luagw.socket", PackageResources.luagw_socket_lua),
         ("luagw.websocket", PackageResources.luagw_websocket_lua),
+        ("resty_websocket", PackageResources.resty_websocket_lua),
         ("resty.websocket.server", PackageResources.resty_websocket_server_lua),
         ("resty.websocket.client", PackageResources.resty_websocket_client_lua),
         ("luagw.web.static", PackageResources.luagw_web_static_lua),

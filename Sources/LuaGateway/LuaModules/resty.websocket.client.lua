@@ -7,8 +7,9 @@
 local C, need = ...
 local tcp = need("tcp").tcp
 local digest = need("digest")
+local shared = need("resty_websocket")
 local type, tostring, tonumber, setmetatable, ipairs = type, tostring, tonumber, setmetatable, ipairs
-local tointeger, random = math.tointeger, math.random
+local random = math.random
 local byte, char, sub, find, lower, match = string.byte, string.char, string.sub, string.find, string.lower, string.match
 local pack, unpack, concat = string.pack, string.unpack, table.concat
 
@@ -223,15 +224,9 @@ local function send_frame(self, fin, opcode, payload)
   if self.closed then return nil, "already closed" end
   local sock = self.sock
   if not sock then return nil, "not initialized yet" end
-  if payload == nil then payload = "" elseif type(payload) ~= "string" then payload = tostring(payload) end
   local err
-  if #payload > self.max_send_len then
-    err = "payload too big"
-  elseif opcode >= CLOSE and #payload > 125 then
-    err = "too much payload for control frame"
-  elseif opcode >= CLOSE and not fin then
-    err = "fragmented control frame"
-  else
+  payload, err = shared.checked(self, fin, opcode, payload)
+  if payload then
     local bytes
     bytes, err = sock:send(build_frame(fin, opcode, payload, not self.send_unmasked))
     if bytes then return bytes end
@@ -240,23 +235,14 @@ local function send_frame(self, fin, opcode, payload)
   self.fatal = true
   return nil, err
 end
-M.send_frame = send_frame
-
-function M.send_text(self, data) return send_frame(self, true, TEXT, data) end
-function M.send_binary(self, data) return send_frame(self, true, BINARY, data) end
-function M.send_ping(self, data) return send_frame(self, true, PING, data) end
-function M.send_pong(self, data) return send_frame(self, true, PONG, data) end
+shared.add_sends(M, send_frame)
 
 -- A close frame with `code` and `msg` (none without a code); nothing can be sent after it.
 function M.send_close(self, code, msg)
-  local payload
-  if code then
-    code = tointeger(code)
-    if not code or code < 0 or code > 0x7fff then return nil, "bad status code" end
-    payload = pack(">I2", code) .. (msg or "")
-  end
-  local bytes, err = send_frame(self, true, CLOSE, payload)
-  if not bytes then self.fatal = true end
+  local payload, err = shared.close_payload(code, msg)
+  if not payload then return nil, err end
+  local bytes
+  bytes, err = send_frame(self, true, CLOSE, payload)
   self.closed = true
   return bytes, err
 end

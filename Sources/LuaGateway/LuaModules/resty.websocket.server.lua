@@ -7,12 +7,13 @@
 local C, need = ...
 local websocket = need("luagw.websocket")
 local wait = need("wait").wait
+local shared = need("resty_websocket")
 local SEND = C.protocol.WS_SEND
-local type, tostring, setmetatable, tointeger = type, tostring, setmetatable, math.tointeger
-local find, match, pack = string.find, string.match, string.pack
+local type, tostring, setmetatable = type, tostring, setmetatable
+local find, match = string.find, string.match
 
 local DEFAULT_MAX_PAYLOAD_LEN = 65535
-local CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0, 1, 2, 8, 9, 10
+local CONTINUATION, CLOSE = 0, 8
 
 local M = { _VERSION = "0.13" }
 local mt = { __index = M }
@@ -74,21 +75,16 @@ end
 local function send_frame(self, fin, opcode, payload)
   if self.fatal then return nil, "fatal error already happened" end
   if not self.ws then return nil, "not initialized yet" end
-  if payload == nil then payload = "" elseif type(payload) ~= "string" then payload = tostring(payload) end
-  local bytes, err
-  if #payload > self.max_send_len then
-    err = "payload too big"
-  elseif opcode >= CLOSE and #payload > 125 then
-    err = "too much payload for control frame"
-  elseif opcode >= CLOSE and not fin then
-    err = "fragmented control frame"
-  elseif not fin or opcode == CONTINUATION then
+  local err
+  payload, err = shared.checked(self, fin, opcode, payload)
+  if payload and (not fin or opcode == CONTINUATION) then
     -- The server frames whole messages: a fragmented send would break the stream.
     return nil, "fragmented frames are not supported"
-  elseif opcode == CLOSE and self.close_received then
+  elseif payload and opcode == CLOSE and self.close_received then
     -- The server answered the client's close already (with its code): nothing more may be sent.
     return #payload
-  else
+  elseif payload then
+    local bytes
     bytes, err = wait("send_frame", SEND, self.ws.handle, opcode, payload, self.ws.timeout)
     if bytes then return bytes end
     err = "failed to send frame: " .. tostring(err)
@@ -96,22 +92,14 @@ local function send_frame(self, fin, opcode, payload)
   self.fatal = true
   return nil, err
 end
-M.send_frame = send_frame
+shared.add_sends(M, send_frame)
 
 function M.send_continue(self, data) return send_frame(self, true, CONTINUATION, data) end
-function M.send_text(self, data) return send_frame(self, true, TEXT, data) end
-function M.send_binary(self, data) return send_frame(self, true, BINARY, data) end
-function M.send_ping(self, data) return send_frame(self, true, PING, data) end
-function M.send_pong(self, data) return send_frame(self, true, PONG, data) end
 
 -- A close frame with `code` and `msg` (none without a code).
 function M.send_close(self, code, msg)
-  local payload
-  if code then
-    code = tointeger(code)
-    if not code or code < 0 or code > 0x7fff then return nil, "bad status code" end
-    payload = pack(">I2", code) .. (msg or "")
-  end
+  local payload, err = shared.close_payload(code, msg)
+  if not payload then return nil, err end
   return send_frame(self, true, CLOSE, payload)
 end
 
