@@ -219,21 +219,15 @@ local function build_frame(fin, opcode, payload, masking)
   return head .. key .. masked(payload, key)
 end
 
+local function write(self, fin, opcode, payload)
+  return self.sock:send(build_frame(fin, opcode, payload, not self.send_unmasked))
+end
+
 local function send_frame(self, fin, opcode, payload)
   if self.fatal then return nil, "fatal error already happened" end
   if self.closed then return nil, "already closed" end
-  local sock = self.sock
-  if not sock then return nil, "not initialized yet" end
-  local err
-  payload, err = shared.checked(self, fin, opcode, payload)
-  if payload then
-    local bytes
-    bytes, err = sock:send(build_frame(fin, opcode, payload, not self.send_unmasked))
-    if bytes then return bytes end
-    err = "failed to send frame: " .. tostring(err)
-  end
-  self.fatal = true
-  return nil, err
+  if not self.sock then return nil, "not initialized yet" end
+  return shared.send(self, fin, opcode, payload, write)
 end
 shared.add_sends(M, send_frame)
 

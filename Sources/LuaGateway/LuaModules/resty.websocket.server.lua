@@ -71,26 +71,17 @@ function M.recv_frame(self)
   return data, kind, nil
 end
 
+local function write(self, _, opcode, payload)
+  return wait("send_frame", SEND, self.ws.handle, opcode, payload, self.ws.timeout)
+end
+
 -- One whole frame (lua-resty-websocket's checks and words); `bytes` or `nil, err` (then fatal).
 local function send_frame(self, fin, opcode, payload)
   if self.fatal then return nil, "fatal error already happened" end
   if not self.ws then return nil, "not initialized yet" end
-  local err
-  payload, err = shared.checked(self, fin, opcode, payload)
-  if payload and (not fin or opcode == CONTINUATION) then
-    -- The server frames whole messages: a fragmented send would break the stream.
-    return nil, "fragmented frames are not supported"
-  elseif payload and opcode == CLOSE and self.close_received then
-    -- The server answered the client's close already (with its code): nothing more may be sent.
-    return #payload
-  elseif payload then
-    local bytes
-    bytes, err = wait("send_frame", SEND, self.ws.handle, opcode, payload, self.ws.timeout)
-    if bytes then return bytes end
-    err = "failed to send frame: " .. tostring(err)
-  end
-  self.fatal = true
-  return nil, err
+  -- The server frames whole messages: a fragmented send would break the stream.
+  if not fin or opcode == CONTINUATION then return nil, "fragmented frames are not supported" end
+  return shared.send(self, fin, opcode, payload, write)
 end
 shared.add_sends(M, send_frame)
 
@@ -100,6 +91,8 @@ function M.send_continue(self, data) return send_frame(self, true, CONTINUATION,
 function M.send_close(self, code, msg)
   local payload, err = shared.close_payload(code, msg)
   if not payload then return nil, err end
+  -- The server answered the client's close already (with its code): nothing more may be sent.
+  if self.close_received and not self.fatal then return #payload end
   return send_frame(self, true, CLOSE, payload)
 end
 

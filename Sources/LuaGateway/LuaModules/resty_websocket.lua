@@ -1,5 +1,5 @@
 -- What resty.websocket.server and resty.websocket.client share: lua-resty-websocket's checks of
--- a frame to send, its close payload, and the send_* methods over a module's send_frame.
+-- a frame to send and its errors, its close payload, and the send_* methods over a send_frame.
 local type, tostring, tointeger, pack = type, tostring, math.tointeger, string.pack
 
 local M = {}
@@ -13,6 +13,21 @@ function M.checked(self, fin, opcode, payload)
   if opcode >= CLOSE and #payload > 125 then return nil, "too much payload for control frame" end
   if opcode >= CLOSE and not fin then return nil, "fragmented control frame" end
   return payload
+end
+
+-- Sends a frame by `write(self, fin, opcode, payload)` after the checks: bytes, or nil and the
+-- error (then `self.fatal`).
+function M.send(self, fin, opcode, payload, write)
+  local err
+  payload, err = M.checked(self, fin, opcode, payload)
+  if payload then
+    local bytes
+    bytes, err = write(self, fin, opcode, payload)
+    if bytes then return bytes end
+    err = "failed to send frame: " .. tostring(err)
+  end
+  self.fatal = true
+  return nil, err
 end
 
 -- A close frame's payload: `code` and `msg` (none without a code), or nil, "bad status code".
