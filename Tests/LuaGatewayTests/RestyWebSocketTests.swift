@@ -166,20 +166,14 @@ final class RestyWebSocketTests: XCTestCase {
 
     func testTheReadmeExampleAnswersAPingAndAClose() throws {
         let server = try TestServer(Self.scripts)
-        let pinging = try WebSocketClient(port: server.port)
-        try pinging.open("/readme")
-        try pinging.send(opcode: WebSocketClient.ping, Array("p".utf8))
-        let pongs = [try pinging.receiveFrame(), try pinging.receiveFrame()]
-        XCTAssertEqual(pongs.map(\.opcode), [WebSocketClient.pong, WebSocketClient.pong], "the server's, then send_pong's")
-        XCTAssertEqual(pongs.map(\.text), ["p", "p"])
-        XCTAssertEqual(try pinging.receiveFrame().text, "Hello world")
-
-        let closing = try WebSocketClient(port: server.port)
-        try closing.open("/readme")
-        try closing.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(4001, "bye"))
-        let echoed = try closing.receiveFrame()
-        XCTAssertEqual(echoed.opcode, WebSocketClient.close)
-        XCTAssertEqual(echoed.closeCode, 4001, "the server answered the close; send_close added nothing")
+        let pinged = try readmeFrames(port: server.port, first: (WebSocketClient.ping, Array("p".utf8)))
+        XCTAssertEqual(pinged.map(\.opcode), [WebSocketClient.pong, WebSocketClient.pong, WebSocketClient.text,
+                                               WebSocketClient.binary, WebSocketClient.close],
+                       "the server's pong, then send_pong's, then the rest of the example")
+        XCTAssertEqual(pinged.map(\.text).prefix(3), ["p", "p", "Hello world"])
+        let closed = try readmeFrames(port: server.port, first: (WebSocketClient.close, WebSocketClient.closePayload(4001, "bye")))
+        XCTAssertEqual(closed.map(\.opcode), [WebSocketClient.close])
+        XCTAssertEqual(closed.first?.closeCode, 4001, "the server answered the close; send_close added nothing")
         waitUntil("both WebSockets ended") { server.runningRequests == 0 }
     }
 
@@ -196,17 +190,20 @@ final class RestyWebSocketTests: XCTestCase {
         waitUntil("the WebSocket ended") { server.runningRequests == 0 }
     }
 
-    /// The frames a client sees from the README example at `port` after sending it a text, until
-    /// the close (which it then answers).
-    func readmeFrames(port: Int) throws -> [WebSocketClient.Frame] {
+    /// The frames a client sees from the README example at `port` after sending it `first` (a
+    /// text unless told), until the close (which it then answers).
+    func readmeFrames(port: Int, first: (opcode: UInt8, payload: [UInt8]) = (WebSocketClient.text, Array("hi".utf8)))
+        throws -> [WebSocketClient.Frame] {
         let client = try WebSocketClient(port: port)
         try client.open("/readme")
-        try client.sendText("hi")
+        try client.send(opcode: first.opcode, first.payload)
         var frames: [WebSocketClient.Frame] = []
         repeat {
             frames.append(try client.receiveFrame())
         } while frames.last?.opcode != WebSocketClient.close
-        try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        if first.opcode != WebSocketClient.close {
+            try client.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1000))
+        }
         return frames
     }
 
