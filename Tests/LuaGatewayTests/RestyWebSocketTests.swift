@@ -152,7 +152,26 @@ final class RestyWebSocketTests: XCTestCase {
         end
         """#
 
-    static let scripts = ["readme.lua": readme, "wait.lua": waiting, "echo.lua": echo, "client.lua": client]
+    /// `readme-client.lua?URI`: the README's server from the other side, through resty.websocket.client.
+    static let readmeClient = #"""
+        require "luagw.ngx"
+        local client = require "resty.websocket.client"
+        return function(environ, start_response)
+          local wb = client:new()
+          assert(wb:connect(environ.QUERY_STRING))
+          assert(wb:send_text("hi"))
+          local out = {}
+          repeat
+            local data, typ, err = wb:recv_frame()
+            out[#out + 1] = table.concat({ tostring(data), tostring(typ), err }, " ")
+          until typ ~= "text" and typ ~= "binary"
+          wb:close()
+          start_response(200, {})
+          return { table.concat(out, "|") }
+        end
+        """#
+
+    static let scripts = ["readme.lua": readme, "readme-client.lua": readmeClient, "wait.lua": waiting, "echo.lua": echo, "client.lua": client]
 
     func testTheReadmeExampleRunsUnchanged() throws {
         let server = try TestServer(Self.scripts)
@@ -208,7 +227,8 @@ final class RestyWebSocketTests: XCTestCase {
     }
 
     /// The same example in nginx with Debian's lua-nginx-websocket (its modules are named
-    /// `nginx.websocket.*`: the example's `resty.websocket.server` is made to name it).
+    /// `nginx.websocket.*`: the example's `resty.websocket.server` is made to name it): luagw's
+    /// sends the same frames, and luagw's client reads nginx's.
     func testTheReadmeExampleSendsWhatNginxSends() throws {
         guard let peer = ProcessInfo.processInfo.environment["LUAGW_PEER_LUA"],
               FileManager.default.fileExists(atPath: peer + "/nginx/websocket/server.lua") else {
@@ -225,6 +245,9 @@ final class RestyWebSocketTests: XCTestCase {
             } }
             """, in: scratch)
         let server = try TestServer(Self.scripts)
+        XCTAssertEqual(try server.get("/readme-client?ws://127.0.0.1:\(nginx.port)/readme").text,
+                       "Hello world text|blah blah blah... binary|enough, enough! close 1000",
+                       "the client against nginx's server")
         func described(_ frames: [WebSocketClient.Frame]) -> [String] {
             frames.map { "\($0.fin) \($0.opcode) \($0.masked) \($0.payload)" }
         }
