@@ -158,6 +158,7 @@ function M.serve(index, environ, request_id, run_once, r)
   local app = apps[index]
   if not app then return FAILED, load_errors[index] or "no application is loaded for this script" end
   new_record(r)
+  r.environ = environ  -- for resty.websocket.server:new(), which takes no request
   local errors = new_errors(request_id, mounts[index], r)
   environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host's own, else luagw's
   environ.GATEWAY_INTERFACE = "CGI/1.1"
@@ -175,6 +176,7 @@ function M.serve(index, environ, request_id, run_once, r)
   environ["wsgi.file_wrapper"] = file_wrapper
   environ.luagw = luagw
   local ok, result = xpcall(respond, on_failure, r, app, environ)
+  r.environ = nil  -- the record serves others next
   local route = environ["luagw.route"]  -- the router's template (luagw.web.router), for the metrics
   if type(route) == "string" then set_route(route) end
   close_body(r.body, errors)

@@ -7,7 +7,7 @@ local C, need = ...
 local luagw = need("luagw")
 local errors = need("errors")
 local digest = need("digest")
-local tostring, tonumber, select = tostring, tonumber, select
+local tostring, tonumber, select, ipairs = tostring, tonumber, select, ipairs
 local floor, concat, format = math.floor, table.concat, string.format
 local gsub, byte, char = string.gsub, string.byte, string.char
 
@@ -61,6 +61,14 @@ end
 
 -- nil when `s` is not base64.
 ngx.decode_base64 = digest.decode_base64
+
+-- lua-resty-websocket's modules, luagw's own (resty.websocket.server, resty.websocket.client), also
+-- under the names Debian's lua-nginx-websocket gives them (nginx.websocket.*).
+for _, side in ipairs({ "server", "client" }) do
+  local name = "resty.websocket." .. side
+  package.preload[name] = package.preload[name] or function() return need(name) end
+  package.preload["nginx.websocket." .. side] = package.preload["nginx.websocket." .. side] or package.preload[name]
+end
 
 _G.ngx = ngx
 if _G.unpack == nil then _G.unpack = table.unpack end
