@@ -69,8 +69,8 @@ final class WebSocketChatTests: XCTestCase {
         waitUntil("eve sees dan join") { (try? browser.evaluate(lines, in: eve))?.contains("dan joined") == true }
         let status = "document.getElementById('status').textContent"
         waitUntil("dan's page open") { (try? browser.evaluate(status, in: dan)) == "in the room as dan" }
-        try browser.evaluate("document.getElementById('text').value = 'hi from dan';"
-                             + "document.getElementById('say').requestSubmit(); 'sent'", in: dan)
+        XCTAssertEqual(try browser.evaluate("document.getElementById('text').value = 'hi from dan';"
+                                            + "document.getElementById('say').requestSubmit(); 'sent'", in: dan), "sent")
         waitUntil("eve sees dan's line") { (try? browser.evaluate(lines, in: eve))?.contains("dan: hi from dan") == true }
         XCTAssertEqual(try browser.evaluate(status, in: eve), "in the room as eve")
         try browser.screenshot(eve, as: "chat-eve")
