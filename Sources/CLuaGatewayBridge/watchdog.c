@@ -51,6 +51,7 @@ typedef struct watched_thread {
 } watched_thread;
 
 static watched_thread watched[WATCHED_MAX];
+static _Atomic(luagw_labeller) labeller;
 static __thread watched_thread *this_thread;
 static pthread_once_t started = PTHREAD_ONCE_INIT;
 /* Set while the watchdog sleeps because no request was running: the next resume wakes it. */
@@ -88,6 +89,19 @@ static void report(watched_thread *slot, luagw_run *run, double seconds, int end
     slot->reporter(slot->context, &report);
 }
 
+/* Writes `run`'s label, which only a report reads (the slot's lock held, `reporting` set: the
+   run's thread stays in its resume meanwhile). */
+static void name_run(luagw_run *run) {
+    run->label_id[0] = '\0';
+    run->label_what[0] = '\0';
+    luagw_labeller name = atomic_load(&labeller);
+    if (name != NULL && run->label_source != NULL) name(run->label_source, run);
+}
+
+void luagw_watchdog_set_labeller(luagw_labeller new_labeller) {
+    atomic_store(&labeller, new_labeller);
+}
+
 /* `run` has been resumed for BLOCKED_AFTER seconds or more: begins its episode (signalling the
    thread, so that the hook notes where Lua is as soon as Lua runs), or reports it when due. */
 static void look_at_blocked(watched_thread *slot, luagw_run *run, double now) {
@@ -103,6 +117,7 @@ static void look_at_blocked(watched_thread *slot, luagw_run *run, double now) {
             slot->located = 0;
             slot->told_traceback = 0;
             memset(&slot->seen, 0, sizeof slot->seen);
+            name_run(run);
             run->signalled_at = now;
             pthread_kill(slot->thread, WATCHDOG_SIGNAL);
         } else if (now >= slot->first_report_at && (slot->reported_at == 0 || now - slot->reported_at >= BLOCKED_REPEAT)) {

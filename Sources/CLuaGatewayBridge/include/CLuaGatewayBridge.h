@@ -200,8 +200,10 @@ typedef struct luagw_run {
     size_t allocated;        /* bytes it allocated since it started (freed or not) */
     int over_memory;         /* it allocated the most of a full state and is stopped (budget.c) */
     struct luagw_run *next;  /* the state's next run record (the budget's list) */
+    const void *label_source; /* what names the run (the server's runner), for the watchdog's labeller */
     char label_id[64];       /* what the watchdog calls it when it blocks its event loop: the */
-    char label_what[192];    /* request's id and "METHOD target" (luagw_run_label) */
+    char label_what[192];    /* request's id and "METHOD target" (luagw_run_label), written
+                                only then, by the labeller (a request that does not block pays nothing) */
 } luagw_run;
 
 /// What a state may spend (budget.c): memory, for all its requests together.
@@ -325,8 +327,17 @@ int luagw_watchdog_watches_this_thread(void);
 void *luagw_watchdog_unregister(void);
 
 /// Names the run for the watchdog's reports (copied, cut to fit): the request's `id`,
-/// `method` and `target`; with an empty method, `target` says what runs ("a timer").
+/// `method` and `target`; with an empty method, `target` says what runs ("a timer"). Called by
+/// the labeller only.
 void luagw_run_label(luagw_run *run, luagw_bytes id, luagw_bytes method, luagw_bytes target);
+
+/// Names a run whose resume blocks its event loop, from its `label_source` (with luagw_run_label).
+/// It runs on the watchdog's thread, while the run's own thread is held inside that resume (it
+/// runs only C and Lua there, and cannot return from it until this is done).
+typedef void (*luagw_labeller)(const void *source, luagw_run *run);
+
+/// Sets the process's labeller (once, before any resume is watched).
+void luagw_watchdog_set_labeller(luagw_labeller labeller);
 
 /// Whether a call of a known blocking function that begins on this thread now is to be told to
 /// the watchdog (a watched thread runs a request, and is not in such a call already).

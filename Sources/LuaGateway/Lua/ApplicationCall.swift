@@ -95,18 +95,10 @@ struct ApplicationCall {
         return resume(arguments: 1)
     }
 
-    /// Names the run for the watchdog, should it block its event loop.
-    func label(_ label: RunLabel) {
-        var method = label.method, target = label.target
-        label.id.withLuaBytes { id in
-            method.withUTF8 { method in
-                target.withUTF8 { target in
-                    luagw_bytes.lend(UnsafeRawBufferPointer(method)) { method in
-                        luagw_bytes.lend(UnsafeRawBufferPointer(target)) { luagw_run_label(run, id, method, $0) }
-                    }
-                }
-            }
-        }
+    /// What names the run, should it block its event loop: the watchdog's labeller gets
+    /// `source` then (`RequestRunner.labeller`), and only then is a label made.
+    func labelSource(_ source: UnsafeRawPointer) {
+        run.pointee.label_source = source
     }
 
     /// Arms the request's run record and pushes the function anchored at `ref` onto its

@@ -13,8 +13,10 @@ final class OperationContext {
     /// The worker's WebSockets (SPEC 12): any coroutine of the worker may use one by its handle.
     let webSockets: WebSocketTable
     /// The connection of the request, which `luagw.websocket.accept` switches to frames; nil for
-    /// a light thread, a timer, an HTTP/2 stream and `luagw cgi`.
-    weak var upgrader: WebSocketUpgrading?
+    /// a light thread, a timer, an HTTP/2 stream and `luagw cgi`. Set by the connection for each
+    /// request and let go when it ends: held only while the runner holds the connection anyway
+    /// (a weak reference would give the connection a side table, and every retain of it the slow path).
+    var upgrader: WebSocketUpgrading?
     /// The light threads of the running request (SPEC 7's `luagw.thread`), made at its first spawn.
     private var lightThreads: LightThreads?
     /// Which request of the runner runs now: a socket belongs to the request that opened it.
@@ -78,6 +80,7 @@ final class OperationContext {
     }
 
     func requestEnded() {
+        upgrader = nil
         guard !cleanups.isEmpty else { return }
         let due = cleanups
         cleanups.removeAll()

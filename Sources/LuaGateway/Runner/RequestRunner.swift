@@ -1,3 +1,4 @@
+internal import CLuaGatewayBridge
 import Logging
 import NIOCore
 
@@ -102,10 +103,18 @@ final class RequestRunner {
             return end(owner)
         }
         var call = ApplicationCall(state: state, coroutine: coroutine)
-        call.label(owner.runLabel)
+        call.labelSource(Unmanaged.passUnretained(self).toOpaque())
         let step = first(&call)
         self.call = call
         advance(step)
+    }
+
+    /// The watchdog's labeller (watchdog.c): names a run whose resume blocks its event loop from
+    /// its runner's host, on the watchdog's thread while the loop's thread is held in the resume
+    /// (running only C and Lua: nothing of the host changes meanwhile).
+    static let labeller: luagw_labeller = { source, run in
+        guard let source, let run else { return }
+        Unmanaged<RequestRunner>.fromOpaque(source).takeUnretainedValue().owner.runLabel.write(into: run)
     }
 
     // MARK: events that resume the application

@@ -24,6 +24,7 @@ final class BlockedLoopReports: Sendable {
 
     /// Has the watchdog report to this the runs of the calling thread (a worker's loop).
     func watchThisThread() {
+        luagw_watchdog_set_labeller(RequestRunner.labeller)
         Self.release(luagw_watchdog_register(Self.reporter, Unmanaged.passRetained(self).toOpaque()))
     }
 

@@ -54,7 +54,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                                logger: worker.logger, webSockets: worker.webSockets) { [exchange] in
             pool.giveBack($0, webSocket: exchange.isWebSocket)
         }
-        if !isStream { runner.context.upgrader = self }
     }
 
     func channelActive(context: ChannelHandlerContext) {
