@@ -4,8 +4,8 @@ import NIOHTTP2
 /// Tells an HTTP/2 connection from an HTTP/1.1 one by its first bytes (SPEC 11): a client
 /// that speaks HTTP/2 (by prior knowledge on cleartext, by ALPN `h2` on TLS) opens with the
 /// connection preface. It looks at the first read only and leaves the pipeline at once: an
-/// HTTP/1.1 connection goes on with the request decoder and the connection handler as if it had
-/// never been there; an HTTP/2 one has them replaced by `NIOHTTP2Handler` (`HTTP2Pipeline`).
+/// HTTP/1.1 connection goes on with the connection handler (which decodes its bytes) as if it had
+/// never been there; an HTTP/2 one has it replaced by `NIOHTTP2Handler` (`HTTP2Pipeline`).
 final class HTTP2PrefaceSniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -48,7 +48,7 @@ final class HTTP2PrefaceSniffer: ChannelInboundHandler, RemovableChannelHandler 
         if length == Self.preface.count { switchToHTTP2(context: context) }
     }
 
-    /// Removes the HTTP/1.1 handlers (the decoder leaves on the next tick, not at once), then
+    /// Removes the HTTP/1.1 handlers (asynchronously), then
     /// hands what arrived to `NIOHTTP2Handler` and leaves.
     private func switchToHTTP2(context: ChannelHandlerContext) {
         switching = true

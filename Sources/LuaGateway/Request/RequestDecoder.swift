@@ -8,10 +8,8 @@ import Glibc
 /// handed on as they arrive, as slices of what was read (no copy). After bytes that do not make
 /// a request it decodes nothing more: the connection answers and closes. After a head that asks
 /// for a WebSocket it decodes nothing either: what follows may be frames, kept until the
-/// application accepts (the decoder is removed and hands them on raw) or not (the connection closes).
-struct RequestDecoder: ByteToMessageDecoder {
-    typealias InboundOut = RequestPart
-
+/// application accepts (they go on raw to the frame decoder) or not (the connection closes).
+struct RequestDecoder {
     private enum State {
         case head
         case body(remaining: Int)
@@ -37,17 +35,46 @@ struct RequestDecoder: ByteToMessageDecoder {
         maxHeadBytes = limits.maxHeaderBytes + maxRequestLineBytes + 4 * limits.maxHeaderCount
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    /// Decodes what `buffer` holds, handing each part to `emit` in order (the connection handler
+    /// calls this itself, without NIO's `ByteToMessageHandler`: no `NIOAny` per part). What is
+    /// left in `buffer` is the start of a part still to come, or the bytes after a WebSocket
+    /// handshake (`waitsForUpgrade`).
+    mutating func decode(_ buffer: inout ByteBuffer, emit: (RequestPart) -> Void) {
+        while step(&buffer, emit: emit) == .continue {}
+    }
+
+    /// The client sends no more: decodes what `buffer` holds, then answers a head it left
+    /// unfinished with 400, naming what is wrong with its complete lines if anything is (as a
+    /// streaming parser would have found it).
+    mutating func decodeAtEnd(_ buffer: inout ByteBuffer, emit: (RequestPart) -> Void) {
+        decode(&buffer, emit: emit)
+        guard case .head = state, buffer.readableBytes > 0 else { return }
+        let complete = buffer.getSlice(at: buffer.readerIndex, length: lineStart)!
+        var reason = MalformedRequest.badRequest("the connection ended inside a request head")
+        if complete.readableBytes > 0 {
+            do { _ = try RequestHeadParser.parse(complete, checkingFields: false) } catch { reason = error as? MalformedRequest ?? reason }
+        }
+        fail(reason, buffer: &buffer, emit: emit)
+    }
+
+    /// Whether the bytes left after decoding are a WebSocket's (its handshake was the last head).
+    var waitsForUpgrade: Bool {
+        if case .upgradeCandidate = state { return true }
+        return false
+    }
+
+    /// One step: a part handed on (`.continue`), or more bytes needed.
+    private mutating func step(_ buffer: inout ByteBuffer, emit: (RequestPart) -> Void) -> DecodingState {
         switch state {
         case .head:
-            return decodeHead(context: context, buffer: &buffer)
+            return decodeHead(&buffer, emit: emit)
         case .body(let remaining):
             guard buffer.readableBytes > 0 else { return .needMoreData }
             let count = min(remaining, buffer.readableBytes)
-            context.fireChannelRead(wrapInboundOut(.body(buffer.readSlice(length: count)!)))
+            emit(.body(buffer.readSlice(length: count)!))
             if count == remaining {
                 state = .head
-                context.fireChannelRead(wrapInboundOut(.end))
+                emit(.end)
             } else {
                 state = .body(remaining: remaining - count)
             }
@@ -59,12 +86,12 @@ struct RequestDecoder: ByteToMessageDecoder {
             case .needMoreData:
                 return .needMoreData
             case .data(let bytes):
-                context.fireChannelRead(wrapInboundOut(.body(bytes)))
+                emit(.body(bytes))
             case .end:
                 state = .head
-                context.fireChannelRead(wrapInboundOut(.end))
+                emit(.end)
             case .malformed(let failure):
-                fail(.badRequest(failure.description), failure: failure, context: context, buffer: &buffer)
+                fail(.badRequest(failure.description), failure: failure, buffer: &buffer, emit: emit)
             }
             return .continue
         case .upgradeCandidate:
@@ -78,31 +105,6 @@ struct RequestDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .needMoreData
         }
-    }
-
-    /// The client sends no more: a head it left unfinished is answered 400, naming what is wrong
-    /// with its complete lines if anything is (as a streaming parser would have found it).
-    /// Removed after a WebSocket was accepted (`seenEOF` false): the bytes after the head are handed
-    /// on raw to the frame decoder that follows.
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        if case .upgradeCandidate = state {
-            if !seenEOF, buffer.readableBytes > 0 {
-                // NIOAny on purpose (as NIOHTTP1's .forwardBytes does): the next handler reads bytes, not RequestParts.
-                context.fireChannelRead(NIOAny(buffer.readSlice(length: buffer.readableBytes)!))
-                context.fireChannelReadComplete()  // what the frames' handlers wrote meanwhile goes out
-            }
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-            return .needMoreData
-        }
-        let state = try decode(context: context, buffer: &buffer)
-        guard state == .needMoreData, case .head = self.state, buffer.readableBytes > 0 else { return state }
-        let complete = buffer.getSlice(at: buffer.readerIndex, length: lineStart)!
-        var reason = MalformedRequest.badRequest("the connection ended inside a request head")
-        if complete.readableBytes > 0 {
-            do { _ = try RequestHeadParser.parse(complete, checkingFields: false) } catch let error as MalformedRequest { reason = error }
-        }
-        fail(reason, context: context, buffer: &buffer)
-        return .needMoreData
     }
 
     /// What the bytes of a head being received show so far.
@@ -135,11 +137,11 @@ struct RequestDecoder: ByteToMessageDecoder {
         return .incomplete
     }
 
-    private mutating func decodeHead(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
+    private mutating func decodeHead(_ buffer: inout ByteBuffer, emit: (RequestPart) -> Void) -> DecodingState {
         let end: Int?
         switch buffer.withUnsafeReadableBytes({ scanHead($0) }) {
         case .bareLF:
-            fail(.badRequest("a line of the head ends in a bare LF"), context: context, buffer: &buffer)
+            fail(.badRequest("a line of the head ends in a bare LF"), buffer: &buffer, emit: emit)
             return .continue
         case .emptyLine(let end):
             // An empty line before the request line is ignored (RFC 9112 §2.2).
@@ -153,11 +155,11 @@ struct RequestDecoder: ByteToMessageDecoder {
         }
         guard let end else {
             if !sawLineEnd && scanned > maxRequestLineBytes {
-                fail(.targetTooLong, context: context, buffer: &buffer)
+                fail(.targetTooLong, buffer: &buffer, emit: emit)
                 return .continue
             }
             if scanned > maxHeadBytes {
-                fail(.headTooLarge, context: context, buffer: &buffer)
+                fail(.headTooLarge, buffer: &buffer, emit: emit)
                 return .continue
             }
             return .needMoreData
@@ -171,20 +173,20 @@ struct RequestDecoder: ByteToMessageDecoder {
         do {
             parsed = try RequestHeadParser.parse(head)
         } catch {
-            fail(error as? MalformedRequest ?? .badRequest("\(error)"), context: context, buffer: &buffer)
+            fail(error as? MalformedRequest ?? .badRequest("\(error)"), buffer: &buffer, emit: emit)
             return .continue
         }
         if parsed.facts.webSocketUpgrade {
             // Set before the head goes on: its application may accept before this returns, and then
             // nothing but bytes may follow it (the head has no body: its end is the connection's to note).
             state = .upgradeCandidate
-            context.fireChannelRead(wrapInboundOut(.head(parsed.head, parsed.facts)))
+            emit(.head(parsed.head, parsed.facts))
             return .continue
         }
-        context.fireChannelRead(wrapInboundOut(.head(parsed.head, parsed.facts)))
+        emit(.head(parsed.head, parsed.facts))
         switch parsed.body {
         case .none:
-            context.fireChannelRead(wrapInboundOut(.end))
+            emit(.end)
         case .length(let length):
             state = .body(remaining: length)
         case .chunked:
@@ -194,9 +196,36 @@ struct RequestDecoder: ByteToMessageDecoder {
     }
 
     private mutating func fail(_ malformed: MalformedRequest, failure: InputFailure? = nil,
-                               context: ChannelHandlerContext, buffer: inout ByteBuffer) {
+                               buffer: inout ByteBuffer, emit: (RequestPart) -> Void) {
         state = .failed
         buffer.moveReaderIndex(to: buffer.writerIndex)
-        context.fireChannelRead(wrapInboundOut(.malformed(malformed, body: failure)))
+        emit(.malformed(malformed, body: failure))
+    }
+}
+
+/// The decoder as a pipeline handler of its own (`ByteToMessageHandler`): how its tests drive it.
+/// The server does not: its connection handler calls `decode` itself.
+extension RequestDecoder: ByteToMessageDecoder {
+    typealias InboundOut = RequestPart
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        decode(&buffer) { context.fireChannelRead(NIOAny($0)) }
+        return .needMoreData
+    }
+
+    /// Removed after a WebSocket was accepted (`seenEOF` false): the bytes after the head are handed
+    /// on raw to the frame decoder that follows.
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        if waitsForUpgrade {
+            if !seenEOF, buffer.readableBytes > 0 {
+                // NIOAny on purpose (as NIOHTTP1's .forwardBytes does): the next handler reads bytes, not RequestParts.
+                context.fireChannelRead(NIOAny(buffer.readSlice(length: buffer.readableBytes)!))
+                context.fireChannelReadComplete()
+            }
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            return .needMoreData
+        }
+        decodeAtEnd(&buffer) { context.fireChannelRead(NIOAny($0)) }
+        return .needMoreData
     }
 }

@@ -117,15 +117,12 @@ public final class GatewayServer {
                 let worker = table.worker(for: channel.eventLoop)
                 let connection = HTTPConnectionHandler(worker: worker)
                 if let certificates {
-                    // TLS (SPEC 11) only where it is on: a cleartext pipeline is the sniffer, the decoder and the connection.
+                    // TLS (SPEC 11) only where it is on: a cleartext pipeline is the sniffer and the connection.
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.context))
                     try channel.pipeline.syncOperations.addHandler(FileRegionReader())
                 }
-                // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
-                let decoder = ByteToMessageHandler(RequestDecoder(limits: limits))
                 // HTTP/2 (SPEC 11) by its preface: the sniffer leaves after the first read (HTTP/1.1 requests never see it).
-                try channel.pipeline.syncOperations.addHandler(HTTP2PrefaceSniffer(worker: worker, http1Handlers: [decoder, connection]))
-                try channel.pipeline.syncOperations.addHandler(decoder)
+                try channel.pipeline.syncOperations.addHandler(HTTP2PrefaceSniffer(worker: worker, http1Handlers: [connection]))
                 try channel.pipeline.syncOperations.addHandler(connection)
             }
         }

@@ -14,10 +14,7 @@ extension HTTPConnectionHandler: WebSocketUpgrading {
         guard exchange.mayUpgrade else {
             return OperationValue.failure("luagw.websocket.accept: the request cannot be upgraded (it has a body)")
         }
-        guard let context,
-              let decoder = try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<RequestDecoder>.self) else {
-            return OperationValue.failure("closed")
-        }
+        guard let context else { return OperationValue.failure("closed") }
         writer.switchProtocols(accept: accept, protocol: chosen)
         state.upgraded()
         // The head's bytes are a slice of a read buffer: a WebSocket that stays for hours keeps a copy of its size only.
@@ -28,19 +25,29 @@ extension HTTPConnectionHandler: WebSocketUpgrading {
         let session = table.open { handle in
             WebSocketSession(handle: handle, maxPayload: maxPayload, table: table, exchange: exchange, eventLoop: eventLoop)
         }
+        let frameDecoder: ByteToMessageHandler<WebSocketFrameDecoder>
+        let frameDecoderContext: ChannelHandlerContext
         do {
-            try WebSocketPipeline.addServerHandlers(for: session, after: decoder, in: context.pipeline.syncOperations)
+            let pipeline = context.pipeline.syncOperations
+            frameDecoder = try WebSocketPipeline.addServerHandlers(for: session, before: self, in: pipeline)
+            frameDecoderContext = try pipeline.context(handler: frameDecoder)
         } catch {
             table.remove(session.handle)
             closeConnection()
             return OperationValue.failure("closed")
         }
         writer.context = nil  // a ByteBuffer written from here on would meet the frame encoder
-        // Asynchronous: the bytes read after the head go to the frame decoder, in order, once it is gone.
-        context.pipeline.syncOperations.removeHandler(decoder, promise: nil)
         webSocket = session
         exchange.isWebSocket = true
         if let luaState = runner.call?.state { worker.pool.parkWebSocket(luaState) }
+        // What was read after the head is the frame decoder's, before any later read (which reaches it
+        // first now); whatever frames it makes wait in the session for the application's receive.
+        if undecoded.readableBytes > 0 {
+            let bytes = undecoded
+            undecoded = ByteBuffer()
+            frameDecoder.channelRead(context: frameDecoderContext, data: NIOAny(bytes))
+            frameDecoder.channelReadComplete(context: frameDecoderContext)
+        }
         releaseReadIfPossible()
         return [.integer(session.handle)]
     }

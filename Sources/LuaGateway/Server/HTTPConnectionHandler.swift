@@ -1,13 +1,15 @@
 import Logging
 import NIOCore
 
-/// Serves the requests of one connection, in order (SPEC 5): it queues what arrives
+/// Serves the requests of one connection, in order (SPEC 5): it decodes the connection's bytes
+/// itself (`RequestDecoder`; an HTTP/2 stream's adapter hands it parts), queues what arrives
 /// for later requests, holds the socket's reads while a request's application is not
 /// reading its body (or while later requests wait), and hands each request to its
 /// application (`+Application`). Where the connection is lives in `state`; the
 /// response bytes are the `writer`'s; the application's steps are the `runner`'s.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = RequestPart
+    /// A connection's bytes; an HTTP/2 stream's handler reads `RequestPart`s (`StreamParts`).
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -28,6 +30,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     var trustsProxy = false
     /// What arrived and is not handled yet.
     private var arrivals = CircularBuffer<RequestPart>(initialCapacity: 4)
+    /// Decodes the connection's bytes (called here, not from a handler of its own: no
+    /// `ByteToMessageHandler`, no `NIOAny` per part).
+    private var decoder: RequestDecoder
+    /// Bytes read and not decoded yet: the start of a part still to come, or what follows a
+    /// WebSocket handshake until the application's verdict.
+    var undecoded = ByteBuffer()
     private var isHandlingArrivals = false
     private var readIsHeld = false
     /// When the current deadline passes (see `+Deadlines`).
@@ -44,6 +52,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         self.worker = worker
         self.isStream = isStream
         self.writer = ResponseWriter(exchange: exchange, worker: worker)
+        // The decoder bounds what it holds; the exact limits (414, 431) are checked on each head.
+        self.decoder = RequestDecoder(limits: worker.configuration.limits)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -78,8 +88,29 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !state.isClosed else { return }  // lingering: dropped
-        arrivals.append(unwrapInboundIn(data))
+        if isStream {
+            arrivals.append(StreamParts.unwrap(data))
+        } else {
+            decode(unwrapInboundIn(data))
+        }
         handleArrivals()
+    }
+
+    /// Decodes `bytes` after what the last reads left, queueing the parts.
+    private func decode(_ bytes: ByteBuffer) {
+        if undecoded.readableBytes == 0 {
+            undecoded = bytes
+        } else {
+            // A part split across reads: joined in a buffer of their size (the read buffer may hold
+            // slices already handed on, and need not grow).
+            var joined = ByteBufferAllocator().buffer(capacity: undecoded.readableBytes + bytes.readableBytes)
+            joined.writeImmutableBuffer(undecoded)
+            joined.writeImmutableBuffer(bytes)
+            undecoded = joined
+        }
+        decoder.decode(&undecoded) { arrivals.append($0) }
+        // An idle connection keeps no read buffer alive.
+        if undecoded.readableBytes == 0 { undecoded = ByteBuffer() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -100,7 +131,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
-            // The client sends no more: serve what arrived, then close.
+            // The client sends no more: a head it left unfinished is a 400; serve what arrived, then close.
+            if !isStream, !state.isClosed {
+                decoder.decodeAtEnd(&undecoded) { arrivals.append($0) }
+                handleArrivals()
+            }
             switch state.clientHalfClosed(hasQueued: !arrivals.isEmpty) {
             case .closeNow:
                 closeConnection()
@@ -133,6 +168,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         markClosed()
         worker.connections.remove(self)
         arrivals.removeAll()
+        undecoded = ByteBuffer()
         if runner.isRunning {
             runner.clientGone()
         } else if exchange.waitsForState {
@@ -258,5 +294,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func markClosed() {
         state.closed()
         writer.context = nil
+    }
+}
+
+/// Unwraps what an HTTP/2 stream's adapter hands its connection handler: parts, not bytes.
+private final class StreamParts: ChannelInboundHandler {
+    typealias InboundIn = RequestPart
+
+    private static let unwrapper = StreamParts()
+
+    static func unwrap(_ data: NIOAny) -> RequestPart {
+        unwrapper.unwrapInboundIn(data)
     }
 }

@@ -10,16 +10,20 @@ enum WebSocketPipeline {
     /// Most fragments a message may come in.
     static let maxFragments = 4096
 
-    static func addServerHandlers(for session: WebSocketSession, after decoder: ChannelHandler,
-                                  in pipeline: ChannelPipeline.SynchronousOperations) throws {
+    /// Adds the handlers in front of `connection`; the frame decoder, which the bytes that came
+    /// after the handshake are for.
+    static func addServerHandlers(for session: WebSocketSession, before connection: ChannelHandler,
+                                  in pipeline: ChannelPipeline.SynchronousOperations) throws -> ByteToMessageHandler<WebSocketFrameDecoder> {
+        let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: session.maxPayload))
         let handlers: [ChannelHandler] = [
             WebSocketFrameEncoder(),
-            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: session.maxPayload)),
+            decoder,
             WebSocketFrameCheck(),
             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: maxFragments,
                                         maxAccumulatedFrameSize: session.maxPayload),
             WebSocketHandler(session: session),
         ]
-        try pipeline.addHandlers(handlers, position: .after(decoder))
+        try pipeline.addHandlers(handlers, position: .before(connection))
+        return decoder
     }
 }
