@@ -38,6 +38,7 @@ enum Prelude {
         ("luagw.http", PackageResources.luagw_http_lua),
         ("luagw.ngx", PackageResources.luagw_ngx_lua),
         ("luagw.ngx.re", PackageResources.luagw_ngx_re_lua),
+        ("luagw.ngx.codec", PackageResources.luagw_ngx_codec_lua),
         ("luagw.socket", PackageResources.luagw_socket_lua),
         ("luagw.websocket", PackageResources.luagw_websocket_lua),
         ("resty_websocket", PackageResources.resty_websocket_lua),

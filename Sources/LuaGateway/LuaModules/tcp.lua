@@ -7,7 +7,8 @@ local wait = need("wait").wait
 local P = C.protocol
 local CONNECT, SEND, RECEIVE, KEEPALIVE, CLOSE = P.CONNECT, P.SEND_BYTES, P.RECEIVE, P.KEEPALIVE, P.CLOSE
 local HANDSHAKE = P.SSL_HANDSHAKE
-local type, error, tostring, tointeger, setmetatable = type, error, tostring, math.tointeger, setmetatable
+local type, error, tostring, tonumber, tointeger, setmetatable = type, error, tostring, tonumber, math.tointeger, setmetatable
+local floor = math.floor
 local sfind, ssub, gsub, byte, format, concat = string.find, string.sub, string.gsub, string.byte, string.format, table.concat
 local CR = 13
 local isyieldable = coroutine.isyieldable
@@ -28,23 +29,24 @@ function M.tcp()
                         read_timeout = DEFAULT_TIMEOUT }, Socket)
 end
 
-local function seconds(ms, name)
-  if ms == nil then return DEFAULT_TIMEOUT end
-  if type(ms) ~= "number" or ms < 0 then
-    error(format("bad argument to '%s' (milliseconds expected, got %s)", name, tostring(ms)), 3)
-  end
-  return ms > 0 and ms / 1000 or DEFAULT_TIMEOUT
+-- A timeout read as OpenResty reads it: milliseconds, a number or a numeric string, truncated;
+-- anything else (nil, a table: Debian's redis connector passes one) counts as 0, and 0 is the
+-- default; a negative value or one past 2^31 - 1 raises.
+local function seconds(ms)
+  local n = tonumber(ms) or 0
+  if n ~= n then n = 0 end
+  n = n >= 0 and floor(n) or -floor(-n)
+  if n < 0 or n >= 0x80000000 then error("bad timeout value", 3) end
+  return n > 0 and n / 1000 or DEFAULT_TIMEOUT
 end
 
 function Socket:settimeout(ms)
-  local s = seconds(ms, "settimeout")
+  local s = seconds(ms)
   self.connect_timeout, self.send_timeout, self.read_timeout = s, s, s
 end
 
 function Socket:settimeouts(connect_ms, send_ms, read_ms)
-  self.connect_timeout = seconds(connect_ms, "settimeouts")
-  self.send_timeout = seconds(send_ms, "settimeouts")
-  self.read_timeout = seconds(read_ms, "settimeouts")
+  self.connect_timeout, self.send_timeout, self.read_timeout = seconds(connect_ms), seconds(send_ms), seconds(read_ms)
 end
 
 -- Forgets the connection (closed by either side, or back in its pool).
