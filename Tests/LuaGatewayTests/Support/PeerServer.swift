@@ -31,6 +31,15 @@ final class PeerServer {
         }
     }
 
+    /// A Redis Sentinel watching `master` as `name` (quorum 1): redis-server in sentinel mode,
+    /// as Debian's redis-sentinel runs it, its configuration (which it rewrites) in `scratch`.
+    static func sentinel(watching master: PeerServer, as name: String, in scratch: ScratchDirectory) throws -> PeerServer {
+        let configuration = try scratch.write("sentinel.conf", "sentinel monitor \(name) 127.0.0.1 \(master.port) 1\n").path
+        return try PeerServer(executable: "/usr/bin/redis-server") {
+            [configuration, "--sentinel", "--port", "\($0)", "--bind", "127.0.0.1"]
+        }
+    }
+
     static func memcached() throws -> PeerServer {
         try PeerServer(executable: "/usr/bin/memcached") { ["-p", "\($0)", "-l", "127.0.0.1", "-U", "0", "-u", "nobody"] }
     }
@@ -41,13 +50,14 @@ final class PeerServer {
     }
 
     /// The first lines of an application that runs OpenResty's `client` (`redis`, `memcached`)
-    /// through luagw.ngx: its path, then `local CLIENT = require "nginx.CLIENT"`.
-    static func openRestyClientPrelude(_ client: String) throws -> String {
+    /// through luagw.ngx: its path, then `local CLIENT = require "nginx.CLIENT"` (`module`, when
+    /// given, is required instead: `nginx.redis.connector`).
+    static func openRestyClientPrelude(_ client: String, module: String? = nil) throws -> String {
         let library = try clientLibraryPath()
         return """
         package.path = "\(library)/?.lua;" .. package.path
         require "luagw.ngx"
-        local \(client) = require "nginx.\(client)"
+        local \(client) = require "\(module ?? "nginx." + client)"
         """
     }
 
