@@ -7,20 +7,7 @@ import XCTest
 final class NgxRegexTests: XCTestCase {
     /// The text `body` (Lua statements ending in `return <string>`) makes in a luagw request.
     func run(_ body: String) throws -> String {
-        let server = try TestServer(["t.lua": """
-            local ngx = require "luagw.ngx"
-            local function test()
-            \(body)
-            end
-            return function(e, sr)
-              local text = test()
-              sr(200, { ["Content-Type"] = "text/plain" })
-              return text
-            end
-            """])
-        let response = try server.get("/t")
-        XCTAssertEqual(response.code, 200, response.text)
-        return response.text
+        try NgxDifferentialScript.luagwText(of: body)
     }
 
     func testDocumentedExamplesGiveWhatNginxLuaGives() throws {

@@ -152,12 +152,10 @@ end
 -- `args[key] = value`, an array of the values once the key repeats.
 local function add(args, key, value)
   local seen = args[key]
-  if seen == nil then
-    args[key] = value
-  elseif type(seen) == "table" then
+  if type(seen) == "table" then
     seen[#seen + 1] = value
   else
-    args[key] = { seen, value }
+    args[key] = seen == nil and value or { seen, value }
   end
 end
 

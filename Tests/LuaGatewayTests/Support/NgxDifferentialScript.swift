@@ -25,15 +25,24 @@ struct NgxDifferentialScript {
 
     /// The text luagw makes.
     func luagwText() throws -> String {
-        let server = try TestServer(["run.lua": """
-            require "luagw.ngx"
+        try Self.luagwText(of: "return dofile(\"\(path)\")")
+    }
+
+    /// The text `body` (Lua statements ending in `return <string>`, with `local ngx = require
+    /// "luagw.ngx"` before them) makes in a luagw request.
+    static func luagwText(of body: String) throws -> String {
+        let server = try TestServer(["t.lua": """
+            local ngx = require "luagw.ngx"
+            local function test()
+            \(body)
+            end
             return function(e, sr)
-              local text = dofile("\(path)")
+              local text = test()
               sr(200, { ["Content-Type"] = "text/plain" })
               return text
             end
             """])
-        let response = try server.get("/run")
+        let response = try server.get("/t")
         XCTAssertEqual(response.code, 200, response.text)
         return response.text
     }
