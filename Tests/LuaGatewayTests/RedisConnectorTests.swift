@@ -9,8 +9,9 @@ import XCTest
 /// `table.new`.
 final class RedisConnectorTests: XCTestCase {
     /// An application answering `/redis?db=&key=[&value=]` (a SET, or a GET) over a connection
-    /// made by URL, and `/sentinel?...` over one to the master the Sentinel names: the reply,
-    /// the connection's reuse count, and what putting it back in the pool returned.
+    /// made by URL, `/sentinel?...` over one to the master the Sentinel names and `/replica?...`
+    /// to a replica it names: the reply, the connection's reuse count, and what putting it back
+    /// in the pool returned.
     private func app(redis: PeerServer, sentinel: PeerServer? = nil) throws -> String {
         let prelude = try PeerServer.openRestyClientPrelude("connector", module: "nginx.redis.connector")
         guard FileManager.default.fileExists(atPath: try PeerServer.clientLibraryPath() + "/nginx/redis/connector.lua") else {
@@ -24,8 +25,9 @@ final class RedisConnectorTests: XCTestCase {
               local q = ngx.decode_args(e.QUERY_STRING or "")
               local rc = connector.new({ connect_timeout = 5000, read_timeout = 5000 })
               local red, err
-              if e.PATH_INFO == "/sentinel" then
-                red, err = rc:connect({ url = "sentinel://mymaster:m/" .. q.db,
+              if e.PATH_INFO ~= "/redis" then
+                local role = e.PATH_INFO == "/sentinel" and "m" or "s"
+                red, err = rc:connect({ url = "sentinel://mymaster:" .. role .. "/" .. q.db,
                                         sentinels = { { host = "127.0.0.1", port = SENTINEL } } })
               else
                 red, err = rc:connect({ url = "redis://127.0.0.1:" .. REDIS .. "/" .. q.db })
@@ -69,5 +71,21 @@ final class RedisConnectorTests: XCTestCase {
         XCTAssertEqual(try answer(server, "/c/sentinel?db=3&key=k").first, "v", "the Sentinel's master is the Redis written to")
         XCTAssertEqual(try answer(server, "/c/sentinel?db=3&key=k&value=w").first, "OK")
         XCTAssertEqual(try answer(server, "/c/redis?db=3&key=k").first, "w")
+    }
+
+    func testAsksTheSentinelForAReplica() throws {
+        let scratch = try ScratchDirectory("luagw-sentinel")
+        defer { scratch.remove() }
+        let redis = try PeerServer.redis()
+        let replica = try PeerServer.redis(replicaOf: redis)
+        let sentinel = try PeerServer.sentinel(watching: redis, as: "mymaster", in: scratch)
+        let server = try TestServer(["c.lua": try app(redis: redis, sentinel: sentinel)], workers: 1)
+        XCTAssertEqual(try answer(server, "/c/redis?db=0&key=k&value=copied"), ["OK", "0", "1"])
+        // The Sentinel learns of the replica from the master, and the replica catches up.
+        try waitUntil(seconds: 60, "the Sentinel names a replica that has k") {
+            try server.get("/c/replica?db=0&key=k").text.hasPrefix("copied ")
+        }
+        XCTAssertEqual(try answer(server, "/c/replica?db=0&key=other&value=x").first, "READONLY",
+                       "the connection is to the replica (\(replica.port)), which refuses writes")
     }
 }

@@ -15,9 +15,11 @@ final class PeerServer {
         (process, port) = try startListening(executable, discardingOutput: true, arguments: arguments)
     }
 
-    static func redis() throws -> PeerServer {
-        try PeerServer(executable: "/usr/bin/redis-server") {
-            ["--port", "\($0)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    /// redis-server; a replica of `master` when given.
+    static func redis(replicaOf master: PeerServer? = nil) throws -> PeerServer {
+        let replication = master.map { ["--replicaof", "127.0.0.1", "\($0.port)"] } ?? []
+        return try PeerServer(executable: "/usr/bin/redis-server") {
+            ["--port", "\($0)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + replication
         }
     }
 
