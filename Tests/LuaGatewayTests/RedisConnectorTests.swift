@@ -77,7 +77,7 @@ final class RedisConnectorTests: XCTestCase {
         let scratch = try ScratchDirectory("luagw-sentinel")
         defer { scratch.remove() }
         let redis = try PeerServer.redis()
-        let replica = try PeerServer.redis(replicaOf: redis)
+        let replica = try PeerServer.redisReplica(of: redis, in: scratch)
         let sentinel = try PeerServer.sentinel(watching: redis, as: "mymaster", in: scratch)
         let server = try TestServer(["c.lua": try app(redis: redis, sentinel: sentinel)], workers: 1)
         XCTAssertEqual(try answer(server, "/c/redis?db=0&key=k&value=copied"), ["OK", "0", "1"])

@@ -15,11 +15,19 @@ final class PeerServer {
         (process, port) = try startListening(executable, discardingOutput: true, arguments: arguments)
     }
 
-    /// redis-server; a replica of `master` when given.
-    static func redis(replicaOf master: PeerServer? = nil) throws -> PeerServer {
-        let replication = master.map { ["--replicaof", "127.0.0.1", "\($0.port)"] } ?? []
-        return try PeerServer(executable: "/usr/bin/redis-server") {
-            ["--port", "\($0)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + replication
+    static func redis() throws -> PeerServer {
+        try redis(adding: [])
+    }
+
+    /// redis-server replicating `master`. The copy a replica receives is written as dump.rdb in
+    /// its directory, `scratch` here: a redis-server started later in the same directory would load it.
+    static func redisReplica(of master: PeerServer, in scratch: ScratchDirectory) throws -> PeerServer {
+        try redis(adding: ["--replicaof", "127.0.0.1", "\(master.port)", "--dir", scratch.path])
+    }
+
+    private static func redis(adding arguments: [String]) throws -> PeerServer {
+        try PeerServer(executable: "/usr/bin/redis-server") {
+            ["--port", "\($0)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
         }
     }
 
