@@ -8,7 +8,7 @@ local P = C.protocol
 local CONNECT, SEND, RECEIVE, KEEPALIVE, CLOSE = P.CONNECT, P.SEND_BYTES, P.RECEIVE, P.KEEPALIVE, P.CLOSE
 local HANDSHAKE = P.SSL_HANDSHAKE
 local type, error, tostring, tonumber, tointeger, setmetatable = type, error, tostring, tonumber, math.tointeger, setmetatable
-local floor = math.floor
+local floor, min, max = math.floor, math.min, math.max
 local sfind, ssub, gsub, byte, format, concat = string.find, string.sub, string.gsub, string.byte, string.format, table.concat
 local CR = 13
 local isyieldable = coroutine.isyieldable
@@ -38,6 +38,13 @@ local function seconds(ms)
   n = n >= 0 and floor(n) or -floor(-n)
   if n < 0 or n >= 0x80000000 then error("bad timeout value", 3) end
   return n > 0 and n / 1000 or DEFAULT_TIMEOUT
+end
+
+-- Seconds (luagw.http's and luagw.socket's unit) as settimeout's milliseconds: a positive value
+-- at least 1 ms and at most 2^31 - 1 (24 days); anything else 0, the default.
+function M.milliseconds(s)
+  if type(s) ~= "number" or not (s > 0) then return 0 end
+  return min(max(s * 1000, 1), 0x7fffffff)
 end
 
 function Socket:settimeout(ms)
