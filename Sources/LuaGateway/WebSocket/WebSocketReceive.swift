@@ -3,8 +3,9 @@ import NIOCore
 
 /// `ws:recv()` (SPEC 12): the next message the WebSocket kept, at once, or the first to come
 /// within the timeout (`nil, "timeout"`: the connection goes on); `nil, "closed"` or the protocol
-/// error's reason once nothing more will come. Each message restarts the request's run-time
-/// budget: `--run-time` bounds the Lua time between two messages, not a WebSocket's life.
+/// error's reason once nothing more will come. Each wake-up (a message, the end or a timeout)
+/// restarts the request's run-time budget: `--run-time` bounds the Lua time between two waits,
+/// not a WebSocket's life (a connection that polls with a timeout runs for days).
 final class WebSocketReceive: Operation {
     static let number = Int(LUAGW_OPERATION_WS_RECEIVE.rawValue)
 
@@ -53,6 +54,7 @@ final class WebSocketReceive: Operation {
         session?.receiverLeft(self)
         guard let done = completion else { return }
         completion = nil
+        call.restartRunTime()
         done(OperationValue.failure("timeout"))
     }
 
