@@ -11,7 +11,6 @@ final class WebSocketReceive: Operation {
 
     private weak var session: WebSocketSession?
     private var completion: Operations.Completion?
-    private var timeout: Scheduled<Void>?
     private let call: ApplicationCall
 
     private init(session: WebSocketSession, call: ApplicationCall, completion: @escaping Operations.Completion) {
@@ -29,39 +28,32 @@ final class WebSocketReceive: Operation {
             return answer(OperationValue.failure("closed"), completion)
         }
         let receive = WebSocketReceive(session: session, call: call, completion: completion)
-        if let results = session.receive(receive) {
+        if let results = session.receive(receive, timeout: .seconds(from: seconds)) {
             call.restartRunTime()
             return answer(results, completion)
-        }
-        receive.timeout = context.eventLoop.scheduleTask(in: .seconds(from: seconds)) { [weak receive] in
-            receive?.timedOut()
         }
         return .success(receive)
     }
 
     /// A message (or the end) came.
     func complete(_ results: [OperationValue]) {
-        timeout?.cancel()
-        timeout = nil
+        finish(results)
+    }
+
+    /// The session's timer found the deadline passed (it no longer counts this one as waiting).
+    func timedOut() {
+        finish(OperationValue.failure("timeout"))
+    }
+
+    private func finish(_ results: [OperationValue]) {
         guard let done = completion else { return }
         completion = nil
         call.restartRunTime()
         done(results)
     }
 
-    private func timedOut() {
-        timeout = nil
-        session?.receiverLeft(self)
-        guard let done = completion else { return }
-        completion = nil
-        call.restartRunTime()
-        done(OperationValue.failure("timeout"))
-    }
-
     func cancel() {
         completion = nil
-        timeout?.cancel()
-        timeout = nil
         session?.receiverLeft(self)
     }
 }
