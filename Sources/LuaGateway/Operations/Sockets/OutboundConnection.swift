@@ -1,6 +1,7 @@
 import NIOCore
 
-/// One outbound TCP (or Unix) connection of a request (SPEC 7), or the pipe of its child
+/// One outbound TCP (or Unix) connection of a request (SPEC 7), a UDP socket of its (connected
+/// to one peer: each datagram is one read), or the pipe of its child
 /// process (`io.popen`, SPEC 5: `ChildProcess`): what arrived and was not
 /// taken yet, and the one read a request may wait on. It reads from the socket only when a
 /// read waits and nothing is buffered (the channel does not auto-read), so a request that
@@ -54,8 +55,14 @@ final class OutboundConnection: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// A failure in `SocketFailure`'s words that a handler in front reports (`DatagramPayloads`: a
+    /// datagram refused) fails the waiting read and leaves the socket open; any other error closes it.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+        if let failure = error as? SocketFailure {
+            takePendingRead()?(.failure(failure))
+        } else {
+            context.close(promise: nil)
+        }
     }
 
     /// Whether bytes arrived that nobody read (a connection in that state is not reusable).
