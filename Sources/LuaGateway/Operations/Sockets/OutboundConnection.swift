@@ -26,6 +26,8 @@ final class OutboundConnection: ChannelInboundHandler {
     private var received = CircularBuffer<ByteBuffer>(initialCapacity: 2)
     private(set) var isClosed = false
     private var pendingRead: ((Result<ByteBuffer, SocketFailure>) -> Void)?
+    /// What a handler in front reported while no read waited, for the next read.
+    private var reportedFailure: SocketFailure?
     private var waiting = Waiting.nothing
     private var deadline = NIODeadline.distantFuture
     private var timer: Scheduled<Void>?
@@ -56,12 +58,14 @@ final class OutboundConnection: ChannelInboundHandler {
     }
 
     /// A failure in `SocketFailure`'s words that a handler in front reports (`DatagramPayloads`: a
-    /// datagram refused) fails the waiting read and leaves the socket open; any other error closes it.
+    /// datagram refused) fails the waiting read, or the next one, and leaves the socket open; any
+    /// other error closes it.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let failure = error as? SocketFailure {
-            takePendingRead()?(.failure(failure))
+        guard let failure = error as? SocketFailure else { return context.close(promise: nil) }
+        if let deliver = takePendingRead() {
+            deliver(.failure(failure))
         } else {
-            context.close(promise: nil)
+            reportedFailure = failure
         }
     }
 
@@ -73,6 +77,10 @@ final class OutboundConnection: ChannelInboundHandler {
     /// leaves the connection usable, as OpenResty's does.
     func read(timeout: TimeAmount, _ deliver: @escaping (Result<ByteBuffer, SocketFailure>) -> Void) {
         if let bytes = received.popFirst() { return deliver(.success(bytes)) }
+        if let failure = reportedFailure {
+            reportedFailure = nil
+            return deliver(.failure(failure))
+        }
         if isClosed { return deliver(.failure(.closed)) }
         guard pendingRead == nil else { return deliver(.failure(.busy("reading"))) }
         pendingRead = deliver
