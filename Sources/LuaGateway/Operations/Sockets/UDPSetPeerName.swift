@@ -27,7 +27,7 @@ final class UDPSetPeerName: Operation {
         let operation = UDPSetPeerName()
         let owner = context.owner
         peer(host: host, port: port, on: context.eventLoop).flatMap { address in
-            connect(to: address, on: context.eventLoop)
+            connectedChannel(to: address, on: context.eventLoop)
         }.whenComplete { result in
             guard !operation.cancelled, context.owner == owner else {
                 if case .success(let (channel, _)) = result { channel.close(promise: nil) }
@@ -70,7 +70,7 @@ final class UDPSetPeerName: Operation {
     /// A datagram channel connected to `address`, reading only when a read waits. A Unix one
     /// passes credentials, so that Linux binds it to an address of its own (autobind) and the
     /// peer can answer.
-    private static func connect(to address: SocketAddress, on eventLoop: EventLoop)
+    private static func connectedChannel(to address: SocketAddress, on eventLoop: EventLoop)
         -> EventLoopFuture<(Channel, OutboundConnection)> {
         let connection = OutboundConnection()
         var bootstrap = DatagramBootstrap(group: eventLoop)
