@@ -62,6 +62,18 @@ final class DNSResolverTests: XCTestCase {
         }
     }
 
+    func testFortyRequestsResolvingAtOnceEachGetTheirOwnAnswer() throws {
+        let dns = try PeerServer.dnsmasq(records: (0..<40).map { "--host-record=h\($0).test,192.0.2.\($0 + 1)" })
+        let server = try TestServer(["dns.lua": try Self.application()], workers: 2, pool: PoolLimits())
+        let clients = try (0..<40).map { _ in try server.client() }
+        for (i, client) in clients.enumerated() {
+            try client.send("GET /dns?\(dns.port)/h\(i).test/A HTTP/1.1\r\nHost: t\r\n\r\n")
+        }
+        for (i, client) in clients.enumerated() {
+            XCTAssertEqual(try client.readResponse().text, "h\(i).test 1 192.0.2.\(i + 1)")
+        }
+    }
+
     func testAServerThatNeverAnswersTimesOut() throws {
         let silent = try DatagramPeer()  // bound, never reads
         let server = try TestServer(["dns.lua": try Self.application()])
