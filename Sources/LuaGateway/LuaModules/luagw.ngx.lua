@@ -12,7 +12,7 @@ local floor, concat, format = math.floor, table.concat, string.format
 local gsub, byte, char = string.gsub, string.byte, string.char
 
 local ngx = {
-  socket = { tcp = luagw.socket.tcp },
+  socket = { tcp = luagw.socket.tcp, udp = luagw.socket.udp },
   sleep = luagw.sleep,
   shared = luagw.shared,
   timer = luagw.timer,
@@ -69,6 +69,9 @@ for _, side in ipairs({ "server", "client" }) do
   package.preload[name] = package.preload[name] or function() return need(name) end
   package.preload["nginx.websocket." .. side] = package.preload["nginx.websocket." .. side] or package.preload[name]
 end
+
+-- LuaJIT's BitOp, which OpenResty libraries `require "bit"` for (lua-resty-dns).
+package.preload.bit = package.preload.bit or function() return need("bit") end
 
 _G.ngx = ngx
 if _G.unpack == nil then _G.unpack = table.unpack end
