@@ -11,7 +11,7 @@ local tostring, select, ipairs, pairs, next = tostring, select, ipairs, pairs, n
 local floor, concat = math.floor, table.concat
 
 local ngx = {
-  socket = { tcp = luagw.socket.tcp },
+  socket = { tcp = luagw.socket.tcp, udp = luagw.socket.udp },
   sleep = luagw.sleep,
   shared = luagw.shared,
   timer = luagw.timer,
@@ -46,6 +46,9 @@ for _, side in ipairs({ "server", "client" }) do
   package.preload[name] = package.preload[name] or function() return need(name) end
   package.preload["nginx.websocket." .. side] = package.preload["nginx.websocket." .. side] or package.preload[name]
 end
+
+-- LuaJIT's BitOp, which OpenResty libraries `require "bit"` for (lua-resty-dns).
+package.preload.bit = package.preload.bit or function() return need("bit") end
 
 _G.ngx = ngx
 if _G.unpack == nil then _G.unpack = table.unpack end

@@ -4,12 +4,13 @@
 -- close; the patterns of receive and receiveuntil are read here, from this object's buffer.
 local C, need = ...
 local wait = need("wait").wait
+local bytes = need("send_data").bytes
 local P = C.protocol
 local CONNECT, SEND, RECEIVE, KEEPALIVE, CLOSE = P.CONNECT, P.SEND_BYTES, P.RECEIVE, P.KEEPALIVE, P.CLOSE
 local HANDSHAKE = P.SSL_HANDSHAKE
 local type, error, tostring, tonumber, tointeger, setmetatable = type, error, tostring, tonumber, math.tointeger, setmetatable
 local floor, min, max = math.floor, math.min, math.max
-local sfind, ssub, gsub, byte, format, concat = string.find, string.sub, string.gsub, string.byte, string.format, table.concat
+local sfind, ssub, gsub, byte, format = string.find, string.sub, string.gsub, string.byte, string.format
 local CR = 13
 local isyieldable = coroutine.isyieldable
 
@@ -108,32 +109,9 @@ function Socket:getreusedtimes()
   return self.reused
 end
 
--- A string, or a nested array of strings (and numbers), joined.
-local function flatten(data, parts)
-  for i = 1, #data do
-    local v = data[i]
-    local t = type(v)
-    if t == "table" then
-      flatten(v, parts)
-    elseif t == "string" or t == "number" then
-      parts[#parts + 1] = v
-    else
-      error(format("bad data to 'send' (a %s in the array)", t), 4)
-    end
-  end
-  return parts
-end
-
 function Socket:send(data)
   if not self.handle then return nil, "closed" end
-  local t = type(data)
-  if t == "table" then
-    data = concat(flatten(data, {}))
-  elseif t == "number" or t == "boolean" then
-    data = tostring(data)
-  elseif t ~= "string" then
-    error(format("bad argument #1 to 'send' (string, number, boolean or array expected, got %s)", t), 2)
-  end
+  data = bytes(data)
   local sent, err = wait("send", SEND, self.handle, data, self.send_timeout)
   if not sent then forget(self) end  -- a failed send closed the connection
   return sent, err

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import LuaGateway
 
-/// A server from Debian's packages (redis-server, memcached) on a loopback port of its own,
+/// A server from Debian's packages (redis-server, memcached, dnsmasq) on a loopback port of its own,
 /// started by a test and stopped with it (scripts/test installs them).
 final class PeerServer {
     let port: Int
@@ -52,6 +52,16 @@ final class PeerServer {
 
     static func memcached() throws -> PeerServer {
         try PeerServer(executable: "/usr/bin/memcached") { ["-p", "\($0)", "-l", "127.0.0.1", "-U", "0", "-u", "nobody"] }
+    }
+
+    /// dnsmasq (Debian's dnsmasq-base) answering on UDP and TCP from `records` (its options:
+    /// `--host-record=...`, `--txt-record=...`) and nothing else: no upstream servers, no
+    /// /etc/hosts; names under `.test` it does not know are answered "no such name".
+    static func dnsmasq(records: [String]) throws -> PeerServer {
+        try PeerServer(executable: "/usr/sbin/dnsmasq") {
+            ["--keep-in-foreground", "--port=\($0)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
+             "--no-hosts", "--conf-file=/dev/null", "--pid-file", "--local=/test/"] + records
+        }
     }
 
     deinit {
