@@ -99,6 +99,9 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_WS_ACCEPT = 20,  /* accept value, protocol ('' for none), max payload → handle | nil, err */
     LUAGW_OPERATION_WS_RECEIVE = 21, /* handle, timeout → data, kind [, close code] | nil, err */
     LUAGW_OPERATION_WS_SEND = 22,    /* handle, opcode, payload, timeout → bytes | nil, err */
+    /* 23 is reserved. */
+    LUAGW_OPERATION_UDP_PEER = 24,   /* host, port (0 for "unix:/path") → handle | nil, err: a connected UDP socket,
+                                        whose handle SEND, RECEIVE (one datagram each) and CLOSE then take */
 } luagw_operation;
 
 /// Whether the `length` bytes at `bytes` are well-formed UTF-8 (RFC 3629: no overlong forms, no
