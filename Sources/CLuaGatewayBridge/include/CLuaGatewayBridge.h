@@ -99,6 +99,9 @@ typedef enum luagw_operation {
     LUAGW_OPERATION_WS_ACCEPT = 20,  /* accept value, protocol ('' for none), max payload → handle | nil, err */
     LUAGW_OPERATION_WS_RECEIVE = 21, /* handle, timeout → data, kind [, close code] | nil, err */
     LUAGW_OPERATION_WS_SEND = 22,    /* handle, opcode, payload, timeout → bytes | nil, err */
+    /* luagw.ngx's ngx.exit(444) (and ngx.ERROR, 408, 499): the request's connection closes (an
+       HTTP/2 stream is reset) without a response, or with the one it started cut. */
+    LUAGW_OPERATION_ABORT = 40,      /* → true | false when the request has no connection to close */
 } luagw_operation;
 
 /// Whether the `length` bytes at `bytes` are well-formed UTF-8 (RFC 3629: no overlong forms, no

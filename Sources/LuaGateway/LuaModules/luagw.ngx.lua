@@ -70,6 +70,9 @@ for _, side in ipairs({ "server", "client" }) do
   package.preload["nginx.websocket." .. side] = package.preload["nginx.websocket." .. side] or package.preload[name]
 end
 
+-- The request API, ngx.say and the rest of the output, the ngx.HTTP_* constants, and `app`.
+need("luagw.ngx.app").install(ngx)
+
 _G.ngx = ngx
 if _G.unpack == nil then _G.unpack = table.unpack end
 return ngx

@@ -15,6 +15,9 @@ final class OperationContext {
     /// The connection of the request, which `luagw.websocket.accept` switches to frames; nil for
     /// a light thread, a timer, an HTTP/2 stream and `luagw cgi`.
     weak var upgrader: WebSocketUpgrading?
+    /// The connection (or HTTP/2 stream) of the request, which luagw.ngx's `ngx.exit(444)` closes;
+    /// nil for a light thread, a timer and `luagw cgi`.
+    weak var connection: ConnectionAborting?
     /// The light threads of the running request (SPEC 7's `luagw.thread`), made at its first spawn.
     private var lightThreads: LightThreads?
     /// Which request of the runner runs now: a socket belongs to the request that opened it.

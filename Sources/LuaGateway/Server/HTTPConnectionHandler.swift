@@ -55,6 +55,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             pool.giveBack($0, webSocket: exchange.isWebSocket)
         }
         if !isStream { runner.context.upgrader = self }
+        runner.context.connection = self
     }
 
     func channelActive(context: ChannelHandlerContext) {
