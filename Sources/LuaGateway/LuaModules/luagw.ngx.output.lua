@@ -21,6 +21,8 @@ local co_yield, isyieldable = coroutine.yield, coroutine.isyieldable
 local FLUSH_AT = 16384
 -- What nginx sends as Content-Type when the handler set none (its default_type's default).
 local DEFAULT_TYPE = "text/plain"
+-- The header list of a handler that set no header (start_response keeps nothing of it).
+local DEFAULT_HEADERS = { { "Content-Type", DEFAULT_TYPE } }
 local OK, ERROR, AGAIN, DONE = 0, -1, -2, -4
 -- The statuses that make nginx close the connection without a response (or with a cut one).
 local CLOSING = { [ERROR] = true, [408] = true, [444] = true, [499] = true }
@@ -81,8 +83,13 @@ local function start(n)
   local r = n.r
   if r.websocket then return end
   local code = n.status ~= 0 and n.status or 200
-  local content_type = (code == 204 or code == 304) and false or nil
-  if content_type == nil and not (n.headers and n.headers["content-type"]) then content_type = DEFAULT_TYPE end
+  local bodyless = code == 204 or code == 304
+  if not n.headers and not bodyless then
+    n.write = n.start_response(status.line(code), DEFAULT_HEADERS)
+    return
+  end
+  local content_type = bodyless and false or nil
+  if content_type == nil and not n.headers["content-type"] then content_type = DEFAULT_TYPE end
   n.write = n.start_response(status.line(code), header_list(n, content_type))
 end
 
