@@ -88,8 +88,9 @@ local function start(n)
     n.write = n.start_response(status.line(code), DEFAULT_HEADERS)
     return
   end
-  local content_type = bodyless and false or nil
-  if content_type == nil and not n.headers["content-type"] then content_type = DEFAULT_TYPE end
+  local content_type  -- nil: the handler's
+  if bodyless then content_type = false
+  elseif not n.headers["content-type"] then content_type = DEFAULT_TYPE end
   n.write = n.start_response(status.line(code), header_list(n, content_type))
 end
 
