@@ -200,6 +200,15 @@ final class NgxRequestAPITests: XCTestCase {
         XCTAssertEqual(try server.get("/ok").text, "ok\n")
     }
 
+    func testExit444ResetsAnHTTP2StreamOnly() throws {
+        let server = try TestServer(["close.lua": Self.app("return ngx.exit(444)"), "ok.lua": Self.app("ngx.say('ok')")])
+        let result = try H2Client.get(port: server.port, paths: ["/close", "/ok"])
+        XCTAssertNotNil(result.answers["/close"]?["reset"], "\(result.answers)")
+        XCTAssertNil(result.answers["/close"]?["status"], "no response on the stream")
+        XCTAssertEqual(result.answers["/ok"]?["status"], "200", "the connection's other stream is answered")
+        XCTAssertEqual(result.answers["/ok"]?["body"], "ok\n")
+    }
+
     func testSayStreamsWhatAFlushSends() throws {
         let server = try TestServer(["stream.lua": Self.app("""
             ngx.say("first")
