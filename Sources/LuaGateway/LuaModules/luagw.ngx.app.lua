@@ -10,12 +10,12 @@ local request = need("luagw.ngx.request")
 local output = need("luagw.ngx.output")
 local scripts = need("scripts")
 local thread = need("thread")
-local raise = need("traced_error").raise
+local traced = need("traced_error")
+local raise, on_failure = traced.raise, traced.message
 local current = C.current
-local type, error, tostring, loadfile = type, error, tostring, loadfile
-local resume = need("coroutines").resume
-local create, status, close = coroutine.create, coroutine.status, coroutine.close
-local traceback = debug.traceback
+local type, error, xpcall, loadfile, setmetatable = type, error, xpcall, loadfile, setmetatable
+local wrap = need("coroutines").wrap
+local close, co_yield, running = coroutine.close, coroutine.yield, coroutine.running
 local EXIT, finish = output.EXIT, output.finish
 local begin = request.begin
 
@@ -41,23 +41,50 @@ local function wait_for_threads(r)
   end
 end
 
+-- Workers: coroutines that run handlers, each with its step function (resumes it, relaying the
+-- server's yields in C: coroutines.c's wrap). A worker whose handler returned serves the state's
+-- next request (making one costs more than the rest of a short request); one left by ngx.exit
+-- (closed: its to-be-closed variables run) or by an error (perhaps stopped by --run-time, which
+-- leaves its hooks off) is let go.
+local idle_steps, idle_cos, idle_count, IDLE_MAX = {}, {}, 0, 16
+local RETURNED = setmetatable({}, { __name = "luagw.ngx.app: returned" })
+local FAILED = setmetatable({}, { __name = "luagw.ngx.app: failed" })
+
+-- A worker's body: says which coroutine it is, then runs each handler it is resumed with, its error
+-- with the traceback taken where it was raised.
+local function serve()
+  local fn = co_yield(running())
+  while true do
+    local ok, err = xpcall(fn, on_failure)
+    if ok then fn = co_yield(RETURNED) else co_yield(FAILED, err) end
+  end
+end
+
 function M.app(handler)
   local fn = handler_of(handler)
   return function(environ, start_response)
     local r = current()
     local n = begin(r, environ, start_response)
-    local co = create(fn)
-    local ok, yielded = resume(co)
-    if not ok then
-      local trace = traceback(co, tostring(yielded))
-      close(co)
-      raise(trace)
-    end
-    if status(co) == "suspended" then
-      close(co)  -- its to-be-closed variables are closed
-      if yielded ~= EXIT then error("luagw.ngx.app: the handler yielded outside a coroutine of its own", 0) end
+    local step, co
+    if idle_count > 0 then
+      local k = idle_count
+      step, co, idle_steps[k], idle_cos[k], idle_count = idle_steps[k], idle_cos[k], nil, nil, k - 1
     else
+      step = wrap(serve)
+      co = step()
+    end
+    local outcome, err = step(fn)
+    if outcome == RETURNED then
+      if idle_count < IDLE_MAX then
+        local k = idle_count + 1
+        idle_steps[k], idle_cos[k], idle_count = step, co, k
+      end
       wait_for_threads(r)
+    elseif outcome == FAILED then
+      raise(err)
+    else
+      close(co)  -- ngx.exit: its to-be-closed variables are closed
+      if outcome ~= EXIT then error("luagw.ngx.app: the handler yielded outside a coroutine of its own", 0) end
     end
     return finish(n)
   end

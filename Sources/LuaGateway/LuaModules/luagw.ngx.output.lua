@@ -145,6 +145,13 @@ local function echo(name, newline, ...)
 end
 
 function M.say(...)
+  -- The common case first: one string, from the handler's own code.
+  local r = current()
+  local n = r and r.ngx
+  if n and n.serial == r.serial and n.start_response and not n.exit and select("#", ...) == 1 then
+    local v = ...
+    if type(v) == "string" then return hold(n, v, true) end
+  end
   return echo("say", true, ...)
 end
 
@@ -163,7 +170,7 @@ end
 
 -- Closes the connection without a response (444 and the like), or cuts one already started.
 local function abort(n)
-  n.aborted = true
+  n.aborted, n.used = true, true
   for i = 1, n.outn do n.out[i] = nil end
   n.outn, n.outbytes = 0, 0
   wait("ngx.exit", ABORT)
@@ -220,7 +227,11 @@ function M.finish(n)
     send_held(n)
     return nil
   end
-  start(n)
+  if n.headers or n.status ~= 0 and n.status ~= 200 then
+    start(n)
+  else
+    n.write = n.start_response("200 OK", DEFAULT_HEADERS)  -- the common case: nothing set
+  end
   local k = n.outn
   if k == 0 then return "" end
   local out = n.out

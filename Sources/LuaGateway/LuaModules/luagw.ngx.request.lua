@@ -19,16 +19,20 @@ local tointeger = math.tointeger
 local M = {}
 
 -- Makes record `r`'s ngx table ready for a new request: `start_response` when luagw.ngx.app runs it.
+-- What only some requests use (headers, ngx.ctx, the body...) is reset when the last one used it
+-- (`used`, set by whoever sets those).
 function M.begin(r, environ, start_response)
   local n = r.ngx
   if not n then
-    n = { r = r, out = {} }
+    n = { r = r, out = {}, used = true }
     r.ngx = n
   end
   n.serial, n.environ, n.start_response, n.write = r.serial, environ, start_response, nil
-  n.status, n.sent, n.exit, n.aborted, n.outn, n.outbytes = 0, false, nil, false, 0, 0
-  n.headers, n.order, n.ctx, n.vars, n.cookies, n.body, n.body_read = nil, nil, nil, nil, nil, nil, false
-  n.start_time = now()
+  n.status, n.sent, n.exit, n.outn, n.outbytes, n.start_time = 0, false, nil, 0, 0, now()
+  if n.used then
+    n.used, n.aborted, n.headers, n.order, n.ctx, n.vars, n.cookies, n.body, n.body_read =
+      false, false, nil, nil, nil, nil, nil, nil, false
+  end
   return n
 end
 
@@ -114,7 +118,7 @@ local function cookie_value(n, name)
   local cookies = n.cookies
   if not cookies then
     cookies = parse_cookies(n.environ.HTTP_COOKIE)
-    n.cookies = cookies
+    n.cookies, n.used = cookies, true
   end
   local value = cookies[name]
   if value then return value end
@@ -155,7 +159,7 @@ M.var = setmetatable({}, {
       error(format('variable "%s" not changeable', name), 2)
     end
     local vars = n.vars
-    if not vars then vars = {}; n.vars = vars end
+    if not vars then vars = {}; n.vars, n.used = vars, true end
     vars[name] = value ~= nil and tostring(value) or nil
   end,
 })
@@ -194,7 +198,7 @@ local function read_body()
   local n = state("ngx.req.read_body")
   if not n.body_read then
     n.body = n.environ["wsgi.input"]:read()
-    n.body_read = true
+    n.body_read, n.used = true, true
   end
 end
 
@@ -262,7 +266,7 @@ local function set_header(n, name, value)
   if not headers then
     if not values then return end
     headers = {}
-    n.headers, n.order = headers, {}
+    n.headers, n.order, n.used = headers, {}, true
   end
   local entry = headers[key]
   if not values then
@@ -317,7 +321,7 @@ local FIELDS = {
   headers_sent = function(n) return n.sent or (n.r.websocket and true or false) end,
   ctx = function(n)
     local ctx = n.ctx
-    if not ctx then ctx = {}; n.ctx = ctx end
+    if not ctx then ctx = {}; n.ctx, n.used = ctx, true end
     return ctx
   end,
 }
@@ -334,7 +338,8 @@ local function set_field(t, name, value)
     n.status = code
   elseif name == "ctx" then
     if type(value) ~= "table" then error("ngx.ctx must be a table", 2) end
-    state("ngx.ctx").ctx = value
+    local n = state("ngx.ctx")
+    n.ctx, n.used = value, true
   else
     rawset(t, name, value)
   end
