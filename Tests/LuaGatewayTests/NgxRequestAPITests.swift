@@ -272,5 +272,19 @@ final class NgxRequestAPITests: XCTestCase {
         let failed = try server.get("/count?fail=1")
         XCTAssertEqual(failed.code, 500)
         waitUntil("the error logged") { log.contains("_handlers/count.lua:2: boom") && log.contains("stack traceback") }
+        XCTAssertEqual(try server.get("/count").text, "uri /count\n", "the next request runs")
+    }
+
+    /// A handler stopped by the run-time limit is luagw's 504; the handlers after it run (and are
+    /// stopped) as well: no request inherits a stopped one's coroutine.
+    func testTheRunTimeLimitStopsAHandler() throws {
+        let server = try TestServer(["spin.lua": Self.app("""
+            if ngx.var.arg_spin then while true do end end
+            ngx.say("ok")
+            """)], lua: LuaLimits(runTime: 0.3))
+        for _ in 0..<2 {
+            XCTAssertEqual(try server.get("/spin?spin=1").code, 504)
+            XCTAssertEqual(try server.get("/spin").text, "ok\n")
+        }
     }
 }
