@@ -94,17 +94,22 @@ local function start(n)
   n.write = n.start_response(status.line(code), header_list(n, content_type))
 end
 
--- Sends what was said (only the request's own code can: a light thread's output waits for it).
-local function send_held(n)
-  if current() ~= n.r or n.aborted or n.r.websocket then return end
-  start(n)
+-- What was said and not sent yet, as one string (and forgotten here).
+local function take(n)
   local k = n.outn
-  if k == 0 then return end
+  if k == 0 then return "" end
   local out = n.out
   local s = k == 1 and out[1] or concat(out, "", 1, k)
   for i = 1, k do out[i] = nil end
   n.outn, n.outbytes = 0, 0
-  n.write(s)
+  return s
+end
+
+-- Sends what was said (only the request's own code can: a light thread's output waits for it).
+local function send_held(n)
+  if current() ~= n.r or n.aborted or n.r.websocket then return end
+  start(n)
+  if n.outn > 0 then n.write(take(n)) end
 end
 
 -- Headers count as sent from the first output on (ngx.status is 200 then, unless set).
@@ -171,8 +176,7 @@ end
 -- Closes the connection without a response (444 and the like), or cuts one already started.
 local function abort(n)
   n.aborted, n.used = true, true
-  for i = 1, n.outn do n.out[i] = nil end
-  n.outn, n.outbytes = 0, 0
+  take(n)
   wait("ngx.exit", ABORT)
 end
 
@@ -232,13 +236,7 @@ function M.finish(n)
   else
     n.write = n.start_response("200 OK", DEFAULT_HEADERS)  -- the common case: nothing set
   end
-  local k = n.outn
-  if k == 0 then return "" end
-  local out = n.out
-  local s = k == 1 and out[1] or concat(out, "", 1, k)
-  for i = 1, k do out[i] = nil end
-  n.outn, n.outbytes = 0, 0
-  return s
+  return take(n)
 end
 
 -- Puts the output functions into `ngx`.
