@@ -1,5 +1,5 @@
--- digest.lua against the RFC 1321 test suite, FIPS 180's SHA-1 vectors, RFC 6455's handshake
--- example, RFC 4648's base64 vectors and CRC-32's check value.
+-- digest.lua against the RFC 1321 test suite, FIPS 180's SHA-1 vectors, RFC 2202's HMAC-SHA1
+-- test cases, RFC 6455's handshake example, RFC 4648's base64 vectors and CRC-32's check value.
 package.path = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local h = require "harness"
 local digest = h.load("digest")
@@ -32,6 +32,21 @@ for input, expected in pairs(sha1) do h.equal(hex(digest.sha1_bin(input)), expec
 h.equal(digest.encode_base64(digest.sha1_bin("dGhlIHNhbXBsZSBub25jZQ==" .. "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")),
   "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "RFC 6455's Sec-WebSocket-Accept example")
 
+-- RFC 2202, section 3: key, data, digest.
+local hmac = {
+  { string.rep("\x0b", 20), "Hi There", "b617318655057264e28bc0b6fb378c8ef146be00" },
+  { "Jefe", "what do ya want for nothing?", "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" },
+  { string.rep("\xaa", 20), string.rep("\xdd", 50), "125d7342b9ac11cd91a39af48aa17b4f63f175d3" },
+  { "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19",
+    string.rep("\xcd", 50), "4c9007f4026250c6bc8414f9bf50c86c2d7235da" },
+  { string.rep("\x0c", 20), "Test With Truncation", "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04" },
+  { string.rep("\xaa", 80), "Test Using Larger Than Block-Size Key - Hash Key First",
+    "aa4ae5e15272d00e95705637ce8a3b55ed402112" },
+  { string.rep("\xaa", 80), "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data",
+    "e8e99d0f45237d786d6bbaa7965c7808bbff1a91" },
+}
+for i, case in ipairs(hmac) do h.equal(hex(digest.hmac_sha1(case[1], case[2])), case[3], "RFC 2202 HMAC-SHA1 case " .. i) end
+
 local base64 = { [""] = "", f = "Zg==", fo = "Zm8=", foo = "Zm9v", foob = "Zm9vYg==", fooba = "Zm9vYmE=", foobar = "Zm9vYmFy" }
 for plain, encoded in pairs(base64) do
   h.equal(digest.encode_base64(plain), encoded, "base64 of " .. plain)
@@ -40,5 +55,7 @@ end
 h.equal(digest.encode_base64("f", true), "Zg", "no padding")
 h.equal(digest.decode_base64("Zg"), "f", "decoded without padding")
 h.equal(digest.decode_base64("Z!=="), nil, "not base64")
+h.equal(digest.decode_base64("Z"), nil, "a lone 6 bits")
+h.equal(digest.decode_base64("Zg==!!"), "f", "what follows the padding is ignored (nginx's)")
 h.equal(#digest.decode_base64("dGhlIHNhbXBsZSBub25jZQ=="), 16, "a WebSocket key is 16 bytes")
 h.finish("digest_test")

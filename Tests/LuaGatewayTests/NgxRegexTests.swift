@@ -5,37 +5,13 @@ import XCTest
 /// `ngx.re` (luagw.ngx.re on PCRE2): OpenResty's functions, option letters, results and messages,
 /// and its documented examples run under nginx + Lua and under luagw with the same results.
 final class NgxRegexTests: XCTestCase {
-    static let examples = DocumentedPages.root.appendingPathComponent("Tests/NgxRe/documented_examples.lua").path
-
     /// The text `body` (Lua statements ending in `return <string>`) makes in a luagw request.
     func run(_ body: String) throws -> String {
-        let server = try TestServer(["t.lua": """
-            local ngx = require "luagw.ngx"
-            local function test()
-            \(body)
-            end
-            return function(e, sr)
-              local text = test()
-              sr(200, { ["Content-Type"] = "text/plain" })
-              return text
-            end
-            """])
-        let response = try server.get("/t")
-        XCTAssertEqual(response.code, 200, response.text)
-        return response.text
+        try NgxDifferentialScript.luagwText(of: body)
     }
 
     func testDocumentedExamplesGiveWhatNginxLuaGives() throws {
-        let scratch = try ScratchDirectory("luagw-ngx-re")
-        defer { scratch.remove() }
-        let nginx = try NginxLua(locations: """
-            location /examples { content_by_lua_block { ngx.print(dofile("\(Self.examples)")) } }
-            """, in: scratch)
-        let expected = try RawClient(port: nginx.port).request("GET /examples HTTP/1.1\r\nHost: t\r\n\r\n")
-        XCTAssertEqual(expected.code, 200, expected.text)
-        let text = try run("return dofile(\"\(Self.examples)\")")
-        XCTAssertGreaterThan(expected.text.split(separator: "\n").count, 50)
-        XCTAssertEqual(text, expected.text)
+        try NgxDifferentialScript("documented_examples.lua").assertSameText(moreThan: 50)
     }
 
     func testMatchCapturesPositionsAndResultTable() throws {

@@ -87,4 +87,37 @@ final class ShutdownTests: XCTestCase {
         // Ten minutes of waiting end with the grace time.
         try assertGraceTimeEnds(server, signal: SIGTERM, closing: [sleeper, reader])
     }
+
+    /// SIGTERM to the real process: every open WebSocket gets close 1001; one whose client answers
+    /// the close ends at once, one whose client never answers is closed when the grace time ends;
+    /// then the process exits 0.
+    func testSIGTERMClosesWebSocketsWith1001ThenExits() throws {
+        let server = try LuagwProcess(["ws.lua": """
+            return function(environ)
+              local ws = assert(require("luagw.websocket").accept(environ))
+              while true do
+                local data, kind = ws:recv()
+                if not data or kind == "close" then return end
+                ws:send_text(data)
+              end
+            end
+            """], arguments: ["--grace-time", "3", "--reload", "off"])
+        let polite = try WebSocketClient(port: server.port, timeout: 30)
+        let silent = try WebSocketClient(port: server.port, timeout: 30)
+        for client in [polite, silent] {
+            try client.open("/ws")
+            try client.sendText("up")
+            XCTAssertEqual(try client.receiveFrame().text, "up")
+        }
+        kill(server.process.processIdentifier, SIGTERM)
+        for client in [polite, silent] {
+            let close = try client.receiveClose()
+            XCTAssertEqual(close.closeCode, 1001)
+        }
+        try polite.send(opcode: WebSocketClient.close, WebSocketClient.closePayload(1001))
+        XCTAssertTrue(try polite.raw.isClosedByServer(), "an answered close ends the connection")
+        XCTAssertTrue(server.waitForExit(within: 30), "the grace time ends the WebSocket that never answered")
+        XCTAssertEqual(server.process.terminationStatus, 0)
+        XCTAssertTrue(try silent.raw.isClosedByServer())
+    }
 }

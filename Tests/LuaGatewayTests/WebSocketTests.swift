@@ -492,6 +492,9 @@ final class WebSocketTests: XCTestCase {
         let status = try RawClient(port: admin).request("GET /status.json HTTP/1.1\r\nHost: admin\r\n\r\n").text
         XCTAssertEqual(status.components(separatedBy: #""phase":"websocket""#).count - 1, 2, status)
         XCTAssertTrue(status.contains(#""websockets":2"#), status)
+        let page = try RawClient(port: admin).request("GET /status HTTP/1.1\r\nHost: admin\r\n\r\n").text
+        XCTAssertTrue(page.contains("<th>WebSockets</th>"), page)
+        XCTAssertTrue(page.contains(#"<td class="n">2</td></tr>"#), "the worker's row counts them: \(page)")
         let metrics = try AdminTests.parse(RawClient(port: admin).request("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n").text)
         XCTAssertEqual(metrics["luagw_websockets{}"], 2)
         XCTAssertEqual(metrics["luagw_connections{state=websocket}"], 2)
@@ -554,6 +557,33 @@ final class WebSocketTests: XCTestCase {
         }
         try client.sendText("60")
         XCTAssertEqual(try client.receiveClose().closeCode, 1011, "a runaway is stopped")
+    }
+
+    /// A `recv` that times out starts the budget over too: a connection that polls (as the chat
+    /// example does) and spends Lua time after each timeout outlives `--run-time`.
+    func testRunTimeStartsOverWhenRecvTimesOut() throws {
+        let server = try TestServer(["poll.lua": #"""
+            return function(environ, start_response)
+              local ws = require("luagw.websocket").accept(environ)
+              ws:settimeout(20)
+              local timeouts = 0
+              while true do
+                local data, err = ws:recv()
+                if err == "timeout" then
+                  timeouts = timeouts + 1
+                  local start = os.clock()
+                  while os.clock() - start < 0.5 do end
+                  if timeouts == 8 then ws:send_text("alive after " .. timeouts) end
+                elseif not data or err == "close" then
+                  return
+                end
+              end
+            end
+            """#], lua: LuaLimits(runTime: 3))
+        let client = try WebSocketClient(port: server.port, timeout: 60)
+        try client.open("/poll")
+        // 8 × 0.5 s of Lua, past the 3 s budget, each after a timeout.
+        XCTAssertEqual(try client.receiveFrame().text, "alive after 8")
     }
 
     func testSlowRequestIsSilentAboutWebSockets() throws {
@@ -682,5 +712,44 @@ final class WebSocketTests: XCTestCase {
         XCTAssertEqual(answers.close_code, 4000, "the server answers with the same code")
         XCTAssertEqual(answers.too_large, 1009)
         XCTAssertEqual(try waitForNote(server, "close"), "4000 bye")
+    }
+
+    /// wss://: the same WebSocket over luagw's TLS listener, to Python's client verifying the
+    /// certificate (text, binary, the close handshake).
+    func testPythonWebsocketsOverTLS() throws {
+        let certificates = try TestCertificates()
+        let files = try certificates.issue("localhost")
+        let server = try TestServer(scripts) { $0.tls = files }
+        struct Answers: Decodable {
+            let text: String
+            let binary_length: Int
+            let binary_intact: Bool
+            let close_code: Int
+        }
+        let answers: Answers = try runPythonJSON(#"""
+            import asyncio, json, ssl, sys
+            from websockets.asyncio.client import connect
+
+            async def main(port, authority):
+                context = ssl.create_default_context(cafile=authority)
+                out = {}
+                async with connect("wss://localhost:%s/ws" % port, ssl=context, max_size=None) as ws:
+                    await ws.send("secret")
+                    out["text"] = await ws.recv()
+                    payload = bytes(i % 251 for i in range(999))
+                    await ws.send(payload)
+                    echoed = await ws.recv()
+                    out["binary_length"] = len(echoed)
+                    out["binary_intact"] = echoed == payload
+                    await ws.close(1000, "done")
+                    out["close_code"] = ws.close_code
+                print(json.dumps(out))
+
+            asyncio.run(main(sys.argv[1], sys.argv[2]))
+            """#, [String(server.port), certificates.authority])
+        XCTAssertEqual(answers.text, "secret")
+        XCTAssertEqual(answers.binary_length, 999)
+        XCTAssertTrue(answers.binary_intact)
+        XCTAssertEqual(answers.close_code, 1000)
     }
 }

@@ -1,27 +1,7 @@
 -- OpenResty's documented ngx.re examples (lua-nginx-module's README, ngx.re.match to
 -- ngx.re.gsub) and the edge cases its tests pin, each call's results serialized one a line.
 -- Run as is by nginx + Lua (LuaJIT) and by luagw (Lua 5.4): NgxRegexTests compares the texts.
--- Returns the text; `ngx` is the host's.
-local out = {}
-
-local function show(v)
-  local t = type(v)
-  if t == "string" then
-    return '"' .. v:gsub("[^ -~]", function(c) return string.format("\\%03d", c:byte()) end) .. '"'
-  elseif t ~= "table" then
-    return tostring(v)
-  end
-  local numbers, names = {}, {}
-  for k in pairs(v) do
-    if type(k) == "number" then numbers[#numbers + 1] = k else names[#names + 1] = k end
-  end
-  table.sort(numbers)
-  table.sort(names)
-  local parts = {}
-  for _, k in ipairs(numbers) do parts[#parts + 1] = "[" .. k .. "]=" .. show(v[k]) end
-  for _, k in ipairs(names) do parts[#parts + 1] = k .. "=" .. show(v[k]) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
+-- Returns the text; `ngx` is the host's. The serializing is differential.lua's.
 
 -- A message from the regex compiler names its library (PCRE or PCRE2) and words: only its kind.
 local function message(v)
@@ -30,13 +10,7 @@ local function message(v)
   return v
 end
 
-local function case(label, fn)
-  local function collect(...) return select("#", ...), { ... } end
-  local n, results = collect(pcall(fn))
-  local parts = {}
-  for i = 1, n do parts[i] = show(message(results[i])) end
-  out[#out + 1] = label .. ": " .. table.concat(parts, " ")
-end
+local case, text = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "differential.lua")(message)
 
 local re = ngx.re
 
@@ -180,4 +154,4 @@ case("gsub function count", function()
 end)
 case("gsub jo templates", function() return re.gsub("2024-01-31", "([0-9]+)-([0-9]+)-([0-9]+)", "$3/$2/$1", "jo") end)
 
-return table.concat(out, "\n") .. "\n"
+return text()

@@ -50,9 +50,9 @@ struct StatusPage {
         if let error = snapshot.lastReloadError {
             page += "<p>Last reload error:</p><p class=\"error\">\(Self.escape(error))</p>\n"
         }
-        page += "<h2>Workers</h2>\n<table><tr><th>worker</th><th>states busy</th><th>states idle</th><th>queue</th></tr>\n"
+        page += "<h2>Workers</h2>\n<table><tr><th>worker</th><th>states busy</th><th>states idle</th><th>queue</th><th>WebSockets</th></tr>\n"
         for worker in snapshot.workers {
-            page += "<tr><td>\(worker.index)</td><td class=\"n\">\(worker.statesBusy)</td><td class=\"n\">\(worker.statesIdle)</td><td class=\"n\">\(worker.queue)</td></tr>\n"
+            page += "<tr><td>\(worker.index)</td><td class=\"n\">\(worker.statesBusy)</td><td class=\"n\">\(worker.statesIdle)</td><td class=\"n\">\(worker.queue)</td><td class=\"n\">\(worker.webSockets)</td></tr>\n"
         }
         page += "</table>\n<h2>Requests in flight (\(snapshot.inFlight.count))</h2>\n"
         page += "<table id=\"in-flight\"><tr><th>id</th><th>client</th><th>method</th><th>path</th><th>mount</th><th>phase</th><th>age</th></tr>\n"

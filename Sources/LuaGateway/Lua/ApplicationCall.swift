@@ -190,8 +190,8 @@ struct ApplicationCall {
         run.pointee.spent += seconds
     }
 
-    /// Starts the request's run-time budget over (a WebSocket message arrived: `--run-time` bounds
-    /// the Lua time between two messages).
+    /// Starts the request's run-time budget over (a WebSocket's `recv` woke up: `--run-time` bounds
+    /// the Lua time between two waits).
     func restartRunTime() {
         run.pointee.spent = 0
     }

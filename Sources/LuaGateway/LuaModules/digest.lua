@@ -1,8 +1,8 @@
--- MD5 (RFC 1321), SHA-1 (FIPS 180-4), CRC-32 (IEEE 802.3) and base64 (RFC 4648) in Lua 5.4
--- integers: luagw.ngx's `md5`, `md5_bin`, `crc32_short` and `encode_base64`/`decode_base64` (what
--- OpenResty's client libraries hash keys with), and the accept value of luagw.websocket's handshake.
+-- MD5 (RFC 1321), SHA-1 (FIPS 180-4), HMAC-SHA1 (RFC 2104), CRC-32 (IEEE 802.3) and base64
+-- (RFC 4648) in Lua 5.4 integers: luagw.ngx's digests and base64 (luagw.ngx.codec: what OpenResty's
+-- client libraries hash keys with), and the accept value of luagw.websocket's handshake.
 local byte, char, rep, pack, format = string.byte, string.char, string.rep, string.pack, string.format
-local sunpack, concat, gsub, type = string.unpack, table.concat, string.gsub, type
+local sunpack, concat, find, type, unpack = string.unpack, table.concat, string.find, type, table.unpack
 
 local M = {}
 
@@ -85,6 +85,19 @@ function M.sha1_bin(s)
   return pack(">I4I4I4I4I4", h0, h1, h2, h3, h4)
 end
 
+-- The 64-byte block `key` (zero-padded) with each byte xor `pad`.
+local function padded(key, pad)
+  local bytes = { byte(key, 1, -1) }
+  for i = 1, 64 do bytes[i] = (bytes[i] or 0) ~ pad end
+  return char(unpack(bytes))
+end
+
+-- The 20-byte HMAC-SHA1 of `s` under `key`.
+function M.hmac_sha1(key, s)
+  if #key > 64 then key = M.sha1_bin(key) end
+  return M.sha1_bin(padded(key, 0x5c) .. M.sha1_bin(padded(key, 0x36) .. s))
+end
+
 local CRC = {}
 for i = 0, 255 do
   local c = i
@@ -119,12 +132,15 @@ end
 local B64_VALUE = {}
 for i = 1, 64 do B64_VALUE[byte(B64, i)] = i - 1 end
 
--- The bytes `s` encodes in base64; nil when `s` is not base64.
+-- The bytes `s` encodes in base64, as nginx decodes it: up to the first "=" (padding optional,
+-- what follows it ignored); nil when a character before it is not base64 or their count leaves
+-- a lone 6 bits.
 function M.decode_base64(s)
   if type(s) ~= "string" then return nil end
-  s = gsub(s, "=+$", "")
+  local length = (find(s, "=", 1, true) or #s + 1) - 1
+  if length % 4 == 1 then return nil end
   local out, n, bits = {}, 0, 0
-  for i = 1, #s do
+  for i = 1, length do
     local v = B64_VALUE[byte(s, i)]
     if not v then return nil end
     n, bits = (n << 6) | v, bits + 6

@@ -7,7 +7,7 @@
 -- name, verified unless `opts.ssl_verify == false`; its kept-alive connections are pooled by
 -- host, port, server name and verification, apart from plain ones, and come back encrypted.
 local C, need = ...
-local tcp = need("tcp").tcp
+local tcp, milliseconds = need("tcp").tcp, need("tcp").milliseconds
 local type, error, tostring, tonumber, tointeger = type, error, tostring, tonumber, math.tointeger
 local pairs, ipairs, setmetatable, rawget = pairs, ipairs, setmetatable, rawget
 local sfind, ssub, lower, upper, format, match = string.find, string.sub, string.lower, string.upper, string.format, string.match
@@ -225,7 +225,7 @@ function M.request(url, opts)
   local sock, status_line, err
   for _ = 1, POOL_RETRIES do
     sock = tcp()
-    sock:settimeout((opts.timeout or DEFAULT_TIMEOUT) * 1000)
+    sock:settimeout(milliseconds(opts.timeout or DEFAULT_TIMEOUT))
     local ok
     ok, err = sock:connect(host, port, pool and { pool = pool })
     if not ok then return nil, err end

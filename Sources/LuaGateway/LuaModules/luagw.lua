@@ -7,7 +7,7 @@ local SLEEP = C.protocol.SLEEP
 local tonumber, error, rawset, setmetatable = tonumber, error, rawset, setmetatable
 
 local parts = {
-  socket = function() return { tcp = need("tcp").tcp } end,
+  socket = function() return { tcp = need("tcp").tcp, udp = need("udp").udp } end,
   http = function() return need("luagw.http") end,
   shared = function() return need("shared") end,
   thread = function()

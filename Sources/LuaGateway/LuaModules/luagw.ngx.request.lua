@@ -7,6 +7,7 @@
 -- record, reset for each request; a light thread uses its request's (its record's `parent`).
 local C, need = ...
 local parse_cookies = need("luagw.web.request").parse_cookies
+local decode_args = need("luagw.ngx.codec").decode_args
 local hop_by_hop = need("start_response").hop_by_hop
 local errors = need("errors")
 local current, now = C.current, C.now
@@ -49,33 +50,10 @@ local function state(name)
 end
 M.state = state
 
--- OpenResty's query and form arguments (ngx_http_lua_parse_args): split at "&" only, a name
--- without "=" is `true`, an empty name is skipped, a repeated name gives an array of its values;
--- past `max` pairs (100 by default, 0 for no limit) the table and "truncated".
-local function parse_args(s, max, unescape)
-  local t = {}
-  if s == nil or s == "" then return t end
-  max = tointeger(max) or 100
-  local count, pos, len = 0, 1, #s
-  while pos <= len do
-    local amp = sfind(s, "&", pos, true)
-    local pair = ssub(s, pos, (amp or len + 1) - 1)
-    local eq = sfind(pair, "=", 1, true)
-    local key, value
-    if eq then key, value = unescape(ssub(pair, 1, eq - 1)), unescape(ssub(pair, eq + 1))
-    else key, value = unescape(pair), true end
-    if key ~= "" then
-      local old = t[key]
-      if old == nil then t[key] = value
-      elseif type(old) == "table" then old[#old + 1] = value
-      else t[key] = { old, value } end
-    end
-    if not amp then break end
-    count = count + 1
-    if max > 0 and count == max then return t, "truncated" end
-    pos = amp + 1
-  end
-  return t
+-- OpenResty's query and form arguments (ngx.decode_args's parsing); `max` as given (100 by default).
+local function parse_args(s, max)
+  if max == nil then return decode_args(s or "") end
+  return decode_args(s or "", max)
 end
 
 local function args_of(e)
@@ -204,14 +182,14 @@ end
 
 local VERSIONS = { ["HTTP/1.1"] = 1.1, ["HTTP/1.0"] = 1.0, ["HTTP/2.0"] = 2.0, ["HTTP/0.9"] = 0.9 }
 
-local function new_req(unescape)
+local function new_req()
   return {
     get_method = function() return state("ngx.req.get_method").environ.REQUEST_METHOD end,
     http_version = function() return VERSIONS[state("ngx.req.http_version").environ.SERVER_PROTOCOL] end,
     start_time = function() return state("ngx.req.start_time").start_time end,
     get_headers = get_headers,
     get_uri_args = function(max)
-      return parse_args(args_of(state("ngx.req.get_uri_args").environ), max, unescape)
+      return parse_args(args_of(state("ngx.req.get_uri_args").environ), max)
     end,
     read_body = read_body,
     discard_body = read_body,
@@ -225,7 +203,7 @@ local function new_req(unescape)
       if not n.body_read then
         error("no request body found; maybe you should turn on lua_need_request_body?", 2)
       end
-      return parse_args(n.body, max, unescape)
+      return parse_args(n.body, max)
     end,
   }
 end
@@ -348,7 +326,7 @@ end
 -- Puts the request API into `ngx` (luagw.ngx's table).
 function M.install(ngx)
   ngx.var, ngx.header = M.var, M.header
-  ngx.req = new_req(ngx.unescape_uri)
+  ngx.req = new_req()
   setmetatable(ngx, {
     __index = function(_, name)
       local get = FIELDS[name]
@@ -359,5 +337,4 @@ function M.install(ngx)
   })
 end
 
-M.parse_args = parse_args
 return M

@@ -6,6 +6,7 @@
 local C, need = ...
 local luagw = need("luagw")
 local cosocket = luagw.socket.tcp
+local milliseconds = need("tcp").milliseconds
 local type, tostring, setmetatable, tointeger = type, tostring, setmetatable, math.tointeger
 local ssub = string.sub
 
@@ -36,7 +37,7 @@ end
 -- seconds; nil or negative: the default (LuaSocket would block for ever: a cosocket never does).
 function Socket:settimeout(seconds)
   if type(seconds) == "number" and seconds >= 0 then
-    self.s:settimeout(seconds > 0 and seconds * 1000 or 1)
+    self.s:settimeout(seconds > 0 and milliseconds(seconds) or 1)
   else
     self.s:settimeout(nil)
   end

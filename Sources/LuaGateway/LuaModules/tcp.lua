@@ -4,11 +4,13 @@
 -- close; the patterns of receive and receiveuntil are read here, from this object's buffer.
 local C, need = ...
 local wait = need("wait").wait
+local bytes = need("send_data").bytes
 local P = C.protocol
 local CONNECT, SEND, RECEIVE, KEEPALIVE, CLOSE = P.CONNECT, P.SEND_BYTES, P.RECEIVE, P.KEEPALIVE, P.CLOSE
 local HANDSHAKE = P.SSL_HANDSHAKE
-local type, error, tostring, tointeger, setmetatable = type, error, tostring, math.tointeger, setmetatable
-local sfind, ssub, gsub, byte, format, concat = string.find, string.sub, string.gsub, string.byte, string.format, table.concat
+local type, error, tostring, tonumber, tointeger, setmetatable = type, error, tostring, tonumber, math.tointeger, setmetatable
+local floor, min, max = math.floor, math.min, math.max
+local sfind, ssub, gsub, byte, format = string.find, string.sub, string.gsub, string.byte, string.format
 local CR = 13
 local isyieldable = coroutine.isyieldable
 
@@ -28,23 +30,31 @@ function M.tcp()
                         read_timeout = DEFAULT_TIMEOUT }, Socket)
 end
 
-local function seconds(ms, name)
-  if ms == nil then return DEFAULT_TIMEOUT end
-  if type(ms) ~= "number" or ms < 0 then
-    error(format("bad argument to '%s' (milliseconds expected, got %s)", name, tostring(ms)), 3)
-  end
-  return ms > 0 and ms / 1000 or DEFAULT_TIMEOUT
+-- A timeout read as OpenResty reads it: milliseconds, a number or a numeric string, truncated;
+-- anything else (nil, a table: Debian's redis connector passes one) counts as 0, and 0 is the
+-- default; a negative value or one past 2^31 - 1 raises.
+local function seconds(ms)
+  local n = tonumber(ms) or 0
+  if n ~= n then n = 0 end
+  n = n >= 0 and floor(n) or -floor(-n)
+  if n < 0 or n >= 0x80000000 then error("bad timeout value", 3) end
+  return n > 0 and n / 1000 or DEFAULT_TIMEOUT
+end
+
+-- Seconds (luagw.http's and luagw.socket's unit) as settimeout's milliseconds: a positive value
+-- at least 1 ms and at most 2^31 - 1 (24 days); anything else 0, the default.
+function M.milliseconds(s)
+  if type(s) ~= "number" or not (s > 0) then return 0 end
+  return min(max(s * 1000, 1), 0x7fffffff)
 end
 
 function Socket:settimeout(ms)
-  local s = seconds(ms, "settimeout")
+  local s = seconds(ms)
   self.connect_timeout, self.send_timeout, self.read_timeout = s, s, s
 end
 
 function Socket:settimeouts(connect_ms, send_ms, read_ms)
-  self.connect_timeout = seconds(connect_ms, "settimeouts")
-  self.send_timeout = seconds(send_ms, "settimeouts")
-  self.read_timeout = seconds(read_ms, "settimeouts")
+  self.connect_timeout, self.send_timeout, self.read_timeout = seconds(connect_ms), seconds(send_ms), seconds(read_ms)
 end
 
 -- Forgets the connection (closed by either side, or back in its pool).
@@ -99,32 +109,9 @@ function Socket:getreusedtimes()
   return self.reused
 end
 
--- A string, or a nested array of strings (and numbers), joined.
-local function flatten(data, parts)
-  for i = 1, #data do
-    local v = data[i]
-    local t = type(v)
-    if t == "table" then
-      flatten(v, parts)
-    elseif t == "string" or t == "number" then
-      parts[#parts + 1] = v
-    else
-      error(format("bad data to 'send' (a %s in the array)", t), 4)
-    end
-  end
-  return parts
-end
-
 function Socket:send(data)
   if not self.handle then return nil, "closed" end
-  local t = type(data)
-  if t == "table" then
-    data = concat(flatten(data, {}))
-  elseif t == "number" or t == "boolean" then
-    data = tostring(data)
-  elseif t ~= "string" then
-    error(format("bad argument #1 to 'send' (string, number, boolean or array expected, got %s)", t), 2)
-  end
+  data = bytes(data)
   local sent, err = wait("send", SEND, self.handle, data, self.send_timeout)
   if not sent then forget(self) end  -- a failed send closed the connection
   return sent, err

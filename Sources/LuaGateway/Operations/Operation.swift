@@ -34,6 +34,7 @@ enum Operations {
         SocketKeepAlive.number: SocketKeepAlive.start,
         SocketClose.number: SocketClose.start,
         SocketHandshake.number: SocketHandshake.start,
+        UDPSetPeerName.number: UDPSetPeerName.start,
         DatabaseQuery.number: DatabaseQuery.start,
         DatabaseBegin.number: DatabaseBegin.start,
         DatabaseEnd.number: DatabaseEnd.start,

@@ -3,14 +3,14 @@ import NIOCore
 
 /// `ws:recv()` (SPEC 12): the next message the WebSocket kept, at once, or the first to come
 /// within the timeout (`nil, "timeout"`: the connection goes on); `nil, "closed"` or the protocol
-/// error's reason once nothing more will come. Each message restarts the request's run-time
-/// budget: `--run-time` bounds the Lua time between two messages, not a WebSocket's life.
+/// error's reason once nothing more will come. Each wake-up (a message, the end or a timeout)
+/// restarts the request's run-time budget: `--run-time` bounds the Lua time between two waits,
+/// not a WebSocket's life (a connection that polls with a timeout runs for days).
 final class WebSocketReceive: Operation {
     static let number = Int(LUAGW_OPERATION_WS_RECEIVE.rawValue)
 
     private weak var session: WebSocketSession?
     private var completion: Operations.Completion?
-    private var timeout: Scheduled<Void>?
     private let call: ApplicationCall
 
     private init(session: WebSocketSession, call: ApplicationCall, completion: @escaping Operations.Completion) {
@@ -28,38 +28,32 @@ final class WebSocketReceive: Operation {
             return answer(OperationValue.failure("closed"), completion)
         }
         let receive = WebSocketReceive(session: session, call: call, completion: completion)
-        if let results = session.receive(receive) {
+        if let results = session.receive(receive, timeout: .seconds(from: seconds)) {
             call.restartRunTime()
             return answer(results, completion)
-        }
-        receive.timeout = context.eventLoop.scheduleTask(in: .seconds(from: seconds)) { [weak receive] in
-            receive?.timedOut()
         }
         return .success(receive)
     }
 
     /// A message (or the end) came.
     func complete(_ results: [OperationValue]) {
-        timeout?.cancel()
-        timeout = nil
+        finish(results)
+    }
+
+    /// The session's timer found the deadline passed (it no longer counts this one as waiting).
+    func timedOut() {
+        finish(OperationValue.failure("timeout"))
+    }
+
+    private func finish(_ results: [OperationValue]) {
         guard let done = completion else { return }
         completion = nil
         call.restartRunTime()
         done(results)
     }
 
-    private func timedOut() {
-        timeout = nil
-        session?.receiverLeft(self)
-        guard let done = completion else { return }
-        completion = nil
-        done(OperationValue.failure("timeout"))
-    }
-
     func cancel() {
         completion = nil
-        timeout?.cancel()
-        timeout = nil
         session?.receiverLeft(self)
     }
 }

@@ -2,7 +2,7 @@ import NIOCore
 import NIOWebSocket
 
 /// One WebSocket (SPEC 12), server side: the messages received and not taken yet (reads stop
-/// while they are many), the `recv` waiting for one, the sends waiting for a slow client, and
+/// while they are many), the `recv` waiting for one (and its timeout), the sends waiting for a slow client, and
 /// the close handshake. Its `handler` writes the frames; every call is on the connection's loop.
 final class WebSocketSession {
     /// The number Lua names it by.
@@ -31,6 +31,13 @@ final class WebSocketSession {
     /// The close code that ended the WebSocket (the first sent or received).
     private(set) var closeCode: UInt16?
     private var closing: Scheduled<Void>?
+    /// When the waiting `recv` times out, and the one timer that watches it. The timer outlives
+    /// the `recv` that armed it (a message cancels nothing; the timer, firing early, re-arms for
+    /// the `recv` then waiting): a timer per `recv` was an eighth of an echoed message's cost (a
+    /// scheduled task inserted and removed per message).
+    private var receiveDeadline = NIODeadline.distantFuture
+    private var receiveTimer: Scheduled<Void>?
+    private var receiveTimerDeadline = NIODeadline.distantFuture
 
     /// How long the client has to answer a close before the connection is closed anyway.
     static let closingTime = TimeAmount.seconds(5)
@@ -125,7 +132,7 @@ final class WebSocketSession {
     // MARK: the application's recv
 
     /// What `recv` answers now, or nil when `receive` waits (it is completed later).
-    func receive(_ receive: WebSocketReceive) -> [OperationValue]? {
+    func receive(_ receive: WebSocketReceive, timeout: TimeAmount) -> [OperationValue]? {
         if let message = inbox.popFirst() {
             count(message, by: -1)
             handler?.releaseRead()
@@ -134,12 +141,29 @@ final class WebSocketSession {
         if isClosed || closeReceived || endReason != nil { return OperationValue.failure(endReason ?? "closed") }
         if receiver != nil { return OperationValue.failure("socket busy reading") }
         receiver = receive
+        receiveDeadline = .now() + timeout
+        if receiveTimer == nil || receiveTimerDeadline > receiveDeadline { armReceiveTimer() }
         return nil
     }
 
-    /// `receive` stops waiting (a timeout, or its request ended).
+    /// `receive` stops waiting (its request ended).
     func receiverLeft(_ receive: WebSocketReceive) {
         if receiver === receive { receiver = nil }
+    }
+
+    private func armReceiveTimer() {
+        receiveTimer?.cancel()
+        receiveTimerDeadline = receiveDeadline
+        receiveTimer = eventLoop.scheduleTask(deadline: receiveDeadline) { [weak self] in self?.receiveTimerFired() }
+    }
+
+    /// Times the waiting `recv` out if its deadline passed; else watches it (or none) again.
+    private func receiveTimerFired() {
+        receiveTimer = nil
+        guard let waiting = receiver else { return }
+        guard receiveDeadline <= .now() else { return armReceiveTimer() }
+        receiver = nil
+        waiting.timedOut()
     }
 
     // MARK: sending
@@ -241,6 +265,8 @@ final class WebSocketSession {
         if closeCode == nil { closeCode = 1006 }
         closing?.cancel()
         closing = nil
+        receiveTimer?.cancel()
+        receiveTimer = nil
         endReceiving()
         while let sender = senders.popFirst() { sender.fail("closed") }
         table.remove(handle)

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import LuaGateway
 
-/// A server from Debian's packages (redis-server, memcached) on a loopback port of its own,
+/// A server from Debian's packages (redis-server, memcached, dnsmasq) on a loopback port of its own,
 /// started by a test and stopped with it (scripts/test installs them).
 final class PeerServer {
     let port: Int
@@ -16,8 +16,18 @@ final class PeerServer {
     }
 
     static func redis() throws -> PeerServer {
+        try redis(adding: [])
+    }
+
+    /// redis-server replicating `master`. The copy a replica receives is written as dump.rdb in
+    /// its directory, `scratch` here: a redis-server started later in the same directory would load it.
+    static func redisReplica(of master: PeerServer, in scratch: ScratchDirectory) throws -> PeerServer {
+        try redis(adding: ["--replicaof", "127.0.0.1", "\(master.port)", "--dir", scratch.path])
+    }
+
+    private static func redis(adding arguments: [String]) throws -> PeerServer {
         try PeerServer(executable: "/usr/bin/redis-server") {
-            ["--port", "\($0)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            ["--port", "\($0)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
         }
     }
 
@@ -31,8 +41,27 @@ final class PeerServer {
         }
     }
 
+    /// A Redis Sentinel watching `master` as `name` (quorum 1): redis-server in sentinel mode,
+    /// as Debian's redis-sentinel runs it, its configuration (which it rewrites) in `scratch`.
+    static func sentinel(watching master: PeerServer, as name: String, in scratch: ScratchDirectory) throws -> PeerServer {
+        let configuration = try scratch.write("sentinel.conf", "sentinel monitor \(name) 127.0.0.1 \(master.port) 1\n").path
+        return try PeerServer(executable: "/usr/bin/redis-server") {
+            [configuration, "--sentinel", "--port", "\($0)", "--bind", "127.0.0.1"]
+        }
+    }
+
     static func memcached() throws -> PeerServer {
         try PeerServer(executable: "/usr/bin/memcached") { ["-p", "\($0)", "-l", "127.0.0.1", "-U", "0", "-u", "nobody"] }
+    }
+
+    /// dnsmasq (Debian's dnsmasq-base) answering on UDP and TCP from `records` (its options:
+    /// `--host-record=...`, `--txt-record=...`) and nothing else: no upstream servers, no
+    /// /etc/hosts; names under `.test` it does not know are answered "no such name".
+    static func dnsmasq(records: [String]) throws -> PeerServer {
+        try PeerServer(executable: "/usr/sbin/dnsmasq") {
+            ["--keep-in-foreground", "--port=\($0)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
+             "--no-hosts", "--conf-file=/dev/null", "--pid-file", "--local=/test/"] + records
+        }
     }
 
     deinit {
@@ -41,13 +70,14 @@ final class PeerServer {
     }
 
     /// The first lines of an application that runs OpenResty's `client` (`redis`, `memcached`)
-    /// through luagw.ngx: its path, then `local CLIENT = require "nginx.CLIENT"`.
-    static func openRestyClientPrelude(_ client: String) throws -> String {
+    /// through luagw.ngx: its path, then `local CLIENT = require "nginx.CLIENT"` (`module`, when
+    /// given, is required instead: `nginx.redis.connector`).
+    static func openRestyClientPrelude(_ client: String, module: String? = nil) throws -> String {
         let library = try clientLibraryPath()
         return """
         package.path = "\(library)/?.lua;" .. package.path
         require "luagw.ngx"
-        local \(client) = require "nginx.\(client)"
+        local \(client) = require "\(module ?? "nginx." + client)"
         """
     }
 

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// One outbound TCP (or Unix) connection of a request (SPEC 7), or the pipe of its child
+/// One outbound TCP (or Unix) connection of a request (SPEC 7), a UDP socket of its (connected
+/// to one peer: each datagram is one read), or the pipe of its child
 /// process (`io.popen`, SPEC 5: `ChildProcess`): what arrived and was not
 /// taken yet, and the one read a request may wait on. It reads from the socket only when a
 /// read waits and nothing is buffered (the channel does not auto-read), so a request that
@@ -25,6 +26,8 @@ final class OutboundConnection: ChannelInboundHandler {
     private var received = CircularBuffer<ByteBuffer>(initialCapacity: 2)
     private(set) var isClosed = false
     private var pendingRead: ((Result<ByteBuffer, SocketFailure>) -> Void)?
+    /// What a handler in front reported while no read waited, for the next read.
+    private var reportedFailure: SocketFailure?
     private var waiting = Waiting.nothing
     private var deadline = NIODeadline.distantFuture
     private var timer: Scheduled<Void>?
@@ -54,8 +57,16 @@ final class OutboundConnection: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// A failure in `SocketFailure`'s words that a handler in front reports (`DatagramPayloads`: a
+    /// datagram refused) fails the waiting read, or the next one, and leaves the socket open; any
+    /// other error closes it.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+        guard let failure = error as? SocketFailure else { return context.close(promise: nil) }
+        if let deliver = takePendingRead() {
+            deliver(.failure(failure))
+        } else {
+            reportedFailure = failure
+        }
     }
 
     /// Whether bytes arrived that nobody read (a connection in that state is not reusable).
@@ -66,6 +77,10 @@ final class OutboundConnection: ChannelInboundHandler {
     /// leaves the connection usable, as OpenResty's does.
     func read(timeout: TimeAmount, _ deliver: @escaping (Result<ByteBuffer, SocketFailure>) -> Void) {
         if let bytes = received.popFirst() { return deliver(.success(bytes)) }
+        if let failure = reportedFailure {
+            reportedFailure = nil
+            return deliver(.failure(failure))
+        }
         if isClosed { return deliver(.failure(.closed)) }
         guard pendingRead == nil else { return deliver(.failure(.busy("reading"))) }
         pendingRead = deliver
