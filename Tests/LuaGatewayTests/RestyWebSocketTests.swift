@@ -6,81 +6,82 @@ import XCTest
 /// example unchanged against the raw RFC 6455 client, and `resty.websocket.client` talking to
 /// luagw's own WebSocket server over ws:// and wss://.
 final class RestyWebSocketTests: XCTestCase {
-    /// lua-resty-websocket's README synopsis, as printed, in a function (a luagw application).
-    static let readme = #"""
-        require "luagw.ngx"
-        return function()
-            local server = require "resty.websocket.server"
+    /// lua-resty-websocket's README synopsis as printed: an OpenResty content handler, served by
+    /// `require("luagw.ngx").app` (readme.lua) from `_ws/readme.lua`, as nginx serves it with
+    /// content_by_lua_file.
+    static let readmeHandler = #"""
+        local server = require "resty.websocket.server"
 
-            local wb, err = server:new{
-                timeout = 5000,  -- in milliseconds
-                max_payload_len = 65535,
-            }
-            if not wb then
-                ngx.log(ngx.ERR, "failed to new websocket: ", err)
+        local wb, err = server:new{
+            timeout = 5000,  -- in milliseconds
+            max_payload_len = 65535,
+        }
+        if not wb then
+            ngx.log(ngx.ERR, "failed to new websocket: ", err)
+            return ngx.exit(444)
+        end
+
+        local data, typ, err = wb:recv_frame()
+
+        if not data then
+            if not string.find(err, "timeout", 1, true) then
+                ngx.log(ngx.ERR, "failed to receive a frame: ", err)
                 return ngx.exit(444)
             end
+        end
 
-            local data, typ, err = wb:recv_frame()
+        if typ == "close" then
+            -- for typ "close", err contains the status code
+            local code = err
 
-            if not data then
-                if not string.find(err, "timeout", 1, true) then
-                    ngx.log(ngx.ERR, "failed to receive a frame: ", err)
-                    return ngx.exit(444)
-                end
-            end
-
-            if typ == "close" then
-                -- for typ "close", err contains the status code
-                local code = err
-
-                -- send a close frame back:
-
-                local bytes, err = wb:send_close(1000, "enough, enough!")
-                if not bytes then
-                    ngx.log(ngx.ERR, "failed to send the close frame: ", err)
-                    return
-                end
-                ngx.log(ngx.INFO, "closing with status code ", code, " and message ", data)
-                return
-            end
-
-            if typ == "ping" then
-                -- send a pong frame back:
-
-                local bytes, err = wb:send_pong(data)
-                if not bytes then
-                    ngx.log(ngx.ERR, "failed to send frame: ", err)
-                    return
-                end
-            elseif typ == "pong" then
-                -- just discard the incoming pong frame
-
-            else
-                ngx.log(ngx.INFO, "received a frame of type ", typ, " and payload ", data)
-            end
-
-            wb:set_timeout(1000)  -- change the network timeout to 1 second
-
-            bytes, err = wb:send_text("Hello world")
-            if not bytes then
-                ngx.log(ngx.ERR, "failed to send a text frame: ", err)
-                return ngx.exit(444)
-            end
-
-            bytes, err = wb:send_binary("blah blah blah...")
-            if not bytes then
-                ngx.log(ngx.ERR, "failed to send a binary frame: ", err)
-                return ngx.exit(444)
-            end
+            -- send a close frame back:
 
             local bytes, err = wb:send_close(1000, "enough, enough!")
             if not bytes then
                 ngx.log(ngx.ERR, "failed to send the close frame: ", err)
                 return
             end
+            ngx.log(ngx.INFO, "closing with status code ", code, " and message ", data)
+            return
+        end
+
+        if typ == "ping" then
+            -- send a pong frame back:
+
+            local bytes, err = wb:send_pong(data)
+            if not bytes then
+                ngx.log(ngx.ERR, "failed to send frame: ", err)
+                return
+            end
+        elseif typ == "pong" then
+            -- just discard the incoming pong frame
+
+        else
+            ngx.log(ngx.INFO, "received a frame of type ", typ, " and payload ", data)
+        end
+
+        wb:set_timeout(1000)  -- change the network timeout to 1 second
+
+        bytes, err = wb:send_text("Hello world")
+        if not bytes then
+            ngx.log(ngx.ERR, "failed to send a text frame: ", err)
+            return ngx.exit(444)
+        end
+
+        bytes, err = wb:send_binary("blah blah blah...")
+        if not bytes then
+            ngx.log(ngx.ERR, "failed to send a binary frame: ", err)
+            return ngx.exit(444)
+        end
+
+        local bytes, err = wb:send_close(1000, "enough, enough!")
+        if not bytes then
+            ngx.log(ngx.ERR, "failed to send the close frame: ", err)
+            return
         end
         """#
+
+    static let readme = #"return require('luagw.ngx').app('_ws/readme.lua')"#
 
     /// `wait.lua`: a WebSocket under Debian's module name whose first recv_frame times out; it
     /// reports what recv_frame returned, then echoes one message with its type; a plain GET gets
@@ -171,7 +172,7 @@ final class RestyWebSocketTests: XCTestCase {
         end
         """#
 
-    static let scripts = ["readme.lua": readme, "readme-client.lua": readmeClient, "wait.lua": waiting, "echo.lua": echo, "client.lua": client]
+    static let scripts = ["readme.lua": readme, "_ws/readme.lua": readmeHandler, "readme-client.lua": readmeClient, "wait.lua": waiting, "echo.lua": echo, "client.lua": client]
 
     func testTheReadmeExampleRunsUnchanged() throws {
         let server = try TestServer(Self.scripts)
@@ -181,6 +182,23 @@ final class RestyWebSocketTests: XCTestCase {
         XCTAssertEqual(frames.last?.closeCode, 1000)
         XCTAssertEqual(Array(frames.last?.payload.dropFirst(2) ?? []), Array("enough, enough!".utf8))
         waitUntil("the WebSocket ended") { server.runningRequests == 0 }
+    }
+
+    /// The README's failure paths end with `ngx.exit(444)`: the connection closes without a response.
+    func testTheReadmeExampleClosesWith444WhenItFails() throws {
+        let log = LogCapture()
+        let server = try TestServer(Self.scripts, logger: log.logger)
+        let plain = try server.client()
+        try plain.send("GET /readme HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try plain.readToEnd(), [], "server:new failed: no response at all")
+        waitUntil("the failure logged") { log.contains("failed to new websocket: bad \"upgrade\" request header") }
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/readme")
+        client.raw.shutdownWrite()  // gone before its first frame: recv_frame fails, not by a timeout
+        XCTAssertEqual(try client.raw.readToEnd(), [], "closed without a close frame")
+        waitUntil("the failure logged") { log.contains("failed to receive a frame: failed to receive the first 2 bytes") }
+        waitUntil("the WebSocket ended") { server.runningRequests == 0 }
+        XCTAssertEqual(try server.get("/wait").text, #"bad "upgrade" request header: nil"#, "the server goes on")
     }
 
     func testTheReadmeExampleAnswersAPingAndAClose() throws {
@@ -236,7 +254,7 @@ final class RestyWebSocketTests: XCTestCase {
         }
         let scratch = try ScratchDirectory("luagw-resty-websocket")
         defer { scratch.remove() }
-        let body = Self.readme.split(separator: "\n").dropFirst(2).dropLast().joined(separator: "\n")
+        let body = Self.readmeHandler
         let nginx = try NginxLua(locations: """
             location /readme { content_by_lua_block {
                 package.path = "\(peer)/?.lua;" .. package.path

@@ -102,6 +102,9 @@ typedef enum luagw_operation {
     /* 23 is reserved. */
     LUAGW_OPERATION_UDP_PEER = 24,   /* host, port (0 for "unix:/path") → handle | nil, err: a connected UDP socket,
                                         whose handle SEND, RECEIVE (one datagram each) and CLOSE then take */
+    /* luagw.ngx's ngx.exit(444) (and ngx.ERROR, 408, 499): the request's connection closes (an
+       HTTP/2 stream is reset) without a response, or with the one it started cut. */
+    LUAGW_OPERATION_ABORT = 25,      /* → true | false when the request has no connection to close */
 } luagw_operation;
 
 /// Whether the `length` bytes at `bytes` are well-formed UTF-8 (RFC 3629: no overlong forms, no

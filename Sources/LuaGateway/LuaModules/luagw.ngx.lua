@@ -50,6 +50,9 @@ end
 -- LuaJIT's BitOp, which OpenResty libraries `require "bit"` for (lua-resty-dns).
 package.preload.bit = package.preload.bit or function() return need("bit") end
 
+-- The request API, ngx.say and the rest of the output, the ngx.HTTP_* constants, and `app`.
+need("luagw.ngx.app").install(ngx)
+
 _G.ngx = ngx
 if _G.unpack == nil then _G.unpack = table.unpack end
 -- LuaJIT's table.new (preallocation: here an empty table) and table.clear.

@@ -16,6 +16,7 @@ local SPAWN, WAIT, KILL, DONE = P.THREAD_SPAWN, P.THREAD_WAIT, P.THREAD_KILL, P.
 local current, traceback = C.current, C.traceback
 local type, error, select, tostring, xpcall, setmetatable, getmetatable = type, error, select, tostring, xpcall,
   setmetatable, getmetatable
+local pairs, next = pairs, next
 local pack, unpack = table.pack, table.unpack
 
 local Thread = {}
@@ -90,6 +91,14 @@ function M.kill(t)
   return ok, err
 end
 
+-- A thread that record `r`'s request (or thread) spawned and that has not finished, or nil.
+function M.unfinished_of(r)
+  if next(unfinished) == nil then return nil end
+  for _, t in pairs(unfinished) do
+    if t.parent == r and t.serial == r.serial and not t.results then return t end
+  end
+end
+
 -- Runs thread `id` (the server's call): its function's results, or false and the error, which is
 -- logged on the request's wsgi.errors as OpenResty logs a failed thread.
 function M.run(id)
@@ -97,6 +106,7 @@ function M.run(id)
   if not t then return DONE end  -- killed before it ran
   local r = begin_request()
   r.errors = t.errors  -- the request's, for ngx.log and errors.current() inside the thread
+  r.parent = t.parent  -- whose request API (luagw.ngx's) the thread uses
   -- However the thread ends (killed too: its coroutine is closed), it is forgotten here, what it
   -- deferred runs, and its coroutine's record lends the request's errors no more (it serves
   -- other requests next).
@@ -104,7 +114,7 @@ function M.run(id)
     unfinished[id] = nil
     local failed_cleanup = run_request_end(r)
     if failed_cleanup and t.errors then t.errors:write("error at the end of a light thread: " .. failed_cleanup .. "\n") end
-    r.errors = nil
+    r.errors, r.parent = nil, nil
   end })
   local args = t.args
   local results = pack(xpcall(t.fn, traceback, unpack(args, 1, args.n)))

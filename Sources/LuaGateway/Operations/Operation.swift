@@ -50,6 +50,7 @@ enum Operations {
         WebSocketAccept.number: WebSocketAccept.start,
         WebSocketReceive.number: WebSocketReceive.start,
         WebSocketSend.number: WebSocketSend.start,
+        ConnectionAbort.number: ConnectionAbort.start,
     ]
 }
 

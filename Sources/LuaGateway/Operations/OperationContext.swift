@@ -17,6 +17,9 @@ final class OperationContext {
     /// request and let go when it ends: held only while the runner holds the connection anyway
     /// (a weak reference would give the connection a side table, and every retain of it the slow path).
     var upgrader: WebSocketUpgrading?
+    /// The connection (or HTTP/2 stream) of the request, which luagw.ngx's `ngx.exit(444)` closes;
+    /// nil for a light thread, a timer and `luagw cgi`. Held as `upgrader` is, for the same reason.
+    var connection: ConnectionAborting?
     /// The light threads of the running request (SPEC 7's `luagw.thread`), made at its first spawn.
     private var lightThreads: LightThreads?
     /// Which request of the runner runs now: a socket belongs to the request that opened it.
@@ -81,6 +84,7 @@ final class OperationContext {
 
     func requestEnded() {
         upgrader = nil
+        connection = nil
         guard !cleanups.isEmpty else { return }
         let due = cleanups
         cleanups.removeAll()

@@ -70,6 +70,7 @@ extension HTTPConnectionHandler: StateWaiter {
         worker.environ.fill(exchange: exchange, target: target, decodedPath: worker.path, remote: remote, local: local,
                             trustsProxy: trustsProxy, isTLS: worker.servesTLS)
         if !isStream { runner.context.upgrader = self }
+        runner.context.connection = self
         runner.start(on: luaState, index: exchange.mountIndex, environ: worker.environ,
                      requestID: exchange.requestID, runOnce: false)
     }
