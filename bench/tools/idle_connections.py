@@ -2,7 +2,8 @@
 that each send one request, read its answer and stay open; prints the RSS growth of PID per connection.
 Usage: PORT PID N"""
 import socket, sys, time, resource
-resource.setrlimit(resource.RLIMIT_NOFILE, (10000, 10000))
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 port, pid, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 def rss():
     for line in open(f"/proc/{pid}/status"):
