@@ -37,6 +37,7 @@ typedef struct watched_thread {
     /* Set by the watchdog, under `lock`, while it reads the running run: the thread does not
        get past luagw_watchdog_leave meanwhile (so the run stays allocated and its resume goes on). */
     atomic_int reporting;
+    int lock_ready;                   /* `lock` initialised (by the first thread to take the slot) */
     /* Guards what follows: the thread writes the known call it is in, the watchdog the episode. */
     pthread_mutex_t lock;
     int in_call;                      /* `call` describes the known blocking call running now */
@@ -188,7 +189,6 @@ static void *watch(void *unused) {
 }
 
 static void start(void) {
-    for (int i = 0; i < WATCHED_MAX; i++) pthread_mutex_init(&watched[i].lock, NULL);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
@@ -221,6 +221,12 @@ void *luagw_watchdog_register(luagw_blocked_reporter reporter, void *context) {
     for (int i = 0; i < WATCHED_MAX; i++) {
         int expected = 0;
         if (atomic_compare_exchange_strong(&watched[i].used, &expected, 2)) {  /* 2: being set up */
+            /* Each slot's lock is made when the slot is first taken, not for all of them at
+               start-up: that wrote into every slot's page (1 MiB of resident memory). */
+            if (!watched[i].lock_ready) {
+                pthread_mutex_init(&watched[i].lock, NULL);
+                watched[i].lock_ready = 1;
+            }
             watched[i].thread = pthread_self();
             atomic_store(&watched[i].running, NULL);
             atomic_store(&watched[i].blocked, NULL);

@@ -97,6 +97,9 @@ public final class GatewayServer {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // NIO keeps a connection's last receive buffer while it is idle: start it at 256 bytes
+            // (NIO's default is 2,048), enough for a small request, and let it grow with what arrives.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
         if configuration.reusePort {
             // NIO names no SO_REUSEPORT; its value is Linux's.
             bootstrap = bootstrap.serverChannelOption(
