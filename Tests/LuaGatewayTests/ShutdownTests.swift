@@ -92,16 +92,7 @@ final class ShutdownTests: XCTestCase {
     /// the close ends at once, one whose client never answers is closed when the grace time ends;
     /// then the process exits 0.
     func testSIGTERMClosesWebSocketsWith1001ThenExits() throws {
-        let server = try LuagwProcess(["ws.lua": """
-            return function(environ)
-              local ws = assert(require("luagw.websocket").accept(environ))
-              while true do
-                local data, kind = ws:recv()
-                if not data or kind == "close" then return end
-                ws:send_text(data)
-              end
-            end
-            """], arguments: ["--grace-time", "3", "--reload", "off"])
+        let server = try LuagwProcess(["ws.lua": webSocketEchoScript()], arguments: ["--grace-time", "3", "--reload", "off"])
         let polite = try WebSocketClient(port: server.port, timeout: 30)
         let silent = try WebSocketClient(port: server.port, timeout: 30)
         for client in [polite, silent] {

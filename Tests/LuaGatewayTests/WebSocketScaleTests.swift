@@ -15,18 +15,7 @@ final class WebSocketScaleTests: XCTestCase {
 
     func testTwoThousandOpenWebSocketsOnOneWorker() throws {
         let count = 2000
-        let server = try TestServer(["echo.lua": #"""
-            local websocket = require "luagw.websocket"
-            return function(environ, start_response)
-              local ws = assert(websocket.accept(environ))
-              ws:settimeout(600000)
-              while true do
-                local data, kind = ws:recv()
-                if not data or kind == "close" then return end
-                ws:send_text(data)
-              end
-            end
-            """#])
+        let server = try TestServer(["echo.lua": webSocketEchoScript(timeoutMilliseconds: 600_000)])
         let luaBefore = server.server.workers!.collect { $0.pool.memory }.reduce(0, +)
         let residentBefore = procStatusKiB("VmRSS", pid: getpid())
         var clients: [WebSocketClient] = []
