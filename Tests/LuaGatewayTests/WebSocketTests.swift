@@ -266,8 +266,25 @@ final class WebSocketTests: XCTestCase {
         for frame in frames { try client.raw.send(frame) }
         let close = try client.receiveClose()
         XCTAssertEqual(close.closeCode, code, file: file, line: line)
-        XCTAssertTrue(try client.raw.isClosedByServer(), "the server closes after its close", file: file, line: line)
+        XCTAssertTrue(try client.raw.isClosedByServer(), "the server shuts its side after its close", file: file, line: line)
         if let error { XCTAssertEqual(try waitForNote(server, "error"), error, file: file, line: line) }
+        client.raw.shutdownWrite()  // the client's side of the close: the server then closes the connection
+        waitUntilNothingIsLeft(server)
+    }
+
+    /// A frame far past `max_payload`: the server stops at its header, answers 1009 and shuts its
+    /// side, and reads what the client still sends until the client closes. Closing at once, with
+    /// the frame's bytes unread, would reset the connection, and a reset can make the client lose
+    /// the close frame.
+    func testOversizeFrameLingersInsteadOfResetting() throws {
+        let server = try TestServer(scripts)
+        let client = try WebSocketClient(port: server.port)
+        try client.open("/ws")
+        try client.raw.send(WebSocketClient.frame(opcode: WebSocketClient.binary, payload: [UInt8](repeating: 7, count: 256 * 1024)))
+        XCTAssertEqual(try client.receiveClose().closeCode, 1009)
+        XCTAssertTrue(try client.raw.isClosedByServer(), "a FIN after the close frame, not a reset (which throws)")
+        XCTAssertEqual(server.openConnections, 1, "the server waits for the client's side")
+        client.raw.shutdownWrite()
         waitUntilNothingIsLeft(server)
     }
 

@@ -16,6 +16,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var inRead = false
     private var needsFlush = false
     private var readIsHeld = false
+    /// The connection failed: what still comes is read and dropped (`AfterWrite.linger`).
+    private var lingers = false
 
     init(session: WebSocketSession) {
         self.session = session
@@ -104,7 +106,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Reads wait while the session holds too much the application has not taken.
     func read(context: ChannelHandlerContext) {
-        if session.shouldHoldReads {
+        if session.shouldHoldReads && !lingers {
             readIsHeld = true
         } else {
             context.read()
@@ -120,13 +122,26 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
+    /// What the connection does once a frame is out.
+    enum AfterWrite {
+        case goOn
+        /// Closes the connection (the close handshake is done).
+        case close
+        /// Shuts the sending side only (a FIN after the close frame), then reads and drops what
+        /// the client still sends until it closes its side (or the session's closing time
+        /// ends): closing with bytes unread would reset the connection, and a reset can make the
+        /// client lose the close frame (the lingering close nginx does).
+        case linger
+    }
+
     /// Writes `frame`: flushed at the end of the read batch when written while reading, else now;
-    /// `thenClose`: the connection closes once it is out.
-    func write(_ frame: WebSocketFrame, thenClose: Bool = false) {
+    /// then does `then`.
+    func write(_ frame: WebSocketFrame, then: AfterWrite = .goOn) {
         guard let context else { return }
-        if thenClose {
+        if then != .goOn {
             let promise = context.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in context.close(promise: nil) }
+            if then == .linger { lingers = true }
+            promise.futureResult.whenComplete { _ in context.close(mode: then == .linger ? .output : .all, promise: nil) }
             return context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
         }
         context.write(wrapOutboundOut(frame), promise: nil)

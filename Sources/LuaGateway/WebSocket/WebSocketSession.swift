@@ -100,7 +100,7 @@ final class WebSocketSession {
         // Queued before the write: the connection may be closed before the write returns.
         queue(WebSocketMessage(kind: WebSocketMessage.close, data: reason, code: code))
         if mustEcho {
-            write(opcode: .connectionClose, echo, thenClose: true, counted: true)
+            write(opcode: .connectionClose, echo, then: .close, counted: true)
         } else {
             handler?.close()
         }
@@ -214,15 +214,17 @@ final class WebSocketSession {
         payload + (payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10)
     }
 
-    private func write(opcode: WebSocketOpcode, _ payload: ByteBuffer, thenClose: Bool = false, counted: Bool = false) {
+    private func write(opcode: WebSocketOpcode, _ payload: ByteBuffer, then: WebSocketHandler.AfterWrite = .goOn,
+                       counted: Bool = false) {
         if !counted { exchange.bodyBytesSent += Self.frameBytes(payload: payload.readableBytes) }
-        handler?.write(WebSocketFrame(fin: true, opcode: opcode, data: payload), thenClose: thenClose)
+        handler?.write(WebSocketFrame(fin: true, opcode: opcode, data: payload), then: then)
     }
 
     // MARK: ending
 
     /// Fails the connection for a frame that broke the protocol: a close with the violation's code,
-    /// then the connection closes; `recv` answers the violation's reason.
+    /// then the connection lingers until the client closes (at most `closingTime`); `recv`
+    /// answers the violation's reason.
     func fail(_ violation: WebSocketViolation) {
         guard !isClosed, endReason == nil else { return }
         endReason = violation.reason
@@ -231,7 +233,7 @@ final class WebSocketSession {
             closeSent = true
             var payload = ByteBuffer()
             payload.writeInteger(violation.code)
-            write(opcode: .connectionClose, payload, thenClose: true)
+            write(opcode: .connectionClose, payload, then: .linger)
             armClosing()
         } else {
             handler?.close()
