@@ -47,6 +47,28 @@ final class RequestDecoderTests: XCTestCase {
         }
     }
 
+    /// Pulled one part at a time, as the connection handler does: a part a call, the end of a head
+    /// without a body right after it, nil while more bytes are needed; `hasBody` tells the two heads apart.
+    func testPartsArePulledOneAtATime() throws {
+        var decoder = RequestDecoder(limits: RequestLimits())
+        var bytes = ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nwx")
+        guard case .head(let first, let firstFacts)? = decoder.next(&bytes) else { return XCTFail("no first head") }
+        XCTAssertEqual(first.uri, "/a")
+        XCTAssertFalse(firstFacts.hasBody)
+        guard case .end? = decoder.next(&bytes) else { return XCTFail("no end after a head without a body") }
+        guard case .head(let second, let secondFacts)? = decoder.next(&bytes) else { return XCTFail("no second head") }
+        XCTAssertEqual(second.uri, "/b")
+        XCTAssertTrue(secondFacts.hasBody)
+        guard case .body(let start)? = decoder.next(&bytes) else { return XCTFail("no body") }
+        XCTAssertEqual(String(buffer: start), "wx")
+        XCTAssertNil(decoder.next(&bytes), "the rest of the body is still to come")
+        bytes.writeString("yz")
+        guard case .body(let rest)? = decoder.next(&bytes) else { return XCTFail("no rest of the body") }
+        XCTAssertEqual(String(buffer: rest), "yz")
+        guard case .end? = decoder.next(&bytes) else { return XCTFail("no end after the body") }
+        XCTAssertNil(decoder.next(&bytes))
+    }
+
     func testLimitsOfTheHead() throws {
         let limits = RequestLimits(maxTargetBytes: 100, maxHeaderBytes: 200, maxHeaderCount: 10)
         let longTarget = "GET /" + String(repeating: "a", count: 300)

@@ -14,6 +14,8 @@ struct RequestDecoder {
         case head
         case body(remaining: Int)
         case chunked(ChunkedBody)
+        /// The request's end is the next part (its head had no body, or its body is all here).
+        case end
         /// After a WebSocket handshake: bytes wait for the application's verdict.
         case upgradeCandidate
         case failed
@@ -40,7 +42,20 @@ struct RequestDecoder {
     /// left in `buffer` is the start of a part still to come, or the bytes after a WebSocket
     /// handshake (`waitsForUpgrade`).
     mutating func decode(_ buffer: inout ByteBuffer, emit: (RequestPart) -> Void) {
-        while step(&buffer, emit: emit) == .continue {}
+        while let part = next(&buffer) { emit(part) }
+    }
+
+    /// The next part `buffer` holds, or nil when more bytes are needed (or the bytes after a
+    /// WebSocket handshake wait, or nothing more is decoded). The connection handler pulls the
+    /// parts one at a time, so that it can handle each as it comes (no queue unless one waits).
+    mutating func next(_ buffer: inout ByteBuffer) -> RequestPart? {
+        while true {
+            switch step(&buffer) {
+            case .part(let part): return part
+            case .skipped: continue
+            case .needMoreData: return nil
+            }
+        }
     }
 
     /// The client sends no more: decodes what `buffer` holds, then answers a head it left
@@ -54,7 +69,7 @@ struct RequestDecoder {
         if complete.readableBytes > 0 {
             do { _ = try RequestHeadParser.parse(complete, checkingFields: false) } catch { reason = error as? MalformedRequest ?? reason }
         }
-        fail(reason, buffer: &buffer, emit: emit)
+        emit(fail(reason, buffer: &buffer))
     }
 
     /// Whether the bytes left after decoding are a WebSocket's (its handshake was the last head).
@@ -63,22 +78,27 @@ struct RequestDecoder {
         return false
     }
 
-    /// One step: a part handed on (`.continue`), or more bytes needed.
-    private mutating func step(_ buffer: inout ByteBuffer, emit: (RequestPart) -> Void) -> DecodingState {
+    /// What one step of decoding gives.
+    private enum Step {
+        case part(RequestPart)
+        /// Bytes consumed without a part (an empty line before a request line).
+        case skipped
+        case needMoreData
+    }
+
+    /// One step: a part, or more bytes needed.
+    private mutating func step(_ buffer: inout ByteBuffer) -> Step {
         switch state {
         case .head:
-            return decodeHead(&buffer, emit: emit)
+            return decodeHead(&buffer)
+        case .end:
+            state = .head
+            return .part(.end)
         case .body(let remaining):
             guard buffer.readableBytes > 0 else { return .needMoreData }
             let count = min(remaining, buffer.readableBytes)
-            emit(.body(buffer.readSlice(length: count)!))
-            if count == remaining {
-                state = .head
-                emit(.end)
-            } else {
-                state = .body(remaining: remaining - count)
-            }
-            return .continue
+            state = count == remaining ? .end : .body(remaining: remaining - count)
+            return .part(.body(buffer.readSlice(length: count)!))
         case .chunked(var body):
             let step = body.next(&buffer)
             state = .chunked(body)
@@ -86,14 +106,13 @@ struct RequestDecoder {
             case .needMoreData:
                 return .needMoreData
             case .data(let bytes):
-                emit(.body(bytes))
+                return .part(.body(bytes))
             case .end:
                 state = .head
-                emit(.end)
+                return .part(.end)
             case .malformed(let failure):
-                fail(.badRequest(failure.description), failure: failure, buffer: &buffer, emit: emit)
+                return .part(fail(.badRequest(failure.description), failure: failure, buffer: &buffer))
             }
-            return .continue
         case .upgradeCandidate:
             // A client sends no frame before the 101 (RFC 6455 §4.1): a little is kept, no more.
             if buffer.readableBytes > maxHeadBytes {
@@ -137,17 +156,16 @@ struct RequestDecoder {
         return .incomplete
     }
 
-    private mutating func decodeHead(_ buffer: inout ByteBuffer, emit: (RequestPart) -> Void) -> DecodingState {
+    private mutating func decodeHead(_ buffer: inout ByteBuffer) -> Step {
         let end: Int?
         switch buffer.withUnsafeReadableBytes({ scanHead($0) }) {
         case .bareLF:
-            fail(.badRequest("a line of the head ends in a bare LF"), buffer: &buffer, emit: emit)
-            return .continue
+            return .part(fail(.badRequest("a line of the head ends in a bare LF"), buffer: &buffer))
         case .emptyLine(let end):
             // An empty line before the request line is ignored (RFC 9112 §2.2).
             buffer.moveReaderIndex(forwardBy: end)
             scanned = 0
-            return .continue
+            return .skipped
         case .complete(let found):
             end = found
         case .incomplete:
@@ -155,12 +173,10 @@ struct RequestDecoder {
         }
         guard let end else {
             if !sawLineEnd && scanned > maxRequestLineBytes {
-                fail(.targetTooLong, buffer: &buffer, emit: emit)
-                return .continue
+                return .part(fail(.targetTooLong, buffer: &buffer))
             }
             if scanned > maxHeadBytes {
-                fail(.headTooLarge, buffer: &buffer, emit: emit)
-                return .continue
+                return .part(fail(.headTooLarge, buffer: &buffer))
             }
             return .needMoreData
         }
@@ -173,33 +189,30 @@ struct RequestDecoder {
         do {
             parsed = try RequestHeadParser.parse(head)
         } catch {
-            fail(error as? MalformedRequest ?? .badRequest("\(error)"), buffer: &buffer, emit: emit)
-            return .continue
+            return .part(fail(error as? MalformedRequest ?? .badRequest("\(error)"), buffer: &buffer))
         }
-        if parsed.facts.webSocketUpgrade {
-            // Set before the head goes on: its application may accept before this returns, and then
-            // nothing but bytes may follow it (the head has no body: its end is the connection's to note).
-            state = .upgradeCandidate
-            emit(.head(parsed.head, parsed.facts))
-            return .continue
-        }
-        emit(.head(parsed.head, parsed.facts))
+        // The state is set before the head goes on: after a WebSocket handshake's head, its application
+        // may accept before the next part is asked for, and then nothing but bytes may follow it (the
+        // head has no body: its end is the connection's to note).
         switch parsed.body {
+        case _ where parsed.facts.webSocketUpgrade:
+            state = .upgradeCandidate
         case .none:
-            emit(.end)
+            state = .end
         case .length(let length):
             state = .body(remaining: length)
         case .chunked:
             state = .chunked(ChunkedBody(maxTrailerBytes: maxHeadBytes, maxBodyBytes: maxBodyBytes))
         }
-        return .continue
+        return .part(.head(parsed.head, parsed.facts))
     }
 
+    /// The bytes stopped making a request: nothing more is decoded; the part that says so.
     private mutating func fail(_ malformed: MalformedRequest, failure: InputFailure? = nil,
-                               buffer: inout ByteBuffer, emit: (RequestPart) -> Void) {
+                               buffer: inout ByteBuffer) -> RequestPart {
         state = .failed
         buffer.moveReaderIndex(to: buffer.writerIndex)
-        emit(.malformed(malformed, body: failure))
+        return .malformed(malformed, body: failure)
     }
 }
 

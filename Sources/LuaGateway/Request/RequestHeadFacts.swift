@@ -6,6 +6,10 @@ struct RequestHeadFacts {
     var expectsContinue = false
     /// The declared body length (Content-Length), when the body is not chunked.
     var contentLength: Int?
+    /// Whether a body may follow the head: false when an HTTP/1 head frames none (no Content-Length,
+    /// not chunked), and the request's body has ended with its head. An HTTP/2 stream's head leaves it
+    /// true (its frames say where the body ends).
+    var hasBody = true
     /// Bytes of all header names and values.
     var headerBytes = 0
     /// The connection must close after this request (HTTP/1.0 with Transfer-Encoding, RFC 9112 §6.1).

@@ -36,6 +36,7 @@ enum RequestHeadParser {
             let isHTTP11 = line.minor >= 1
             var facts = checkingFields ? try fields.facts(isHTTP11: isHTTP11, in: raw) : RequestHeadFacts()
             facts.webSocketUpgrade = facts.webSocketUpgrade && line.method == "GET"
+            facts.hasBody = fields.body != .none
             let head = RequestHead(method: line.method, uri: line.uri, isHTTP11: isHTTP11,
                                    keepAlive: fields.keepAlive(isHTTP11: isHTTP11) && !facts.mustClose,
                                    bytes: bytes, fields: parsedFields, authority: line.authority ?? fields.host,

@@ -2,8 +2,8 @@ import Logging
 import NIOCore
 
 /// Serves the requests of one connection, in order (SPEC 5): it decodes the connection's bytes
-/// itself (`RequestDecoder`; an HTTP/2 stream's adapter hands it parts), queues what arrives
-/// for later requests, holds the socket's reads while a request's application is not
+/// itself (`RequestDecoder`; an HTTP/2 stream's adapter hands it parts), handles each part as
+/// it comes, queues only what has to wait for the current request, holds the socket's reads while a request's application is not
 /// reading its body (or while later requests wait), and hands each request to its
 /// application (`+Application`). Where the connection is lives in `state`; the
 /// response bytes are the `writer`'s; the application's steps are the `runner`'s.
@@ -28,8 +28,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     var local = RemotePeer(nil)
     /// Whether the peer is a proxy whose forwarding headers are believed.
     var trustsProxy = false
-    /// What arrived and is not handled yet.
-    private var arrivals = CircularBuffer<RequestPart>(initialCapacity: 4)
+    /// What arrived and waits for the request in progress (pipelined requests): empty, with no
+    /// storage, on a connection whose parts are handled as they come.
+    private var arrivals: [RequestPart] = []
     /// Decodes the connection's bytes (called here, not from a handler of its own: no
     /// `ByteToMessageHandler`, no `NIOAny` per part).
     private var decoder: RequestDecoder
@@ -89,14 +90,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !state.isClosed else { return }  // lingering: dropped
         if isStream {
-            arrivals.append(StreamParts.unwrap(data))
+            arrive(StreamParts.unwrap(data))
         } else {
             decode(unwrapInboundIn(data))
         }
         handleArrivals()
     }
 
-    /// Decodes `bytes` after what the last reads left, queueing the parts.
+    /// Decodes `bytes` after what the last reads left, handling (or queueing) each part as it is
+    /// decoded: the decoder holds the unread bytes only while it takes a part out of them, so what
+    /// a part starts (a WebSocket accepted, taking the bytes after its head) finds them as they are.
     private func decode(_ bytes: ByteBuffer) {
         if undecoded.readableBytes == 0 {
             undecoded = bytes
@@ -108,7 +111,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             joined.writeImmutableBuffer(bytes)
             undecoded = joined
         }
-        decoder.decode(&undecoded) { arrivals.append($0) }
+        while !state.isClosed, let part = decoder.next(&undecoded) { arrive(part) }
         // An idle connection keeps no read buffer alive.
         if undecoded.readableBytes == 0 { undecoded = ByteBuffer() }
     }
@@ -209,6 +212,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     // MARK: arrivals, in order
 
+    /// Handles a part that just arrived at once when nothing waits before it and the current
+    /// request allows; else it waits in `arrivals`.
+    private func arrive(_ part: RequestPart) {
+        guard arrivals.isEmpty, !isHandlingArrivals, !state.isClosed, mayHandle(part) else {
+            return arrivals.append(part)
+        }
+        isHandlingArrivals = true
+        _ = handle(part)  // a head dropped after the client stopped sending: what follows it is dropped too
+        isHandlingArrivals = false
+    }
+
     /// Handles what arrived, in order, as far as the current request allows: a new
     /// request starts only when the previous one is over.
     func handleArrivals() {
@@ -216,30 +230,41 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         isHandlingArrivals = true
         defer { isHandlingArrivals = false }
         while let arrival = arrivals.first, !state.isClosed {
-            switch arrival {
-            case .head(let head, let facts):
-                guard !state.isActive else { return }
-                arrivals.removeFirst()
-                if state.inputClosed { return }
-                begin(head, facts: facts)
-            case .body(let bytes):
-                arrivals.removeFirst()
-                receiveBody(bytes)
-            case .end:
-                arrivals.removeFirst()
-                receiveEnd()
-            case .malformed(_, let failure?):
-                // The current request's body broke its framing.
-                arrivals.removeFirst()
-                stopReceiving(because: failure)
-            case .malformed(let malformed, nil):
-                // Bytes after the current request that make no request: answered in turn.
-                guard !state.isActive else { return }
-                arrivals.removeFirst()
-                respondWithoutRequest(malformed.status, detail: malformed.reason)
-            }
+            guard mayHandle(arrival) else { return }
+            arrivals.removeFirst()
+            if !handle(arrival) { return }
         }
+        if arrivals.isEmpty && arrivals.capacity > 0 { arrivals = [] }  // an idle connection keeps no queue
         releaseReadIfPossible()
+    }
+
+    /// Whether `part` may be handled now: a request (or bytes that make none) starts only once
+    /// the previous one is over.
+    private func mayHandle(_ part: RequestPart) -> Bool {
+        switch part {
+        case .head, .malformed(_, nil): !state.isActive
+        case .body, .end, .malformed(_, _?): true
+        }
+    }
+
+    /// Handles `part`; false when the handling of the queue stops for now (a head after the client stopped sending).
+    private func handle(_ part: RequestPart) -> Bool {
+        switch part {
+        case .head(let head, let facts):
+            if state.inputClosed { return false }
+            begin(head, facts: facts)
+        case .body(let bytes):
+            receiveBody(bytes)
+        case .end:
+            receiveEnd()
+        case .malformed(_, let failure?):
+            // The current request's body broke its framing.
+            stopReceiving(because: failure)
+        case .malformed(let malformed, nil):
+            // Bytes after the current request that make no request: answered in turn.
+            respondWithoutRequest(malformed.status, detail: malformed.reason)
+        }
+        return true
     }
 
     // MARK: closing

@@ -27,10 +27,11 @@ final class ResponseWriter {
 
     func write(_ buffer: ByteBuffer, flush: Bool = true) {
         guard let context else { return }
-        context.write(NIOAny(buffer), promise: nil)
         if flush {
-            context.flush()
+            context.writeAndFlush(NIOAny(buffer), promise: nil)  // one walk of the pipeline
             unflushedBytes = 0
+        } else {
+            context.write(NIOAny(buffer), promise: nil)
         }
     }
 
