@@ -3,8 +3,9 @@ import NIOCore
 
 /// Serves the requests of one connection, in order (SPEC 5): it decodes the connection's bytes
 /// itself (`RequestDecoder`; an HTTP/2 stream's adapter hands it parts), handles each part as
-/// it comes, queues only what has to wait for the current request, holds the socket's reads while a request's application is not
-/// reading its body (or while later requests wait), and hands each request to its
+/// it comes and queues only what has to wait for the current request, holds the socket's reads
+/// while a request's application is not reading its body (or while later requests wait), and
+/// hands each request to its
 /// application (`+Application`). Where the connection is lives in `state`; the
 /// response bytes are the `writer`'s; the application's steps are the `runner`'s.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -28,9 +29,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     var local = RemotePeer(nil)
     /// Whether the peer is a proxy whose forwarding headers are believed.
     var trustsProxy = false
-    /// What arrived and waits for the request in progress (pipelined requests): empty, with no
-    /// storage, on a connection whose parts are handled as they come.
-    private var arrivals: [RequestPart] = []
+    /// What arrived and waits for the request in progress (pipelined requests). A connection whose
+    /// parts are handled as they come shares `noArrivals`' storage: it allocates none of its own.
+    private var arrivals = HTTPConnectionHandler.noArrivals
+    private static let noArrivals = CircularBuffer<RequestPart>(initialCapacity: 1)
     /// Decodes the connection's bytes (called here, not from a handler of its own: no
     /// `ByteToMessageHandler`, no `NIOAny` per part).
     private var decoder: RequestDecoder
@@ -170,7 +172,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         markClosed()
         worker.connections.remove(self)
-        arrivals.removeAll()
+        arrivals = Self.noArrivals
         undecoded = ByteBuffer()
         if runner.isRunning {
             runner.clientGone()
@@ -234,7 +236,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             arrivals.removeFirst()
             if !handle(arrival) { return }
         }
-        if arrivals.isEmpty && arrivals.capacity > 0 { arrivals = [] }  // an idle connection keeps no queue
+        if arrivals.isEmpty { arrivals = Self.noArrivals }  // an idle connection keeps no queue of its own
         releaseReadIfPossible()
     }
 
