@@ -6,9 +6,9 @@ struct RequestHeadFacts {
     var expectsContinue = false
     /// The declared body length (Content-Length), when the body is not chunked.
     var contentLength: Int?
-    /// Whether a body may follow the head: false when an HTTP/1 head frames none (no Content-Length,
-    /// not chunked), and the request's body has ended with its head. An HTTP/2 stream's head leaves it
-    /// true (its frames say where the body ends).
+    /// Whether a body may follow the head: false when it frames none (no Content-Length, not
+    /// chunked), and on HTTP/1 the request's body has ended with its head. Not for an HTTP/2
+    /// stream's head: its frames say where its body ends.
     var hasBody = true
     /// Bytes of all header names and values.
     var headerBytes = 0

@@ -10,9 +10,10 @@ extension HTTPConnectionHandler: StateWaiter {
         exchange.reset(head: head)
         if worker.timesRequests { exchange.startTime = .now() }
         if worker.isShuttingDown { exchange.keepAlive = false }
-        // A head without a body ends its body: the response written at once is followed by the next
-        // request, not by a wait for the decoder's end (which comes after and finds nothing to do).
-        if !facts.hasBody { exchange.bodyEnded = true }
+        // An HTTP/1 head without a body ends its body: the response written at once is followed by the
+        // next request, not by a wait for the decoder's end (which comes after and finds nothing to do).
+        // An HTTP/2 stream's body ends with its frames.
+        if !facts.hasBody && !isStream { exchange.bodyEnded = true }
         if facts.webSocketUpgrade {
             // The decoder waits for the verdict: refused, the connection cannot go back to HTTP cheaply.
             // The head has no body, and the decoder sends no end for it (frames may follow at once).
