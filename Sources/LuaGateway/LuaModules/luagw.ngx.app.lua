@@ -52,14 +52,19 @@ local coroutine_of = setmetatable({}, { __mode = "k" })  -- a worker's coroutine
 local RETURNED = setmetatable({}, { __name = "luagw.ngx.app: returned" })
 local FAILED = setmetatable({}, { __name = "luagw.ngx.app: failed" })
 
--- A worker's body: says which coroutine it is, then runs each handler it is resumed with, its error
--- with the traceback taken where it was raised.
-local function serve()
-  local fn = co_yield(running())
+-- Runs each handler the worker is resumed with (`fn` the first), until one fails.
+local function run_handlers(fn)
   while true do
-    local ok, err = xpcall(fn, on_failure)
-    if ok then fn = co_yield(RETURNED) else co_yield(FAILED, err) end
+    fn()
+    fn = co_yield(RETURNED)
   end
+end
+
+-- A worker's body: says which coroutine it is, then runs handlers in one protected call (yields
+-- cross it), the error of the one that fails with the traceback taken where it was raised.
+local function serve()
+  local _, err = xpcall(run_handlers, on_failure, co_yield(running()))
+  co_yield(FAILED, err)
 end
 
 -- A worker from `idle`, or a new one.
