@@ -52,11 +52,11 @@ local coroutine_of = setmetatable({}, { __mode = "k" })  -- a worker's coroutine
 local RETURNED = setmetatable({}, { __name = "luagw.ngx.app: returned" })
 local FAILED = setmetatable({}, { __name = "luagw.ngx.app: failed" })
 
--- Runs each handler the worker is resumed with (`fn` the first), until one fails.
-local function run_handlers(fn)
+-- Runs each handler the worker is resumed with (`handler` the first), until one fails.
+local function run_handlers(handler)
   while true do
-    fn()
-    fn = co_yield(RETURNED)
+    handler()  -- named so in a traceback: "in local 'handler'"
+    handler = co_yield(RETURNED)
   end
 end
 
