@@ -39,44 +39,18 @@ static void push_header_key(lua_State *L, luagw_bytes name) {
     else luaL_pushresultsize(&b, n);                              /* ... key */
 }
 
-/* The registry's key of the state's table of constant keys: the Lua string of each, by the
-   address of its bytes (a constant's bytes never move). */
-static char constant_keys_key;
-
-/// Pushes the state's table of constant keys, made the first time. [-0, +1, m]
-static void push_constant_keys(lua_State *L) {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &constant_keys_key) == LUA_TTABLE) return;  /* ... keys */
-    lua_pop(L, 1);                                                 /* ... */
-    lua_createtable(L, 0, 32);                                     /* ... keys */
-    lua_pushvalue(L, -1);                                          /* ... keys keys */
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &constant_keys_key);         /* ... keys */
-}
-
-/// Pushes constant key `key` (NUL-terminated bytes that never move), found by its address in
-/// the table of constant keys at `keys`: cheaper than lua_pushstring, which compares it with
-/// the strings of Lua's cache, or hashes it when another C string took its place. [-0, +1, m]
-static void push_constant_key(lua_State *L, int keys, luagw_bytes key) {
-    if (lua_rawgetp(L, keys, key.data) == LUA_TSTRING) return;     /* ... k */
-    lua_pop(L, 1);                                                 /* ... */
-    lua_pushlstring(L, key.data, key.length);                      /* ... k */
-    lua_pushvalue(L, -1);                                          /* ... k k */
-    lua_rawsetp(L, keys, key.data);                                /* ... k */
-}
-
 /// [-1 (spec), +1 (environ), m]
 static int build_environ(lua_State *L) {
     const environ_spec *spec = (const environ_spec *)lua_touserdata(L, 1);
     /* 16: the keys driver.lua adds (SERVER_SOFTWARE ... luagw), so that they need no rehash. */
     lua_createtable(L, 0, spec->nfixed + spec->nheaders + 16);     /* spec env */
-    push_constant_keys(L);                                         /* spec env keys */
     for (int i = 0; i < spec->nfixed; i++) {
         const luagw_pair *kv = &spec->fixed[i];
-        if (kv->key_is_constant) push_constant_key(L, 3, kv->key); /* spec env keys k */
-        else lua_pushlstring(L, kv->key.data, kv->key.length);     /* spec env keys k */
-        lua_pushlstring(L, kv->value.data, kv->value.length);      /* spec env keys k v */
-        lua_rawset(L, 2);                                          /* spec env keys */
+        if (kv->key_is_constant) lua_pushstring(L, kv->key.data);  /* spec env k */
+        else lua_pushlstring(L, kv->key.data, kv->key.length);     /* spec env k */
+        lua_pushlstring(L, kv->value.data, kv->value.length);      /* spec env k v */
+        lua_rawset(L, 2);                                          /* spec env */
     }
-    lua_pop(L, 1);                                                 /* spec env */
     for (int i = 0; i < spec->nheaders; i++) {
         const luagw_pair *kv = &spec->headers[i];
         push_header_key(L, kv->key);                               /* spec env k */

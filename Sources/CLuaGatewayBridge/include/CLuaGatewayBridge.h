@@ -22,8 +22,8 @@ typedef struct luagw_bytes {
 typedef struct luagw_pair {
     luagw_bytes key;
     luagw_bytes value;
-    /// The key is a constant (its bytes live as long as the process, followed by a NUL): its Lua
-    /// string is kept by the state, found by the bytes' address, and never made or hashed again.
+    /// The key is a constant (its bytes live as long as the process, followed by a NUL): it is
+    /// pushed through Lua's cache of C strings, which finds it without hashing it again.
     int key_is_constant;
 } luagw_pair;
 
