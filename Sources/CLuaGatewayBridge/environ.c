@@ -21,10 +21,13 @@ static int ascii_equal_nocase(luagw_bytes b, const char *lower) {
 }
 
 /// Pushes "HTTP_" .. upper(name) with '-' turned to '_' (Swift passes only the names that
-/// reach the application: none with '_', no Content-Type or Content-Length). [-0, +1, m]
+/// reach the application: none with '_', no Content-Type or Content-Length). An ordinary name is
+/// spelled in a C array and pushed as it is: a luaL_Buffer costs more than the string. [-0, +1, m]
 static void push_header_key(lua_State *L, luagw_bytes name) {
+    char small[128];
     luaL_Buffer b;
-    char *p = luaL_buffinitsize(L, &b, name.length + 5);           /* ... buffer? */
+    size_t n = name.length + 5;
+    char *p = n <= sizeof small ? small : luaL_buffinitsize(L, &b, n);  /* ... [buffer] */
     memcpy(p, "HTTP_", 5);
     for (size_t i = 0; i < name.length; i++) {
         char c = name.data[i];
@@ -32,7 +35,8 @@ static void push_header_key(lua_State *L, luagw_bytes name) {
         else if (c == '-') c = '_';
         p[5 + i] = c;
     }
-    luaL_pushresultsize(&b, name.length + 5);                      /* ... key */
+    if (p == small) lua_pushlstring(L, small, n);                 /* ... key */
+    else luaL_pushresultsize(&b, n);                              /* ... key */
 }
 
 /// [-1 (spec), +1 (environ), m]

@@ -75,4 +75,20 @@ local ok, err = pcall(serve, function() error("boom") end)
 h.check(not ok and tostring(err[1] or err):find("boom") and tostring(err[1] or err):find("stack traceback"),
   "an error keeps its traceback: " .. tostring(err[1] or err))
 
+-- A record's next request starts from nginx's default response, whatever the one before did.
+for i, before in ipairs({
+  function() ngx.status = 201; ngx.say("a") end,
+  function() ngx.status = 200; ngx.say("a") end,
+  function() ngx.header["X-A"] = "1"; ngx.say("a") end,
+  function() ngx.say("a"); ngx.flush() end,
+  function() ngx.say("a"); ngx.exit(200) end,
+  function() ngx.exit(404) end,
+  function() ngx.say("a"); error("boom") end,
+}) do
+  pcall(serve, before)
+  status, headers, body = serve(function() ngx.say("b"); ngx.flush(); ngx.print("c"); ngx.say(); ngx.say(nil, 1) end)
+  h.equal(status .. "|" .. headers .. "|" .. body, "200 OK|Content-Type: text/plain|b\nc\nnil1\n",
+    "a request after another (" .. i .. ")")
+end
+
 h.finish("ngx_request_test")

@@ -23,10 +23,26 @@ h.equal(r.length, 3, "Content-Length noted")
 h.equal(r.flags, h.C.protocol.HAS_SERVER, "Server noted")
 h.equal(r.block, "Content-Length: 3\r\nServer: mine\r\n", "a map sorted by name")
 
+-- A pair seen before is not validated again, but Content-Length, Date and Server still count.
+for i = 1, 2 do
+  r, sr = fresh()
+  sr(200, { { "Content-Type", "text/plain" }, { "Content-Length", "3" }, { "Server", "s" } })
+  h.equal(r.block, "Content-Type: text/plain\r\nContent-Length: 3\r\nServer: s\r\n", "the same block, time " .. i)
+  h.equal(r.length, 3, "Content-Length noted, time " .. i)
+  h.equal(r.flags, h.C.protocol.HAS_SERVER, "Server noted, time " .. i)
+  r, sr = fresh()
+  sr(200, { { "Content-Type", "text/plain" } })
+  h.equal(r.block, "Content-Type: text/plain\r\n", "a single line, time " .. i)
+  h.equal(r.length, nil, "no Content-Length left from before, time " .. i)
+  h.equal(r.flags, 0, "no flags left from before, time " .. i)
+end
+
 local refused = {
   { "0200 OK", {} }, { "20 OK", {} }, { 42, {} }, { 200, { { "Bad Name", "x" } } },
   { 200, { { "X", "a\r\nb" } } }, { 200, { { "Connection", "close" } } },
   { 200, { { "Content-Length", "-1" } } }, { 200, { { "X", {} } } }, { 200, "headers" },
+  { 200, { { "Content-Type", "text/plain" }, { "Content-Type", "a\nb" } } },
+  { 200, { { "Content-Type", "text/plain" }, "x" } },
 }
 for i, case in ipairs(refused) do
   local _, s = fresh()

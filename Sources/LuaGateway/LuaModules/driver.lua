@@ -112,14 +112,6 @@ local SOFTWARE = "luagw/" .. VERSION
 -- request lives in this module.
 local begin_request = need("request").begin
 
-local function new_record(r)
-  begin_request(r)
-  if not r.start_response then r.start_response = new_start_response(r, send) end
-  r.sent, r.stopped, r.body, r.websocket = false, false, nil, nil
-  r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
-  return r
-end
-
 local apps, load_errors, mounts, files = scripts.apps, scripts.load_errors, scripts.mounts, scripts.files
 
 -- The errors about what an application did with the protocol (its body, start_response): they
@@ -157,7 +149,11 @@ local M = { close_body = close_body }  -- luagw.test closes a body as the server
 function M.serve(index, environ, request_id, run_once, r)
   local app = apps[index]
   if not app then return FAILED, load_errors[index] or "no application is loaded for this script" end
-  new_record(r)
+  -- The record, reset (its own function would cost a call a request).
+  begin_request(r)
+  if not r.start_response then r.start_response = new_start_response(r, send) end
+  r.sent, r.stopped, r.body, r.websocket = false, false, nil, nil
+  r.code, r.line, r.block, r.length, r.flags = nil, nil, nil, nil, 0
   r.environ = environ  -- for resty.websocket.server:new(), which takes no request
   local errors = new_errors(request_id, mounts[index], r)
   environ.SERVER_SOFTWARE = environ.SERVER_SOFTWARE or SOFTWARE  -- a CGI host's own, else luagw's
@@ -179,10 +175,14 @@ function M.serve(index, environ, request_id, run_once, r)
   r.environ = nil  -- the record serves others next
   local route = environ["luagw.route"]  -- the router's template (luagw.web.router), for the metrics
   if type(route) == "string" then set_route(route) end
-  close_body(r.body, errors)
-  local failed_cleanup = run_request_end(r)
-  if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup, errors.mount) end
-  errors:flush()
+  -- (Each call below only when it has work: a call costs more than the test.)
+  local body = r.body
+  if type(body) == "table" then close_body(body, errors) end
+  if r.deferred then
+    local failed_cleanup = run_request_end(r)
+    if failed_cleanup then log(request_id, "error at the end of the request: " .. failed_cleanup, errors.mount) end
+  end
+  if errors.pending ~= "" then errors:flush() end
   if not ok then return FAILED, located(result, app, index) end
   if r.sent then return DONE end
   if r.websocket then

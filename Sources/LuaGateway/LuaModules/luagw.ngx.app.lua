@@ -18,6 +18,7 @@ local wrap = need("coroutines").wrap
 local close, co_yield, running = coroutine.close, coroutine.yield, coroutine.running
 local EXIT, finish = output.EXIT, output.finish
 local begin = request.begin
+local unfinished_of = thread.unfinished_of
 
 local M = {}
 
@@ -35,29 +36,54 @@ end
 -- Waits for the light threads the request (record `r`) spawned and that are still running.
 local function wait_for_threads(r)
   while true do
-    local t = thread.unfinished_of(r)
+    local t = unfinished_of(r)
     if not t then return end
     thread.wait(t)
   end
 end
 
--- Workers: coroutines that run handlers, each with its step function (resumes it, relaying the
+-- Workers: coroutines that run handlers, each known by its step function (resumes it, relaying the
 -- server's yields in C: coroutines.c's wrap). A worker whose handler returned serves the state's
 -- next request (making one costs more than the rest of a short request); one left by ngx.exit
 -- (closed: its to-be-closed variables run) or by an error (perhaps stopped by --run-time, which
--- leaves its hooks off) is let go.
-local idle_steps, idle_cos, idle_count, IDLE_MAX = {}, {}, 0, 16
+-- leaves its hooks off) is let go. One idle worker waits in `spare`, more (at most IDLE_MAX) in `idle`.
+local spare, idle, idle_count, IDLE_MAX = nil, {}, 0, 16
+local coroutine_of = setmetatable({}, { __mode = "k" })  -- a worker's coroutine, by its step function
 local RETURNED = setmetatable({}, { __name = "luagw.ngx.app: returned" })
 local FAILED = setmetatable({}, { __name = "luagw.ngx.app: failed" })
 
--- A worker's body: says which coroutine it is, then runs each handler it is resumed with, its error
--- with the traceback taken where it was raised.
-local function serve()
-  local fn = co_yield(running())
+-- Runs each handler the worker is resumed with (`handler` the first), until one fails.
+local function run_handlers(handler)
   while true do
-    local ok, err = xpcall(fn, on_failure)
-    if ok then fn = co_yield(RETURNED) else co_yield(FAILED, err) end
+    handler()  -- named so in a traceback: "in local 'handler'"
+    handler = co_yield(RETURNED)
   end
+end
+
+-- A worker's body: says which coroutine it is, then runs handlers in one protected call (yields
+-- cross it), the error of the one that fails with the traceback taken where it was raised.
+local function serve()
+  local _, err = xpcall(run_handlers, on_failure, co_yield(running()))
+  co_yield(FAILED, err)
+end
+
+-- A worker from `idle`, or a new one.
+local function idle_worker()
+  local k = idle_count
+  if k == 0 then
+    local step = wrap(serve)
+    coroutine_of[step] = step()
+    return step
+  end
+  local step = idle[k]
+  idle[k], idle_count = nil, k - 1
+  return step
+end
+
+-- Keeps worker `step` in `idle` for a later request, if there is room.
+local function keep(step)
+  local k = idle_count
+  if k < IDLE_MAX then idle[k + 1], idle_count = step, k + 1 end
 end
 
 function M.app(handler)
@@ -65,25 +91,20 @@ function M.app(handler)
   return function(environ, start_response)
     local r = current()
     local n = begin(r, environ, start_response)
-    local step, co
-    if idle_count > 0 then
-      local k = idle_count
-      step, co, idle_steps[k], idle_cos[k], idle_count = idle_steps[k], idle_cos[k], nil, nil, k - 1
+    local step = spare
+    if step then
+      spare = nil
     else
-      step = wrap(serve)
-      co = step()
+      step = idle_worker()
     end
     local outcome, err = step(fn)
     if outcome == RETURNED then
-      if idle_count < IDLE_MAX then
-        local k = idle_count + 1
-        idle_steps[k], idle_cos[k], idle_count = step, co, k
-      end
-      wait_for_threads(r)
+      if spare == nil then spare = step else keep(step) end
+      if unfinished_of(r) then wait_for_threads(r) end
     elseif outcome == FAILED then
       raise(err)
     else
-      close(co)  -- ngx.exit: its to-be-closed variables are closed
+      close(coroutine_of[step])  -- ngx.exit: its to-be-closed variables are closed
       if outcome ~= EXIT then error("luagw.ngx.app: the handler yielded outside a coroutine of its own", 0) end
     end
     return finish(n)

@@ -82,6 +82,7 @@ local function start(n)
   if n.write then return end
   local r = n.r
   if r.websocket then return end
+  n.plain, n.used = false, true
   local code = n.status ~= 0 and n.status or 200
   local bodyless = code == 204 or code == 304
   if not n.headers and not bodyless then
@@ -99,9 +100,14 @@ local function take(n)
   local k = n.outn
   if k == 0 then return "" end
   local out = n.out
-  local s = k == 1 and out[1] or concat(out, "", 1, k)
-  for i = 1, k do out[i] = nil end
   n.outn, n.outbytes = 0, 0
+  if k == 1 then
+    local s = out[1]
+    out[1] = nil
+    return s
+  end
+  local s = concat(out, "", 1, k)
+  for i = 1, k do out[i] = nil end
   return s
 end
 
@@ -118,14 +124,16 @@ local function mark_sent(n)
   if n.status == 0 then n.status = 200 end
 end
 
-local function hold(n, s, newline)
-  if not n.sent then mark_sent(n) end
+-- Holds `s` (what say or print writes) until it is sent; 1.
+local function hold(n, s)
+  if not n.sent then
+    n.sent = true
+    if n.status == 0 then n.status = 200 end
+  end
   local k = n.outn + 1
-  local out = n.out
-  out[k] = s
-  if newline then k = k + 1; out[k] = "\n" end
+  n.out[k] = s
   n.outn = k
-  local held = n.outbytes + #s + (newline and 1 or 0)
+  local held = n.outbytes + #s
   n.outbytes = held
   if held >= FLUSH_AT then send_held(n) end
   return 1
@@ -135,27 +143,30 @@ local function echo(name, newline, ...)
   local n = output_state(name)
   if n.exit or n.aborted then return nil, "seen eof" end
   local count = select("#", ...)
-  if count == 1 then
-    local v = ...
-    if type(v) == "string" then return hold(n, v, newline) end
+  local s
+  local v = ...
+  if count == 1 and type(v) == "string" then
+    s = v
+  else
+    local parts, k = {}, 0
+    for i = 1, count do k = render(parts, k, (select(i, ...)), i, name) end
+    s = concat(parts, "", 1, k)
   end
-  local parts, k = {}, 0
-  for i = 1, count do k = render(parts, k, (select(i, ...)), i, name) end
-  local s = concat(parts, "", 1, k)
-  if s == "" and not newline then
+  if newline then return hold(n, s .. "\n") end
+  if s == "" then
     if not n.sent then mark_sent(n) end
     return 1
   end
-  return hold(n, s, newline)
+  return hold(n, s)
 end
 
 function M.say(...)
-  -- The common case first: one string, from the handler's own code.
+  -- The common case first: one string, from the handler's own code (`live`: its request's serial).
   local r = current()
   local n = r and r.ngx
-  if n and n.serial == r.serial and n.start_response and not n.exit and select("#", ...) == 1 then
+  if n and n.live == r.serial and select("#", ...) == 1 then
     local v = ...
-    if type(v) == "string" then return hold(n, v, true) end
+    if type(v) == "string" then return hold(n, v .. "\n") end
   end
   return echo("say", true, ...)
 end
@@ -175,7 +186,7 @@ end
 
 -- Closes the connection without a response (444 and the like), or cuts one already started.
 local function abort(n)
-  n.aborted, n.used = true, true
+  n.aborted, n.used, n.live, n.plain = true, true, false, false
   take(n)
   wait("ngx.exit", ABORT)
 end
@@ -190,7 +201,7 @@ function M.exit(code)
   end
   if not isyieldable() then error("ngx.exit: cannot end the handler here (Lua cannot yield here)", 2) end
   if CLOSING[c] then abort(n) end
-  n.exit = c
+  n.exit, n.live, n.plain, n.used = c, false, false, true
   co_yield(EXIT)
   error("ngx.exit: the handler was resumed after it exited", 2)
 end
@@ -214,12 +225,23 @@ end
 function M.finish(n)
   local r = n.r
   if r.websocket then return nil end
+  if n.plain then
+    -- The common case: the handler set no status or header, nothing was sent, no ngx.exit.
+    n.start_response("200 OK", DEFAULT_HEADERS)
+    if n.outn == 1 then  -- what one say or print held
+      local out = n.out
+      local s = out[1]
+      out[1], n.outn, n.outbytes = nil, 0, 0
+      return s
+    end
+    return take(n)
+  end
+  local code = n.exit
   if n.aborted then
     if n.write then return nil end
     n.start_response(444, {})  -- nothing reaches the client (its connection is closed): for the log
     return ""
   end
-  local code = n.exit
   if not n.sent and code and code >= 300 then
     -- nginx's special response: its page (or none), the handler's headers but its own type and length.
     local page = status.page(code)
@@ -234,7 +256,7 @@ function M.finish(n)
   if n.headers or n.status ~= 0 and n.status ~= 200 then
     start(n)
   else
-    n.write = n.start_response("200 OK", DEFAULT_HEADERS)  -- the common case: nothing set
+    n.write = n.start_response("200 OK", DEFAULT_HEADERS)  -- nothing set but an ngx.exit below 300
   end
   return take(n)
 end

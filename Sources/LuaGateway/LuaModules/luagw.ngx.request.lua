@@ -20,19 +20,31 @@ local tointeger = math.tointeger
 local M = {}
 
 -- Makes record `r`'s ngx table ready for a new request: `start_response` when luagw.ngx.app runs it.
--- What only some requests use (headers, ngx.ctx, the body...) is reset when the last one used it
--- (`used`, set by whoever sets those).
+-- What only some requests use (headers, ngx.ctx, the body, ngx.exit, a flush...) is reset when the
+-- last one used it (`used`, set by whoever sets those).
 function M.begin(r, environ, start_response)
   local n = r.ngx
   if not n then
     n = { r = r, out = {}, used = true }
     r.ngx = n
   end
-  n.serial, n.environ, n.start_response, n.write = r.serial, environ, start_response, nil
-  n.status, n.sent, n.exit, n.outn, n.outbytes, n.start_time = 0, false, nil, 0, 0, now()
+  local serial = r.serial
+  n.serial = serial
+  -- `live`: while ngx.say may take its fast path; `plain`: while the response is nginx's default
+  -- (no status or header set, nothing sent, no ngx.exit), which luagw.ngx.output ends the fast way.
+  -- Whoever makes `plain` false sets `used` too.
+  n.live = start_response and serial
+  n.plain = true
+  n.environ = environ
+  n.start_response = start_response
+  n.status = 0
+  n.sent = false
+  n.outn = 0
+  n.outbytes = 0
+  n.start_time = now()
   if n.used then
-    n.used, n.aborted, n.headers, n.order, n.ctx, n.vars, n.cookies, n.body, n.body_read =
-      false, false, nil, nil, nil, nil, nil, nil, false
+    n.used, n.write, n.exit, n.aborted, n.headers, n.order, n.ctx, n.vars, n.cookies, n.body, n.body_read =
+      false, nil, nil, false, nil, nil, nil, nil, nil, nil, false
   end
   return n
 end
@@ -244,7 +256,7 @@ local function set_header(n, name, value)
   if not headers then
     if not values then return end
     headers = {}
-    n.headers, n.order, n.used = headers, {}, true
+    n.headers, n.order, n.used, n.plain = headers, {}, true, false
   end
   local entry = headers[key]
   if not values then
@@ -313,7 +325,7 @@ local function set_field(t, name, value)
       log_error("attempt to set ngx.status after sending out response headers")
       return
     end
-    n.status = code
+    n.status, n.plain, n.used = code, false, true
   elseif name == "ctx" then
     if type(value) ~= "table" then error("ngx.ctx must be a table", 2) end
     local n = state("ngx.ctx")

@@ -85,13 +85,29 @@ local function header_key(name)
   return key
 end
 
+-- The line ("Name: value\r\n") of each header pair seen before that says nothing about the
+-- response itself (not Content-Length, Date or Server): by name, then value. At most 256 pairs,
+-- each value short (an ETag or a cookie differs from response to response: those fill it, once).
+local known_lines, known_lines_count = {}, 0
+
+local function remember_line(name, value, line)
+  if known_lines_count >= 256 or #value > 128 then return end
+  local by_value = known_lines[name]
+  if not by_value then
+    by_value = {}
+    known_lines[name] = by_value
+  end
+  by_value[value], known_lines_count = line, known_lines_count + 1
+end
+
 -- Appends one validated header line to parts; returns the new count.
 local function add_header(r, parts, k, name, value)
   local key = header_key(name)
   local tv = type(value)
+  local plain = tv == "string"
   if tv == "number" then
     value = tostring(tointeger(value) or value)
-  elseif tv ~= "string" then
+  elseif not plain then
     error(format("start_response: header %s has a %s value, expected a string", name, tv), 4)
   end
   if not safe(value) then
@@ -103,14 +119,16 @@ local function add_header(r, parts, k, name, value)
     local n = sfind(value, "^%d+$") and tointeger(tonumber(value))
     if not n then error(format("start_response: Content-Length %q is not a byte count", value), 4) end
     if r.length and r.length ~= n then error("start_response: conflicting Content-Length headers", 4) end
-    r.length = n
+    r.length, plain = n, false
   elseif key == "date" then
-    r.flags = r.flags | HAS_DATE
+    r.flags, plain = r.flags | HAS_DATE, false
   elseif key == "server" then
-    r.flags = r.flags | HAS_SERVER
+    r.flags, plain = r.flags | HAS_SERVER, false
   end
-  parts[k + 1], parts[k + 2], parts[k + 3], parts[k + 4] = name, ": ", value, "\r\n"
-  return k + 4
+  local line = name .. ": " .. value .. "\r\n"
+  if plain then remember_line(name, value, line) end
+  parts[k + 1] = line
+  return k + 1
 end
 
 -- Returns the header block, and the record of what it says about the response
@@ -129,7 +147,15 @@ local function header_block(headers)
       if type(h) ~= "table" then
         error(format("start_response: header %d is a %s, expected a {name, value} pair", i, type(h)), 3)
       end
-      k = add_header(r, parts, k, h[1], h[2])
+      local name, value = h[1], h[2]
+      local by_value = known_lines[name]
+      local line = by_value and by_value[value]
+      if line then
+        k = k + 1
+        parts[k] = line
+      else
+        k = add_header(r, parts, k, name, value)
+      end
     end
   else
     local names = {}
@@ -137,6 +163,7 @@ local function header_block(headers)
     sort(names)
     for i = 1, #names do k = add_header(r, parts, k, names[i], headers[names[i]]) end
   end
+  if k == 1 then return parts[1], r end
   return concat(parts, "", 1, k), r
 end
 

@@ -4,23 +4,17 @@ internal import CLuaGatewayBridge
 /// protected call. One per event loop, reused by every request of that loop: the bytes go
 /// into an arena it keeps (constant keys are not copied at all), so a request allocates nothing.
 final class EnvironBuilder {
-    /// Where a key's bytes are: a constant's own, or copied into the arena.
-    private enum Key {
-        case constant(StaticString)
-        case copied(Range<Int>)
-    }
-
     private var arena: UnsafeMutableRawBufferPointer
     private var used = 0
-    private var fixed: [(key: Key, value: Range<Int>)] = []
-    private var headers: [(key: Range<Int>, value: Range<Int>)] = []
-    private var pairs: [luagw_pair] = []
+    /// The pairs as the C side takes them, pointing into the arena (moved with it when it grows)
+    /// or, for a constant key, at the constant's own bytes.
+    private var fixed: [luagw_pair] = []
+    private var headers: [luagw_pair] = []
 
     init() {
         arena = .allocate(byteCount: 4096, alignment: 1)
         fixed.reserveCapacity(24)
         headers.reserveCapacity(32)
-        pairs.reserveCapacity(56)
     }
 
     deinit {
@@ -36,12 +30,14 @@ final class EnvironBuilder {
 
     /// A key of its own, set verbatim.
     func set<Value: Collection>(_ key: StaticString, _ value: Value) where Value.Element == UInt8 {
-        fixed.append((.constant(key), append(value)))
+        let value = append(value)
+        fixed.append(luagw_pair(key: Self.bytes(of: key), value: bytes(value), key_is_constant: 1))
     }
 
     func set(_ key: StaticString, _ value: String) {
         var value = value
-        fixed.append((.constant(key), value.withUTF8 { append(UnsafeRawBufferPointer($0)) }))
+        let range = value.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        fixed.append(luagw_pair(key: Self.bytes(of: key), value: bytes(range), key_is_constant: 1))
     }
 
     func set(_ key: StaticString, _ value: StaticString) {
@@ -50,38 +46,36 @@ final class EnvironBuilder {
 
     /// A key known only at run time (CGI's environment).
     func setDynamic(_ key: String, _ value: String) {
-        fixed.append((.copied(append(key.utf8)), append(value.utf8)))
+        let key = append(key.utf8)
+        let value = append(value.utf8)
+        fixed.append(luagw_pair(key: bytes(key), value: bytes(value), key_is_constant: 0))
     }
 
     /// A request header; the C side names it HTTP_* and joins repeats.
     func addHeader<Name: Collection, Value: Collection>(name: Name, value: Value)
     where Name.Element == UInt8, Value.Element == UInt8 {
-        headers.append((append(name), append(value)))
+        let name = append(name)
+        let value = append(value)
+        headers.append(luagw_pair(key: bytes(name), value: bytes(value), key_is_constant: 0))
     }
 
     /// Pushes the environ table onto `L` (a thread that is not running). [-0, +1, -]
     func build(on L: OpaquePointer) -> Int32 {
-        let base = arena.baseAddress!.assumingMemoryBound(to: CChar.self)
-        func bytes(_ range: Range<Int>) -> luagw_bytes {
-            luagw_bytes(data: base + range.lowerBound, length: range.count)
-        }
-        pairs.removeAll(keepingCapacity: true)
-        for (key, value) in fixed {
-            switch key {
-            case .constant(let name):
-                let data = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
-                // A literal's bytes are NUL-terminated (`StaticString.utf8Start`) and never move.
-                pairs.append(luagw_pair(key: luagw_bytes(data: data, length: name.utf8CodeUnitCount), value: bytes(value),
-                                        key_is_constant: 1))
-            case .copied(let range):
-                pairs.append(luagw_pair(key: bytes(range), value: bytes(value), key_is_constant: 0))
+        fixed.withUnsafeBufferPointer { fixed in
+            headers.withUnsafeBufferPointer { headers in
+                luagw_build_environ(L, fixed.baseAddress, Int32(fixed.count), headers.baseAddress, Int32(headers.count))
             }
         }
-        for (k, v) in headers { pairs.append(luagw_pair(key: bytes(k), value: bytes(v), key_is_constant: 0)) }
-        return pairs.withUnsafeBufferPointer { all in
-            luagw_build_environ(L, all.baseAddress, Int32(fixed.count),
-                                all.baseAddress.map { $0 + fixed.count }, Int32(headers.count))
-        }
+    }
+
+    /// A constant key's bytes: a literal's are NUL-terminated (`StaticString.utf8Start`) and never move.
+    private static func bytes(of key: StaticString) -> luagw_bytes {
+        luagw_bytes(data: UnsafeRawPointer(key.utf8Start).assumingMemoryBound(to: CChar.self), length: key.utf8CodeUnitCount)
+    }
+
+    /// The arena's bytes at `range`, where they are now.
+    private func bytes(_ range: Range<Int>) -> luagw_bytes {
+        luagw_bytes(data: arena.baseAddress!.assumingMemoryBound(to: CChar.self) + range.lowerBound, length: range.count)
     }
 
     /// Copies `value` into the arena; where it is.
@@ -99,11 +93,20 @@ final class EnvironBuilder {
         return start..<used
     }
 
-    /// Room for `count` more bytes.
+    /// Room for `count` more bytes; the pairs follow the bytes when they move.
     private func reserve(_ count: Int) {
         guard used + count > arena.count else { return }
         let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(arena.count * 2, used + count), alignment: 1)
         grown.baseAddress!.copyMemory(from: arena.baseAddress!, byteCount: used)
+        let old = UnsafeRawPointer(arena.baseAddress!), new = UnsafeRawPointer(grown.baseAddress!)
+        func moved(_ b: luagw_bytes) -> luagw_bytes {
+            luagw_bytes(data: (new + (UnsafeRawPointer(b.data!) - old)).assumingMemoryBound(to: CChar.self), length: b.length)
+        }
+        for i in fixed.indices {
+            if fixed[i].key_is_constant == 0 { fixed[i].key = moved(fixed[i].key) }
+            fixed[i].value = moved(fixed[i].value)
+        }
+        for i in headers.indices { headers[i] = luagw_pair(key: moved(headers[i].key), value: moved(headers[i].value), key_is_constant: 0) }
         arena.deallocate()
         arena = grown
     }
