@@ -5,6 +5,7 @@
 #include "CLuaGatewayBridge.h"
 #include <stdio.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -61,9 +62,24 @@ static int admits(luagw_budget *budget, size_t more) {
     return budget->used + more <= budget->limit + budget->headroom;
 }
 
+/* Hands Lua the adopted block as the string it asks for, counted like any allocation. */
+static void *adopt(luagw_budget *budget) {
+    size_t size = budget->adopted_size;
+    if (budget->running != NULL) budget->running->allocated += size;
+    if (budget->used + size > budget->limit && !admits(budget, size)) return NULL;
+    void *block = budget->adopted;
+    budget->adopted = NULL;
+    budget->used += size;
+    return block;
+}
+
 static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     luagw_budget *budget = (luagw_budget *)ud;
-    if (ptr == NULL) osize = 0;  /* osize is a type tag for new blocks */
+    if (ptr == NULL) {
+        /* osize is a type tag for new blocks: a string's may be the adopted block (luagw_pushadopted) */
+        if (budget->adopted != NULL && osize == LUA_TSTRING && nsize == budget->adopted_size) return adopt(budget);
+        osize = 0;
+    }
     if (nsize == 0) {
         free(ptr);
         budget->used -= osize;
@@ -142,6 +158,36 @@ void luagw_budget_hook(lua_State *L, lua_Debug *ar) {
     }
 }
 
+/* Bytes before a string's contents in its block (Lua 5.4's TString: its header and length, 24
+   on 64-bit), found by the first state (string_header_probe); 0 when a string does not take a
+   block as it is: luagw_pushadopted then copies. */
+static _Atomic size_t string_header = 0;  /* states are made on several threads at start */
+static _Atomic int string_header_probed = 0;
+
+size_t luagw_string_header(void) {
+    return string_header;
+}
+
+/* Whether Lua makes a long string of the block that luagw_pushadopted arms, with its contents at
+   `header`: then the block is the string's, and Lua's copy of the contents onto themselves is
+   glibc's no-op (memmove of a region onto itself). [-0, +0, -] */
+static void string_header_probe(lua_State *L, luagw_budget *budget) {
+    const size_t header = 3 * sizeof(void *), length = 64;
+    char *block = (char *)malloc(header + length + 1);
+    if (block == NULL) return;
+    memset(block + header, 'p', length);
+    budget->adopted = block;
+    budget->adopted_size = header + length + 1;
+    luagw_bytes bytes = {block + header, length};
+    int status = luagw_pushbytes(L, L, bytes);   /* string | error */
+    int adopted = budget->adopted == NULL;
+    budget->adopted = NULL;
+    if (!adopted) free(block);
+    if (status == LUA_OK && adopted && lua_tostring(L, -1) == block + header) string_header = header;
+    lua_pop(L, 1);
+    string_header_probed = 1;
+}
+
 lua_State *luagw_newstate(size_t memory_limit) {
     luagw_budget *budget = (luagw_budget *)calloc(1, sizeof(luagw_budget));
     if (budget == NULL) return NULL;
@@ -152,6 +198,7 @@ lua_State *luagw_newstate(size_t memory_limit) {
         return NULL;
     }
     lua_atpanic(L, luagw_panic);
+    if (!string_header_probed) string_header_probe(L, budget);
     return L;
 }
 

@@ -82,6 +82,25 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(try client.readResponse().text, "first line\n\(rest.count) \(sum) nil 0")
     }
 
+    func testAWholeBodyInManyPiecesArrivesByteForByte() throws {
+        // Pieces gathered into the string's own block: with Content-Length (sized at once) and
+        // chunked (grown as it comes), every byte in order, on one keep-alive connection.
+        let body = (0..<(300 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+        let server = try TestServer(Self.scripts)
+        let client = try server.client()
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n")
+        for start in stride(from: 0, to: body.count, by: 50_000) { try client.send(Array(body[start..<min(start + 50_000, body.count)])) }
+        XCTAssertEqual(try client.readResponse().body, body)
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for start in stride(from: 0, to: body.count, by: 70_000) {
+            let chunk = body[start..<min(start + 70_000, body.count)]
+            try client.send(String(chunk.count, radix: 16) + "\r\n")
+            try client.send(Array(chunk) + Array("\r\n".utf8))
+        }
+        try client.send("0\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().body, body)
+    }
+
     func testChunkedRequestBody() throws {
         let server = try TestServer(Self.scripts)
         let response = try server.client().request(

@@ -76,6 +76,28 @@ final class LuaBridgeTests: XCTestCase {
         assertBalanced(state)
     }
 
+    func testAGatheredBodyBecomesAStringWithoutACopy() throws {
+        let state = try makeState(#"return function(e, sr) local b = e["wsgi.input"]:read(); sr(200, {}); return b .. #b end"#)
+        // Lua 5.4's strings on 64-bit have 24 bytes before their contents: the block is taken as it is.
+        XCTAssertEqual(luagw_string_header(), 3 * MemoryLayout<UnsafeRawPointer>.size)
+        var call = ApplicationCall(state: state)
+        guard case .needAllInput = start(state, &call) else { return XCTFail("expected a read") }
+        var gathered = AdoptableString()
+        gathered.append(ByteBuffer(string: String(repeating: "a", count: 100)), expected: 300)
+        gathered.append(ByteBuffer(string: String(repeating: "b", count: 150)), expected: 300)  // shorter than expected
+        XCTAssertEqual(gathered.count, 250)
+        guard case .finished(hasHead: true, hasBody: true) = call.resume(adopting: &gathered, atEnd: true) else {
+            return XCTFail("expected a whole body")
+        }
+        XCTAssertTrue(gathered.isEmpty)
+        var buffer = ByteBuffer()
+        call.writeChunk(into: &buffer)
+        XCTAssertEqual(String(buffer: buffer), String(repeating: "a", count: 100) + String(repeating: "b", count: 150) + "250")
+        call.finish()
+        luagw_budget_collect(state.main)  // the string's block is freed as Lua's own
+        assertBalanced(state)
+    }
+
     func testFailuresAndAbandonedCallsLeaveStacksBalanced() throws {
         let state = try makeState(#"""
             return function(e, sr)

@@ -1,8 +1,8 @@
 """Sends N requests of one workload on one keep-alive connection, one after the other, reading
-each response whole: a fixed amount of work for bench/instructions. Usage: PORT N hello|ngx|wsapi|query|echo|redis"""
+each response whole: a fixed amount of work for bench/instructions. Usage: PORT N hello|ngx|wsapi|query|echo|redis|body64k"""
 import socket, sys
 port, n, kind = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-if kind in ("hello", "ngx", "wsapi", "redis"):
+if kind in ("hello", "ngx", "wsapi", "redis", "body64k"):
     req = b"GET /" + kind.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 elif kind == "query":
     req = b"GET /query?name=luagw HTTP/1.1\r\nHost: 127.0.0.1\r\nX-One: 1\r\nX-Two: 2\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n"

@@ -222,6 +222,8 @@ typedef struct luagw_budget {
     luagw_run *runs;         /* the state's run records (luagw_run_new), linked by `next` */
     luagw_run *running;      /* the run being resumed now, or NULL */
     luagw_run load;          /* the run of a script's load (on the main thread) */
+    void *adopted;           /* a block a new long string is to take as it is (luagw_pushadopted) */
+    size_t adopted_size;     /* its size: what Lua asks for a string of the block's length */
 } luagw_budget;
 
 /// A new state that may hold `memory_limit` bytes, with the budget's count hook and a
@@ -468,6 +470,16 @@ int luagw_pcall(lua_State *L, int nargs, int nresults);
 /// Pushes the bytes as a Lua string onto `to`; the allocation is protected on `L`
 /// (the main thread, not running). `to` may be `L`. [-0, +1 on `to` | +1 error on `L`, -]
 int luagw_pushbytes(lua_State *L, lua_State *to, luagw_bytes bytes);
+
+/// Bytes a string block has before its contents: where luagw_pushadopted's caller writes them.
+size_t luagw_string_header(void);
+
+/// Pushes onto `to` a string of the `length` bytes at `block + luagw_string_header()`, the block
+/// (malloc'd, of header + length + 1 bytes) becoming the string's own memory, without a copy
+/// (the state's allocator hands Lua the block when it asks for the string's); the block is the
+/// state's or freed, whatever the outcome. Protected like luagw_pushbytes.
+/// [-0, +1 on `to` | +1 error on `L`, -]
+int luagw_pushadopted(lua_State *L, lua_State *to, char *block, size_t length);
 
 /// Builds a request's environ on `L` (a thread that is not running):
 /// `fixed` keys verbatim, then each request header as HTTP_NAME (repeats joined with

@@ -115,9 +115,22 @@ struct ApplicationCall {
         guard input.withLuaBytes({ luagw_pushbytes(state.main, thread, $0) }) == LUA_OK else {
             return failSetup()
         }
+        return resumeInput(atEnd: atEnd)
+    }
+
+    /// Resumes with the string pushed, and true after it when it ends the body.
+    private mutating func resumeInput(atEnd: Bool) -> Step {
         guard atEnd else { return resume(arguments: 1) }
         lua_pushboolean(thread, 1)
         return resume(arguments: 2)
+    }
+
+    /// Resumes a `needInput` step with the bytes `gathered` holds, as a string made of their block
+    /// (no copy); `gathered` is empty after.
+    mutating func resume(adopting gathered: inout AdoptableString, atEnd: Bool) -> Step {
+        popPending()
+        guard gathered.push(main: state.main, thread: thread) == LUA_OK else { return failSetup() }
+        return resumeInput(atEnd: atEnd)
     }
 
     /// Resumes a `needInput` step at the end of the body.

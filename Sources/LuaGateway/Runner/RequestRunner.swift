@@ -48,9 +48,10 @@ final class RequestRunner {
     private var isAdvancing = false
     private var endedHost: RequestHost?
     /// A read of the whole body (`read()`) collects what arrives here and hands it over in one
-    /// string (Lua then joins nothing); `readsAll` says that the input being waited for is for it.
+    /// string (Lua then joins nothing): a body that came in one piece as it came, a larger one
+    /// gathered into the string's own memory; `readsAll` says that the input being waited for is for it.
     private var wholeBody = ByteBuffer()
-    private var wholeBodyPieces = 0
+    private var gathered = AdoptableString()
     private var readsAll = false
     /// Bytes a whole-body read hands over at most in one string: what the server holds for it
     /// stays bounded whatever the body's size (Lua joins the pieces of a larger body).
@@ -189,9 +190,9 @@ final class RequestRunner {
                 switch host.nextInput() {
                 case .bytes(let bytes)?:
                     collectWholeBody(bytes, declared: host.declaredBodyLength)
-                    if wholeBody.readableBytes >= Self.wholeBodyPiece { step = handOverWholeBody(atEnd: false) }
+                    if collectedBytes >= Self.wholeBodyPiece { step = handOverWholeBody(atEnd: false) }
                 case .end?:
-                    step = wholeBody.readableBytes > 0 ? handOverWholeBody(atEnd: true) : call!.resumeAtEndOfInput()
+                    step = collectedBytes > 0 ? handOverWholeBody(atEnd: true) : call!.resumeAtEndOfInput()
                 case .failure(let failure)?:
                     clearWholeBody()
                     step = call!.resume(inputFailure: failure)
@@ -250,29 +251,34 @@ final class RequestRunner {
     }
 
     /// Adds a piece of body to a whole-body read: the first is kept as it came (a body that
-    /// arrives in one piece is not copied here); a second starts one buffer, sized for the body.
+    /// arrives in one piece is not copied here); with a second, they are gathered into the block
+    /// of the string-to-be, sized for the body.
     private func collectWholeBody(_ bytes: ByteBuffer, declared: Int?) {
-        wholeBodyPieces += 1
-        if wholeBodyPieces == 1 { return wholeBody = bytes }
-        if wholeBodyPieces == 2 {
-            let size = max(min(declared ?? 0, Self.wholeBodyPiece), wholeBody.readableBytes + bytes.readableBytes)
-            var joined = ByteBufferAllocator().buffer(capacity: size)
-            joined.writeImmutableBuffer(wholeBody)
-            wholeBody = joined
+        if gathered.isEmpty && wholeBody.readableBytes == 0 { return wholeBody = bytes }
+        let expected = min(declared ?? 0, Self.wholeBodyPiece)
+        if gathered.isEmpty {
+            gathered.append(wholeBody, expected: expected)
+            wholeBody = ByteBuffer()
         }
-        wholeBody.writeImmutableBuffer(bytes)
+        gathered.append(bytes, expected: expected)
     }
+
+    private var collectedBytes: Int { gathered.isEmpty ? wholeBody.readableBytes : gathered.count }
 
     /// Resumes a whole-body read with what was collected, and whether that was the end.
     private func handOverWholeBody(atEnd: Bool) -> ApplicationCall.Step {
-        let bytes = wholeBody
-        clearWholeBody()  // its memory is the string's now: not kept by the connection
-        return call!.resume(input: bytes, atEnd: atEnd)
+        readsAll = false
+        if gathered.isEmpty {
+            let bytes = wholeBody
+            wholeBody = ByteBuffer()  // its memory is the string's now: not kept by the connection
+            return call!.resume(input: bytes, atEnd: atEnd)
+        }
+        return call!.resume(adopting: &gathered, atEnd: atEnd)
     }
 
     private func clearWholeBody() {
         wholeBody = ByteBuffer()
-        wholeBodyPieces = 0
+        gathered.clear()
         readsAll = false
     }
 
