@@ -68,6 +68,10 @@ final class RequestRunner {
         self.giveBack = giveBack
     }
 
+    deinit {
+        gathered.clear()  // a body being gathered when the runner goes without its request's end (shutdown)
+    }
+
     /// Whether an application is running (or waiting).
     var isRunning: Bool { call != nil }
 

@@ -2,6 +2,14 @@
 /// hex digits stays as it is; `%2F` becomes `/`, as in CGI.
 func percentDecode<S: Sequence>(_ encoded: S, into output: inout [UInt8]) where S.Element == UInt8 {
     output.removeAll(keepingCapacity: true)
+    // Most paths have no escape: their bytes are copied in one step (iterating a string's UTF-8
+    // view a byte at a time cost ~400 instructions a request).
+    let copied = encoded.withContiguousStorageIfAvailable { bytes -> Bool in
+        guard !bytes.contains(UInt8(ascii: "%")) else { return false }
+        output.append(contentsOf: bytes)
+        return true
+    }
+    if copied == true { return }
     var pending: (count: Int, high: UInt8, raw: (UInt8, UInt8)) = (0, 0, (0, 0))
     for byte in encoded {
         switch pending.count {
