@@ -1,5 +1,6 @@
 // Builds a request's environ table from bytes that Swift lends (SPEC section 2).
 #include "CLuaGatewayBridge.h"
+#include <stdint.h>
 #include <string.h>
 
 typedef struct environ_spec {
@@ -39,14 +40,31 @@ static void push_header_key(lua_State *L, luagw_bytes name) {
     else luaL_pushresultsize(&b, n);                              /* ... key */
 }
 
+/// Pushes constant key `literal` (a C literal: its address never changes): the state's string
+/// kept for it in the budget's key slots, or a new one (then kept, if its slot is free). A
+/// registry lookup by integer costs a third of lua_pushstring's hash-and-strcmp. [-0, +1, m]
+static void push_constant_key(lua_State *L, luagw_budget *budget, const char *literal) {
+    unsigned slot = (unsigned)(((uintptr_t)literal >> 3) % LUAGW_KEY_SLOTS);
+    if (budget->key_literals[slot] == literal) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, budget->key_refs[slot]);  /* ... k */
+        return;
+    }
+    lua_pushstring(L, literal);                                     /* ... k */
+    if (budget->key_literals[slot] != NULL) return;
+    lua_pushvalue(L, -1);                                           /* ... k k */
+    budget->key_refs[slot] = luaL_ref(L, LUA_REGISTRYINDEX);        /* ... k */
+    budget->key_literals[slot] = literal;
+}
+
 /// [-1 (spec), +1 (environ), m]
 static int build_environ(lua_State *L) {
     const environ_spec *spec = (const environ_spec *)lua_touserdata(L, 1);
     /* 16: the keys driver.lua adds (SERVER_SOFTWARE ... luagw), so that they need no rehash. */
+    luagw_budget *budget = luagw_budget_of(L);
     lua_createtable(L, 0, spec->nfixed + spec->nheaders + 16);     /* spec env */
     for (int i = 0; i < spec->nfixed; i++) {
         const luagw_pair *kv = &spec->fixed[i];
-        if (kv->key_is_constant) lua_pushstring(L, kv->key.data);  /* spec env k */
+        if (kv->key_is_constant) push_constant_key(L, budget, kv->key.data);  /* spec env k */
         else lua_pushlstring(L, kv->key.data, kv->key.length);     /* spec env k */
         lua_pushlstring(L, kv->value.data, kv->value.length);      /* spec env k v */
         lua_rawset(L, 2);                                          /* spec env */

@@ -212,6 +212,8 @@ typedef struct luagw_run {
                                 only then, by the labeller (a request that does not block pays nothing) */
 } luagw_run;
 
+#define LUAGW_KEY_SLOTS 64
+
 /// What a state may spend (budget.c): memory, for all its requests together.
 typedef struct luagw_budget {
     size_t used;             /* bytes the state holds */
@@ -224,6 +226,11 @@ typedef struct luagw_budget {
     luagw_run load;          /* the run of a script's load (on the main thread) */
     void *adopted;           /* a block a new long string is to take as it is (luagw_pushadopted) */
     size_t adopted_size;     /* its size: what Lua asks for a string of the block's length */
+    /* environ's constant keys as this state's strings (environ.c), by the address of the C
+       literal: direct-mapped, a slot's first key keeps it; each string anchored by a registry
+       reference that lives as long as the state. (The budget is the state's one C record.) */
+    const char *key_literals[LUAGW_KEY_SLOTS];
+    int key_refs[LUAGW_KEY_SLOTS];
 } luagw_budget;
 
 /// A new state that may hold `memory_limit` bytes, with the budget's count hook and a
