@@ -110,17 +110,3 @@ int luagw_pushbytes(lua_State *L, lua_State *to, luagw_bytes bytes) {
     if (status == LUA_OK && to != L) lua_xmove(L, to, 1);
     return status;
 }
-
-int luagw_pushadopted(lua_State *L, lua_State *to, char *block, size_t length) {
-    size_t header = luagw_string_header();
-    luagw_budget *budget = luagw_budget_of(L);
-    if (header > 0) {
-        budget->adopted = block;
-        budget->adopted_size = header + length + 1;
-    }
-    luagw_bytes bytes = {block + header, length};
-    int status = luagw_pushbytes(L, to, bytes);
-    if (budget->adopted != NULL || header == 0) free(block);  /* not taken: Lua copied, or failed */
-    budget->adopted = NULL;
-    return status;
-}

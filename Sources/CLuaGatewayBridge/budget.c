@@ -168,22 +168,41 @@ size_t luagw_string_header(void) {
     return string_header;
 }
 
-/* Whether Lua makes a long string of the block that luagw_pushadopted arms, with its contents at
-   `header`: then the block is the string's, and Lua's copy of the contents onto themselves is
-   glibc's no-op (memmove of a region onto itself). [-0, +0, -] */
-static void string_header_probe(lua_State *L, luagw_budget *budget) {
+/* Pushes onto `to` the `length` bytes at `block + header`, the allocator armed to hand Lua
+   `block` when it asks for the string's memory; `*taken`: the block is the string's now (else it
+   is still the caller's). [-0, +1 on `to` | +1 error on `L`, -] */
+static int push_armed(lua_State *L, lua_State *to, char *block, size_t header, size_t length, int *taken) {
+    luagw_budget *budget = luagw_budget_of(L);
+    budget->adopted = block;
+    budget->adopted_size = header + length + 1;
+    luagw_bytes bytes = {block + header, length};
+    int status = luagw_pushbytes(L, to, bytes);  /* to: string | L: error */
+    *taken = budget->adopted == NULL;
+    budget->adopted = NULL;
+    return status;
+}
+
+int luagw_pushadopted(lua_State *L, lua_State *to, char *block, size_t length) {
+    size_t header = string_header;
+    int taken = 0;
+    int status = header > 0 ? push_armed(L, to, block, header, length, &taken)
+                            : luagw_pushbytes(L, to, (luagw_bytes){block, length});  /* Lua copies */
+    if (!taken) free(block);
+    return status;
+}
+
+/* Whether Lua makes a long string of an armed block as it is, with its contents at `header`: then
+   the block is the string's, and Lua's copy of the contents onto themselves is glibc's no-op
+   (memmove of a region onto itself). [-0, +0, -] */
+static void string_header_probe(lua_State *L) {
     const size_t header = 3 * sizeof(void *), length = 64;
     char *block = (char *)malloc(header + length + 1);
     if (block == NULL) return;
     memset(block + header, 'p', length);
-    budget->adopted = block;
-    budget->adopted_size = header + length + 1;
-    luagw_bytes bytes = {block + header, length};
-    int status = luagw_pushbytes(L, L, bytes);   /* string | error */
-    int adopted = budget->adopted == NULL;
-    budget->adopted = NULL;
-    if (!adopted) free(block);
-    if (status == LUA_OK && adopted && lua_tostring(L, -1) == block + header) string_header = header;
+    int taken;
+    int status = push_armed(L, L, block, header, length, &taken);  /* string | error */
+    if (status == LUA_OK && taken && lua_tostring(L, -1) == block + header) string_header = header;
+    if (!taken) free(block);
     lua_pop(L, 1);
     string_header_probed = 1;
 }
@@ -198,7 +217,7 @@ lua_State *luagw_newstate(size_t memory_limit) {
         return NULL;
     }
     lua_atpanic(L, luagw_panic);
-    if (!string_header_probed) string_header_probe(L, budget);
+    if (!string_header_probed) string_header_probe(L);
     return L;
 }
 

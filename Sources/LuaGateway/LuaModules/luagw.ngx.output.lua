@@ -228,12 +228,6 @@ function M.finish(n)
   if n.plain then
     -- The common case: the handler set no status or header, nothing was sent, no ngx.exit.
     n.start_response("200 OK", DEFAULT_HEADERS)
-    if n.outn == 1 then  -- what one say or print held
-      local out = n.out
-      local s = out[1]
-      out[1], n.outn, n.outbytes = nil, 0, 0
-      return s
-    end
     return take(n)
   end
   local code = n.exit

@@ -106,7 +106,10 @@ final class EnvironBuilder {
             if fixed[i].key_is_constant == 0 { fixed[i].key = moved(fixed[i].key) }
             fixed[i].value = moved(fixed[i].value)
         }
-        for i in headers.indices { headers[i] = luagw_pair(key: moved(headers[i].key), value: moved(headers[i].value), key_is_constant: 0) }
+        for i in headers.indices {
+            headers[i].key = moved(headers[i].key)
+            headers[i].value = moved(headers[i].value)
+        }
         arena.deallocate()
         arena = grown
     }
